@@ -1,0 +1,232 @@
+"""Diagnostics: every error a user can cause, with a stable code and a span.
+
+A `SpecError` names a code from `CODES` (the one registry, as mypy keeps
+`errorcodes.py`), a message in "expected X, found Y" form, the span it points
+at, an optional label under the carets and an optional help line. `render`
+prints it the way rustc does:
+
+    error[E0201]: unknown op or block `conv2`
+      --> specs/lenet.spec:4:5
+       |
+     4 |     conv2(6, k=5)
+       |     ^^^^^ not an op, a block or a variable in scope
+       = help: did you mean `conv`?
+
+Several independent errors travel together as a `SpecErrorGroup`, itself a
+`SpecError`, so callers catch one type.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, Optional
+
+# The registry. Codes are stable: never renumber, only add. The first two
+# digits group them: 00 input bytes, 01 syntax, 02 names and calls, 03
+# shapes, 04 values and evaluation, 05 command-line input.
+CODES: dict[str, str] = {
+    "E0001": "the file cannot be read",
+    "E0002": "the file is not valid UTF-8",
+    "E0003": "the file is empty",
+    "E0101": "unexpected token",
+    "E0102": "unexpected character",
+    "E0103": "unexpected end of file",
+    "E0104": "inconsistent indentation",
+    "E0105": "tabs mixed with spaces",
+    "E0106": "unterminated string",
+    "E0107": "an expression where a layer is expected",
+    "E0108": "a statement in the wrong place",
+    "E0201": "unknown op or block",
+    "E0202": "unknown keyword argument",
+    "E0203": "unknown name",
+    "E0204": "too many positional arguments",
+    "E0205": "missing argument",
+    "E0206": "duplicate name",
+    "E0207": "a Python keyword used as a name",
+    "E0208": "a name that clobbers an nn.Module attribute",
+    "E0209": "unknown library or file in `use`",
+    "E0210": "`use` cycle",
+    "E0211": "argument given twice",
+    "E0212": "unknown model",
+    "E0213": "no model to build",
+    "E0214": "model parameter without a default",
+    "E0215": "parameter without a default after one with a default",
+    "E0216": "`input` declared twice",
+    "E0217": "`input` outside a model",
+    "E0218": "wrong number of names to unpack",
+    "E0219": "name used as the wrong kind of thing",
+    "E0301": "shapes of `add` branches differ",
+    "E0302": "spatial sizes of `concat` branches differ",
+    "E0303": "a dimension reaches zero",
+    "E0304": "wrong input rank for this op",
+    "E0305": "explicit input size disagrees with inference",
+    "E0306": "groups do not divide the channels",
+    "E0307": "padding larger than half the kernel",
+    "E0308": "`padding=\"same\"` not allowed here",
+    "E0309": "no input shape",
+    "E0310": "empty combinator",
+    "E0401": "wrong type",
+    "E0402": "value out of range",
+    "E0403": "division by zero",
+    "E0404": "index out of range",
+    "E0405": "a limit was exceeded",
+    "E0406": "block recursion too deep",
+    "E0501": "bad `--set` override",
+    "E0502": "bad `--input` shape",
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of a source file; lines and columns count from 1, ends are exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class SpecError(Exception):
+    """One error in a spec, located by `span` and named by a registered `code`."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        span: Optional[Span] = None,
+        *,
+        label: str = "",
+        help: str = "",
+    ) -> None:
+        if code not in CODES:
+            raise KeyError(f"unregistered diagnostic code {code}")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.span = span
+        self.label = label
+        self.help = help
+
+    @property
+    def errors(self) -> list["SpecError"]:
+        return [self]
+
+    def __str__(self) -> str:
+        where = f" at {self.span}" if self.span else ""
+        return f"error[{self.code}]: {self.message}{where}"
+
+
+class SpecErrorGroup(SpecError):
+    """Several independent errors, reported together in source order."""
+
+    def __init__(self, errors: Iterable[SpecError]) -> None:
+        flat = sorted(_flatten(errors), key=_position)
+        if not flat:
+            raise ValueError("an error group needs at least one error")
+        first = flat[0]
+        super().__init__(first.code, first.message, first.span, label=first.label, help=first.help)
+        self._errors = flat
+
+    @property
+    def errors(self) -> list[SpecError]:
+        return list(self._errors)
+
+    def __str__(self) -> str:
+        return "\n".join(SpecError.__str__(e) for e in self._errors)
+
+
+def _flatten(errors: Iterable[SpecError]) -> Iterator[SpecError]:
+    for error in errors:
+        yield from error.errors
+
+
+def _position(error: SpecError) -> tuple:
+    span = error.span
+    return (span.file, span.line, span.column) if span else ("", 0, 0)
+
+
+def raise_all(errors: list[SpecError]) -> None:
+    """Raise the collected errors, if any: one alone, several as a group."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise SpecErrorGroup(errors)
+
+
+class Collector:
+    """Gathers independent errors so a pass can report them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[SpecError] = []
+
+    def run(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except SpecError as error:
+            self.errors.extend(error.errors)
+
+    def add(self, error: SpecError) -> None:
+        self.errors.extend(error.errors)
+
+    def raise_if_any(self) -> None:
+        raise_all(self.errors)
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """A "did you mean" help line, or "" when nothing is close."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    if not matches:
+        lowered = [c for c in candidates if c.lower() == name.lower()]
+        matches = lowered[:1]
+    if not matches:
+        return ""
+    return "did you mean " + " or ".join(f"`{m}`" for m in matches) + "?"
+
+
+def render(error: SpecError, source_of: Callable[[str], Optional[str]]) -> str:
+    """Render every error in `error` rustc-style; `source_of(file)` gives a file's text."""
+    return "\n\n".join(_render_one(e, source_of) for e in error.errors) + "\n"
+
+
+def _render_one(error: SpecError, source_of: Callable[[str], Optional[str]]) -> str:
+    lines = [f"error[{error.code}]: {error.message}"]
+    span = error.span
+    text = source_of(span.file) if span else None
+    if span is None:
+        pass
+    elif text is None:
+        lines.append(f"  --> {span}")
+    else:
+        lines.extend(_snippet(span, text, error.label))
+    if error.help:
+        pad = " " * (len(str(span.line)) + 1 if span and text is not None else 1)
+        for i, help_line in enumerate(error.help.splitlines()):
+            lines.append(f"{pad}= help: {help_line}" if i == 0 else f"{pad}        {help_line}")
+    return "\n".join(lines)
+
+
+def _snippet(span: Span, text: str, label: str) -> list[str]:
+    source_lines = text.splitlines() or [""]
+    line_no = min(max(span.line, 1), len(source_lines) + 1)
+    source_line = source_lines[line_no - 1] if line_no <= len(source_lines) else ""
+    # One column per character: a tab shows as one space so carets line up.
+    source_line = source_line.replace("\t", " ").rstrip()
+    width = len(str(line_no))
+    gutter = " " * width
+    start = max(span.column - 1, 0)
+    if span.end_line == span.line:
+        end = max(span.end_column - 1, start + 1)
+    else:
+        end = max(len(source_line), start + 1)
+    carets = " " * start + "^" * (end - start)
+    return [
+        f"{gutter}--> {span.file}:{line_no}:{span.column}",
+        f"{gutter} |",
+        f"{line_no} | {source_line}".rstrip(),
+        f"{gutter} | {carets}" + (f" {label}" if label else ""),
+    ]

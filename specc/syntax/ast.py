@@ -1,0 +1,306 @@
+"""The typed AST: what both front-ends (the DSL and YAML) produce.
+
+Every node is a frozen pydantic model with a `kind` tag and the `span` of
+source it came from. Node unions are discriminated on `kind`, so a dumped
+AST validates back into the same nodes (`specc schema` is built on that).
+
+    conv(6, k=5) -> sigmoid
+
+is `Chain(items=[Call(name="conv", args=[Int(6)], kwargs=[Keyword("k", Int(5))]),
+Call(name="sigmoid", bare=True)])`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..diagnostics import Span as SpanData
+
+
+class Span(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def to_diagnostic(self) -> SpanData:
+        return SpanData(self.file, self.line, self.column, self.end_line, self.end_column)
+
+
+class Node(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    span: Span
+
+    @property
+    def where(self) -> SpanData:
+        return self.span.to_diagnostic()
+
+
+# ---------------------------------------------------------------- expressions
+
+
+class Int(Node):
+    kind: Literal["int"] = "int"
+    value: int
+
+
+class Float(Node):
+    kind: Literal["float"] = "float"
+    value: float
+
+
+class Bool(Node):
+    kind: Literal["bool"] = "bool"
+    value: bool
+
+
+class Str(Node):
+    kind: Literal["str"] = "str"
+    value: str
+
+
+class Name(Node):
+    kind: Literal["name"] = "name"
+    id: str
+
+
+class InShape(Node):
+    """`in.c`, `in.h`, `in.w` or `in.shape`: the shape flowing into the statement."""
+
+    kind: Literal["in"] = "in"
+    attr: Literal["c", "h", "w", "shape"]
+
+
+class ListExpr(Node):
+    kind: Literal["list"] = "list"
+    items: list["Expr"]
+
+
+class TupleExpr(Node):
+    kind: Literal["tuple"] = "tuple"
+    items: list["Expr"]
+
+
+class Index(Node):
+    kind: Literal["index"] = "index"
+    value: "Expr"
+    index: "Expr"
+
+
+BinaryOp = Literal["+", "-", "*", "/", "//", "%", "**"]
+CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
+
+
+class BinOp(Node):
+    kind: Literal["binop"] = "binop"
+    op: BinaryOp
+    left: "Expr"
+    right: "Expr"
+
+
+class UnaryOp(Node):
+    kind: Literal["unary"] = "unary"
+    op: Literal["-", "+", "not"]
+    operand: "Expr"
+
+
+class Compare(Node):
+    """A comparison chain, as in Python: `a < b <= c`."""
+
+    kind: Literal["compare"] = "compare"
+    first: "Expr"
+    ops: list[CompareOp]
+    rest: list["Expr"]
+
+
+class BoolOp(Node):
+    kind: Literal["boolop"] = "boolop"
+    op: Literal["and", "or"]
+    values: list["Expr"]
+
+
+class IfExp(Node):
+    kind: Literal["ifexp"] = "ifexp"
+    body: "Expr"
+    test: "Expr"
+    orelse: "Expr"
+
+
+class Keyword(Node):
+    kind: Literal["keyword"] = "keyword"
+    name: str
+    value: "Expr"
+
+
+class Call(Node):
+    """`f(args, k=v)`, or a bare `f` in layer position (`bare=True`).
+
+    In an expression it calls a builtin function (`len`, `min`, ...); in a
+    chain it is an op or block call. `name_span` locates the callee.
+    """
+
+    kind: Literal["call"] = "call"
+    name: str
+    name_span: Span
+    args: list["Expr"] = []
+    kwargs: list[Keyword] = []
+    bare: bool = False
+
+
+Expr = Annotated[
+    Union[Int, Float, Bool, Str, Name, InShape, ListExpr, TupleExpr, Index,
+          BinOp, UnaryOp, Compare, BoolOp, IfExp, Call],
+    Field(discriminator="kind"),
+]
+
+
+# ---------------------------------------------------------------- layers
+
+
+class LayerIf(Node):
+    """`a if cond else b` in a chain: one of two layers, chosen at elaboration."""
+
+    kind: Literal["layer_if"] = "layer_if"
+    body: "Layer"
+    test: Expr
+    orelse: "Layer"
+
+
+Layer = Annotated[Union[Call, LayerIf], Field(discriminator="kind")]
+
+
+# ---------------------------------------------------------------- statements
+
+
+class Input(Node):
+    """`input C x H x W`; a leading fourth (or second) dimension is the batch."""
+
+    kind: Literal["input"] = "input"
+    dims: list[Expr]
+
+
+class Let(Node):
+    kind: Literal["let"] = "let"
+    name: str
+    name_span: Span
+    value: Expr
+
+
+class Chain(Node):
+    """`a -> b -> c`: layers applied in turn (a single layer is a chain of one)."""
+
+    kind: Literal["chain"] = "chain"
+    items: list[Layer]
+
+
+class Combine(Node):
+    """`concat:` or `add:`; every statement of the body is one branch."""
+
+    kind: Literal["combine"] = "combine"
+    op: Literal["concat", "add"]
+    body: list["Stmt"]
+
+
+class Seq(Node):
+    """`seq:`: an indented sequence that counts as one statement (one branch)."""
+
+    kind: Literal["seq"] = "seq"
+    body: list["Stmt"]
+
+
+class Repeat(Node):
+    kind: Literal["repeat"] = "repeat"
+    count: Expr
+    body: list["Stmt"]
+
+
+class For(Node):
+    kind: Literal["for"] = "for"
+    targets: list[str]
+    target_spans: list[Span]
+    iter: Expr
+    body: list["Stmt"]
+
+
+class IfBranch(Node):
+    kind: Literal["if_branch"] = "if_branch"
+    test: Expr
+    body: list["Stmt"]
+
+
+class If(Node):
+    """`if/elif/else`; `branches` holds the `if` and each `elif` in order."""
+
+    kind: Literal["if"] = "if"
+    branches: list[IfBranch]
+    orelse: Optional[list["Stmt"]] = None
+
+
+class Named(Node):
+    """`name = statement`: the layer or container gets a stable attribute name."""
+
+    kind: Literal["named"] = "named"
+    name: str
+    name_span: Span
+    stmt: Annotated[Union[Chain, Combine, Seq, Repeat], Field(discriminator="kind")]
+
+
+Stmt = Annotated[
+    Union[Input, Let, Chain, Combine, Seq, Repeat, For, If, Named],
+    Field(discriminator="kind"),
+]
+
+
+# ---------------------------------------------------------------- definitions
+
+
+class Param(Node):
+    kind: Literal["param"] = "param"
+    name: str
+    default: Optional[Expr] = None
+
+
+class BlockDef(Node):
+    kind: Literal["block"] = "block"
+    name: str
+    name_span: Span
+    params: list[Param]
+    body: list[Stmt]
+
+
+class ModelDef(Node):
+    kind: Literal["model"] = "model"
+    name: str
+    name_span: Span
+    params: list[Param]
+    body: list[Stmt]
+
+
+class Use(Node):
+    """`use d2l` (a bundled library, `is_path=False`) or `use "blocks.spec"`."""
+
+    kind: Literal["use"] = "use"
+    target: str
+    is_path: bool
+
+
+class Module(Node):
+    """One spec file: its `use` lines, blocks and models, in source order."""
+
+    kind: Literal["module"] = "module"
+    file: str
+    uses: list[Use] = []
+    blocks: list[BlockDef] = []
+    models: list[ModelDef] = []
+
+
+for _node in (ListExpr, TupleExpr, Index, BinOp, UnaryOp, Compare, BoolOp, IfExp,
+              Keyword, Call, LayerIf, Combine, Seq, Repeat, For, IfBranch, If,
+              Named, Param, BlockDef, ModelDef, Module, Input, Let, Chain):
+    _node.model_rebuild()

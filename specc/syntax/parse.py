@@ -1,0 +1,418 @@
+"""The DSL front-end: spec text -> Lark parse tree -> typed AST.
+
+    module = parse_text("model M:\\n    input 1 x 28 x 28\\n    relu\\n", "m.spec")
+    module.models[0].body[1]   # Chain(items=[Call(name="relu", bare=True)])
+
+Syntax errors become `SpecError`s in words (never Lark's exception text).
+After an error the parser blanks the offending line (and the block it opens)
+and tries again, so independent mistakes in one file are reported together.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Iterator, Optional
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedInput, VisitError
+
+from .. import sources
+from ..diagnostics import Span as DiagSpan
+from ..diagnostics import SpecError, raise_all
+from . import ast
+from .words import blank_error_lines, syntax_error
+
+MAX_REPORTED = 20
+
+
+# ---------------------------------------------------------------- indentation
+
+
+class Indenter:
+    """Lark post-lexer: turns the newline token into _NL, _INDENT and _DEDENT.
+
+    Written here rather than using `lark.indenter.Indenter` so that bad
+    indentation and mixed tabs become located diagnostics.
+    """
+
+    always_accept = ("_NL",)
+    OPEN = {"LPAR", "LSQB"}
+    CLOSE = {"RPAR", "RSQB"}
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.open_brackets: list[Token] = []
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        levels, indent_char = [0], None
+        brackets = self.open_brackets = []
+        token = None
+        for token in stream:
+            if token.type == "_NL":
+                if brackets:
+                    continue
+                yield token
+                indent = token.value.rsplit("\n", 1)[-1]
+                indent_char = self._check_chars(indent, token, indent_char)
+                yield from self._indentation(len(indent), levels, token)
+                continue
+            yield token
+            if token.type in self.OPEN:
+                brackets.append(token)
+            elif token.type in self.CLOSE and brackets:
+                brackets.pop()
+        while len(levels) > 1:
+            levels.pop()
+            yield Token("_DEDENT", "", 0, *_end_position(token))
+
+    def _indentation(self, width: int, levels: list[int], nl: Token) -> Iterator[Token]:
+        line, column = _line_after(nl), width + 1
+        if width > levels[-1]:
+            levels.append(width)
+            yield Token("_INDENT", " " * width, 0, line, column, line, column, 0)
+            return
+        while width < levels[-1]:
+            levels.pop()
+            yield Token("_DEDENT", "", 0, line, column, line, column, 0)
+        if width != levels[-1]:
+            span = DiagSpan(self.file, line, 1, line, column)
+            raise SpecError(
+                "E0104", f"expected indentation of {levels[-1]} columns, found {width}",
+                span, label="this indentation matches no enclosing block",
+                help=f"indent this line by {levels[-1]} columns, like the block it belongs to")
+
+    def _check_chars(self, indent: str, nl: Token, seen: Optional[str]) -> Optional[str]:
+        if not indent:
+            return seen
+        chars = set(indent)
+        line = _line_after(nl)
+        if len(chars) > 1 or (seen is not None and chars != {seen}):
+            span = DiagSpan(self.file, line, 1, line, len(indent) + 1)
+            raise SpecError("E0105", "expected one kind of indentation, found tabs mixed with spaces",
+                            span, label="tabs and spaces",
+                            help="indent with spaces only (4 per level is the convention)")
+        return seen or indent[0]
+
+
+def _line_after(nl: Token) -> int:
+    return nl.line + nl.value.count("\n")
+
+
+def _end_position(token: Optional[Token]) -> tuple[int, int, int, int]:
+    if token is None:
+        return (1, 1, 1, 1)
+    return (token.end_line or 1, token.end_column or 1, token.end_line or 1, token.end_column or 1)
+
+
+# ---------------------------------------------------------------- parse tree -> AST
+
+
+def _span(file: str, meta) -> ast.Span:
+    if getattr(meta, "empty", True):
+        return ast.Span(file=file, line=1, column=1, end_line=1, end_column=1)
+    return ast.Span(file=file, line=meta.line, column=meta.column,
+                    end_line=meta.end_line, end_column=meta.end_column)
+
+
+def _token_span(file: str, token: Token) -> ast.Span:
+    return ast.Span(file=file, line=token.line, column=token.column,
+                    end_line=token.end_line, end_column=token.end_column)
+
+
+@v_args(inline=True, meta=True)
+class ToAst(Transformer):
+    """Explicit transformer methods, one per grammar rule (STYLE.md: not ast_utils)."""
+
+    def __init__(self, file: str) -> None:
+        super().__init__()
+        self.file = file
+
+    def _s(self, meta) -> ast.Span:
+        return _span(self.file, meta)
+
+    # -- top level
+
+    def start(self, meta, *items):
+        uses = [i for i in items if isinstance(i, ast.Use)]
+        blocks = [i for i in items if isinstance(i, ast.BlockDef)]
+        models = [i for i in items if isinstance(i, ast.ModelDef)]
+        return ast.Module(span=self._s(meta), file=self.file, uses=uses, blocks=blocks, models=models)
+
+    def use_stmt(self, meta, target):
+        is_path = target.type == "STRING"
+        value = _unquote(target) if is_path else str(target)
+        return ast.Use(span=self._s(meta), target=value, is_path=is_path)
+
+    def block_def(self, meta, name, params, body):
+        return ast.BlockDef(span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
+                            params=params or [], body=body)
+
+    def model_def(self, meta, name, params, body):
+        return ast.ModelDef(span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
+                            params=params or [], body=body)
+
+    def params(self, meta, *params):
+        return [p for p in params if p is not None]
+
+    def param(self, meta, name, default):
+        return ast.Param(span=self._s(meta), name=str(name), default=default)
+
+    def suite(self, meta, *stmts):
+        return list(stmts)
+
+    # -- statements
+
+    def input_stmt(self, meta, *dims):
+        return ast.Input(span=self._s(meta), dims=list(dims))
+
+    def let_stmt(self, meta, name, value):
+        return ast.Let(span=self._s(meta), name=str(name), name_span=_token_span(self.file, name), value=value)
+
+    def chain(self, meta, *items):
+        return ast.Chain(span=self._s(meta), items=[_to_layer(i) for i in items])
+
+    def named_chain(self, meta, name, stmt):
+        return self._named(meta, name, stmt)
+
+    def named_compound(self, meta, name, stmt):
+        return self._named(meta, name, stmt)
+
+    def _named(self, meta, name, stmt):
+        return ast.Named(span=self._s(meta), name=str(name), name_span=_token_span(self.file, name), stmt=stmt)
+
+    def combine(self, meta, op, body):
+        return ast.Combine(span=self._s(meta), op=str(op), body=body)
+
+    def seq(self, meta, body):
+        return ast.Seq(span=self._s(meta), body=body)
+
+    def repeat(self, meta, count, body):
+        return ast.Repeat(span=self._s(meta), count=count, body=body)
+
+    def for_stmt(self, meta, targets, iterable, body):
+        return ast.For(span=self._s(meta), targets=[str(t) for t in targets],
+                       target_spans=[_token_span(self.file, t) for t in targets], iter=iterable, body=body)
+
+    def targets(self, meta, *names):
+        return list(names)
+
+    def if_stmt(self, meta, test, body, *rest):
+        branches = [ast.IfBranch(span=self._s(meta), test=test, body=body)]
+        orelse = None
+        for clause in rest:
+            if isinstance(clause, ast.IfBranch):
+                branches.append(clause)
+            else:
+                orelse = clause
+        return ast.If(span=self._s(meta), branches=branches, orelse=orelse)
+
+    def elif_clause(self, meta, test, body):
+        return ast.IfBranch(span=self._s(meta), test=test, body=body)
+
+    def else_clause(self, meta, body):
+        return body
+
+    # -- expressions
+
+    def ifexp(self, meta, body, test, orelse):
+        return ast.IfExp(span=self._s(meta), body=body, test=test, orelse=orelse)
+
+    def or_(self, meta, *values):
+        return ast.BoolOp(span=self._s(meta), op="or", values=list(values))
+
+    def and_(self, meta, *values):
+        return ast.BoolOp(span=self._s(meta), op="and", values=list(values))
+
+    def not_(self, meta, operand):
+        return ast.UnaryOp(span=self._s(meta), op="not", operand=operand)
+
+    def compare(self, meta, first, *rest):
+        return ast.Compare(span=self._s(meta), first=first, ops=[str(o) for o in rest[0::2]],
+                           rest=list(rest[1::2]))
+
+    def binary(self, meta, left, *rest):
+        # Left-associative: a - b - c is (a - b) - c.
+        for op, right in zip(rest[0::2], rest[1::2]):
+            span = ast.Span(file=self.file, line=left.span.line, column=left.span.column,
+                            end_line=right.span.end_line, end_column=right.span.end_column)
+            left = ast.BinOp(span=span, op=str(op), left=left, right=right)
+        return left
+
+    def unary(self, meta, op, operand):
+        return ast.UnaryOp(span=self._s(meta), op=str(op), operand=operand)
+
+    def power(self, meta, base, exponent):
+        return ast.BinOp(span=self._s(meta), op="**", left=base, right=exponent)
+
+    def call(self, meta, name, arguments):
+        args = [a for a in arguments or [] if not isinstance(a, ast.Keyword)]
+        kwargs = [a for a in arguments or [] if isinstance(a, ast.Keyword)]
+        self._check_argument_order(arguments or [])
+        return ast.Call(span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
+                        args=args, kwargs=kwargs)
+
+    @staticmethod
+    def _check_argument_order(arguments) -> None:
+        seen_keyword = None
+        for argument in arguments:
+            if isinstance(argument, ast.Keyword):
+                seen_keyword = argument
+            elif seen_keyword is not None:
+                raise SpecError("E0101", "expected a keyword argument, found a positional one after "
+                                f"`{seen_keyword.name}=`", argument.where,
+                                label="positional argument after a keyword argument",
+                                help="put positional arguments first, as in Python")
+
+    def arguments(self, meta, *items):
+        return list(items)
+
+    def kwarg(self, meta, name, value):
+        return ast.Keyword(span=self._s(meta), name=str(name), value=value)
+
+    def getitem(self, meta, value, index):
+        return ast.Index(span=self._s(meta), value=value, index=index)
+
+    def int_(self, meta, token):
+        return ast.Int(span=self._s(meta), value=int(token.replace("_", "")))
+
+    def float_(self, meta, token):
+        return ast.Float(span=self._s(meta), value=float(token.replace("_", "")))
+
+    def string(self, meta, token):
+        return ast.Str(span=self._s(meta), value=_unquote(token))
+
+    def true(self, meta):
+        return ast.Bool(span=self._s(meta), value=True)
+
+    def false(self, meta):
+        return ast.Bool(span=self._s(meta), value=False)
+
+    def name(self, meta, token):
+        return ast.Name(span=self._s(meta), id=str(token))
+
+    def in_shape(self, meta, _in, attr):
+        if attr not in ("c", "h", "w", "shape"):
+            raise SpecError("E0203", f"expected `in.c`, `in.h`, `in.w` or `in.shape`, found `in.{attr}`",
+                            _token_span(self.file, attr).to_diagnostic(), label="no such part of the shape",
+                            help="`in` is the shape flowing into the statement: c channels, h height, w width")
+        return ast.InShape(span=self._s(meta), attr=str(attr))
+
+    def tuple_(self, meta, *items):
+        flat = []
+        for item in items:
+            if isinstance(item, list):
+                flat.extend(item)
+            elif item is not None:
+                flat.append(item)
+        return ast.TupleExpr(span=self._s(meta), items=flat)
+
+    def list_(self, meta, items):
+        return ast.ListExpr(span=self._s(meta), items=items or [])
+
+    def tests(self, meta, *items):
+        return list(items)
+
+
+def _unquote(token: Token) -> str:
+    body = str(token)[1:-1]
+    if "\\" not in body:
+        return body
+    out, chars = [], iter(body)
+    escapes = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
+    for char in chars:
+        out.append(escapes.get(next(chars, ""), "") if char == "\\" else char)
+    return "".join(out)
+
+
+def _to_layer(expr) -> ast.Layer:
+    """A chain item must name a layer: an op or block, called or bare, or `a if c else b`."""
+    if isinstance(expr, ast.Call):
+        return expr
+    if isinstance(expr, ast.Name):
+        return ast.Call(span=expr.span, name=expr.id, name_span=expr.span, bare=True)
+    if isinstance(expr, ast.IfExp):
+        return ast.LayerIf(span=expr.span, body=_to_layer(expr.body), test=expr.test,
+                           orelse=_to_layer(expr.orelse))
+    raise SpecError("E0107", f"expected a layer (an op or block call), found {_describe_expr(expr)}",
+                    expr.where, label="not a layer",
+                    help="a statement is a chain of layers like `conv(6, k=5) -> relu`; "
+                         "to compute a value, use `let name = ...`")
+
+
+def _describe_expr(expr) -> str:
+    return {
+        "int": "a number", "float": "a number", "bool": "a boolean", "str": "a string",
+        "list": "a list", "tuple": "a tuple", "in": "the input shape",
+    }.get(expr.kind, "an expression")
+
+
+# ---------------------------------------------------------------- entry points
+
+
+@lru_cache(maxsize=None)
+def _grammar_text() -> str:
+    return resources.files("specc").joinpath("grammar/specc.lark").read_text(encoding="utf-8")
+
+
+_INDENTER = Indenter("<spec>")
+
+
+@lru_cache(maxsize=None)
+def _parser() -> Lark:
+    return Lark(_grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=True, postlex=_INDENTER)
+
+
+def parse_text(text: str, file: str = "<string>") -> ast.Module:
+    """Parse one spec text into an AST, or raise every syntax error found in it."""
+    sources.register(file, text)
+    if not text.strip():
+        raise SpecError("E0003", "expected a spec, found an empty file", DiagSpan(file, 1, 1, 1, 1),
+                        help="a spec holds `use` lines, `block` definitions and `model` definitions")
+    lines = text.split("\n")
+    errors: list[SpecError] = []
+    while True:
+        try:
+            module = _parse_once("\n".join(lines), file)
+        except SpecError as error:
+            errors.extend(error.errors)
+            if len(errors) < MAX_REPORTED and blank_error_lines(lines, error):
+                continue
+            raise_all(_dedupe(errors))
+        if errors:
+            raise_all(_dedupe(errors))
+        return module
+
+
+def _parse_once(text: str, file: str) -> ast.Module:
+    _INDENTER.file = file
+    if not text.endswith("\n"):
+        text += "\n"
+    try:
+        return ToAst(file).transform(_parser().parse(text))
+    except VisitError as error:
+        if isinstance(error.orig_exc, SpecError):
+            raise error.orig_exc from None
+        raise
+    except UnexpectedInput as error:
+        raise syntax_error(error, file, text, _literal, _INDENTER.open_brackets) from None
+
+
+def _literal(terminal: str) -> str:
+    """The literal text of a keyword or punctuation terminal, or "" for a pattern."""
+    try:
+        pattern = _parser().get_terminal(terminal).pattern
+    except KeyError:
+        return ""
+    return pattern.value if pattern.type == "str" else ""
+
+
+def _dedupe(errors: list[SpecError]) -> list[SpecError]:
+    seen, unique = set(), []
+    for error in errors:
+        key = (error.code, error.span, error.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(error)
+    return unique
