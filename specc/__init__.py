@@ -1,0 +1,17 @@
+"""specc: a compiler for CNN architectures.
+
+    import specc
+    specc.check("specs/lenet.spec")
+    report = specc.shapes("specs/lenet.spec")          # every shape, no torch needed
+    net = specc.build("specs/vgg11.spec", overrides={"ratio": 4})   # a torch.nn.Module
+    source = specc.emit("specs/resnet18.spec")        # standalone Python source
+
+See DESIGN.md for the pipeline; `specc --help` for the command line.
+"""
+
+__version__ = "0.1.0"
+
+from .api import check, load  # noqa: E402
+from .diagnostics import SpecError  # noqa: E402
+
+__all__ = ["SpecError", "check", "load", "__version__"]

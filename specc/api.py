@@ -1,0 +1,35 @@
+"""The public API behind `specc/__init__.py`: load, check, shapes, build, emit.
+
+`source` is a path or spec text: text is recognised by a newline or by not
+naming an existing file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Union
+
+from .check import check_program
+from .resolve import Program, load as _load
+
+Source = Union[str, Path]
+
+
+def _is_text(source: Source) -> bool:
+    if isinstance(source, Path):
+        return False
+    return "\n" in source or not Path(source).suffix
+
+
+def load(source: Source) -> Program:
+    """Parse a spec and everything it uses, without checking it."""
+    if _is_text(source):
+        return _load("<string>", text=source)
+    return _load(source)
+
+
+def check(source: Source) -> Program:
+    """Parse and statically check a spec; raise `SpecError` with every problem found."""
+    program = load(source)
+    check_program(program)
+    return program

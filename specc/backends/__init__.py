@@ -1,0 +1,1 @@
+"""Back-ends: the layer graph IR to a torch module or to Python source."""

@@ -1,0 +1,362 @@
+"""Static checks: every name resolves, every call fits its signature, every name is legal.
+
+Runs on the AST of a loaded `Program` before any value is computed, and
+reports every problem it finds in one go:
+
+    check_program(load("specs/lenet.spec"))   # returns, or raises SpecErrorGroup
+
+What it checks: layer calls name an op or a block in scope; positional and
+keyword arguments fit the signature (arity, unknown keywords, duplicates,
+missing required ones); variables are defined before use; names are unique in
+their scope, are not Python keywords and do not clobber `nn.Module`
+attributes; `input` sits at the top of a model; model parameters have
+defaults (a model must build with no arguments).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Sequence
+
+from . import reserved
+from .diagnostics import Collector, Span, SpecError, suggest
+from .expr import BUILTINS
+from .ops import COMBINATORS, OPS
+from .resolve import Program
+from .syntax import ast
+
+
+def check_program(program: Program) -> None:
+    collector = Collector()
+    for unit in program.units.values():
+        _check_definitions(unit.module, collector)
+        for definition in [*unit.module.blocks, *unit.module.models]:
+            checker = _BodyChecker(unit.scope, collector, is_model=isinstance(definition, ast.ModelDef))
+            collector.run(lambda d=definition, c=checker: c.definition(d))
+    collector.raise_if_any()
+
+
+# ---------------------------------------------------------------- definitions
+
+
+def _check_definitions(module: ast.Module, collector: Collector) -> None:
+    seen: dict[str, ast.Node] = {}
+    for definition in [*module.blocks, *module.models]:
+        what = "block" if isinstance(definition, ast.BlockDef) else "model"
+        collector.run(lambda d=definition: _check_name(d.name, d.name_span, what))
+        if definition.name in seen:
+            first = seen[definition.name]
+            collector.add(SpecError("E0206", f"`{definition.name}` is defined twice", definition.name_span.to_diagnostic(),
+                                    label=f"first defined at line {first.span.line}",
+                                    help="rename one of them"))
+        seen.setdefault(definition.name, definition)
+        if definition.name in OPS:
+            collector.add(SpecError("E0206", f"`{definition.name}` is the name of a built-in op",
+                                    definition.name_span.to_diagnostic(), label="shadows the op",
+                                    help=f"call the {what} something else, e.g. `my_{definition.name}`"))
+
+
+def _check_name(name: str, span: ast.Span, what: str, attribute: bool = False) -> None:
+    where = span.to_diagnostic()
+    if reserved.python_keyword(name):
+        raise SpecError("E0207", f"expected a name, found the Python keyword `{name}`", where,
+                        label="a Python keyword",
+                        help=f"the {what} becomes Python code; choose another name, e.g. `{name}_`")
+    if attribute and reserved.clobbers_module(name):
+        reason = "starts with `_`, which nn.Module keeps for its internals" if name.startswith("_") \
+            else f"would overwrite `nn.Module.{name}`"
+        raise SpecError("E0208", f"the name `{name}` {reason}", where, label="reserved by nn.Module",
+                        help=f"choose another name, e.g. `{name.lstrip('_')}_layer`")
+
+
+# ---------------------------------------------------------------- bodies
+
+
+@dataclass
+class _Vars:
+    """Variables in scope: parameters, `let` and `for` names; each body nests a new level."""
+
+    names: dict[str, ast.Span]
+    parent: Optional["_Vars"] = None
+
+    def lookup(self, name: str) -> Optional[ast.Span]:
+        scope = self
+        while scope is not None:
+            if name in scope.names:
+                return scope.names[name]
+            scope = scope.parent
+        return None
+
+    def all(self) -> set[str]:
+        out, scope = set(), self
+        while scope is not None:
+            out |= set(scope.names)
+            scope = scope.parent
+        return out
+
+    def child(self) -> "_Vars":
+        return _Vars({}, self)
+
+
+@dataclass
+class _Attrs:
+    """Named statements of one module (a block, a model, or a named container)."""
+
+    names: dict[str, ast.Span] = field(default_factory=dict)
+
+
+class _BodyChecker:
+    def __init__(self, blocks: dict[str, ast.BlockDef], collector: Collector, is_model: bool) -> None:
+        self.blocks = blocks
+        self.collector = collector
+        self.is_model = is_model
+
+    def run(self, action) -> None:
+        self.collector.run(action)
+
+    # -- a definition
+
+    def definition(self, definition) -> None:
+        params = _Vars({})
+        self._params(definition, params)
+        self._body(definition.body, params.child(), _Attrs(), loop=False, top=True)
+
+    def _params(self, definition, params: _Vars) -> None:
+        seen_default = False
+        for param in definition.params:
+            self.run(lambda p=param: _check_name(p.name, p.span, "parameter"))
+            if param.name in params.names:
+                self.collector.add(SpecError("E0206", f"parameter `{param.name}` is declared twice", param.where,
+                                             label="second declaration", help="rename or remove one of them"))
+            if param.default is not None:
+                seen_default = True
+                self.run(lambda p=param, v=params: self.expr(p.default, v))
+            elif self.is_model:
+                self.collector.add(SpecError(
+                    "E0214", f"expected a default value for model parameter `{param.name}`", param.where,
+                    label="no default", help=f"a model must build with no arguments: write `{param.name}=...`; "
+                                             "`--set` overrides it"))
+            elif seen_default:
+                self.collector.add(SpecError(
+                    "E0215", f"expected a default for `{param.name}`, which follows a parameter with one",
+                    param.where, label="no default", help="put parameters without defaults first, as in Python"))
+            params.names[param.name] = param.span
+
+    def _body(self, body: Sequence, vars: _Vars, attrs: _Attrs, loop: bool, top: bool = False) -> None:
+        layers_seen = False
+        for stmt in body:
+            if isinstance(stmt, ast.Input):
+                self.run(lambda s=stmt, t=top, l=layers_seen: self._input(s, t, l))
+            else:
+                layers_seen = layers_seen or not isinstance(stmt, ast.Let)
+                self.run(lambda s=stmt: self.stmt(s, vars, attrs, loop))
+
+    def _input(self, stmt: ast.Input, top: bool, after_layers: bool) -> None:
+        if not self.is_model:
+            raise SpecError("E0217", "expected `input` in a model, found it in a block", stmt.where,
+                            label="blocks take their input from the caller",
+                            help="declare the input shape at the top of the model that uses this block")
+        if not top or after_layers:
+            raise SpecError("E0108", "expected `input` at the top of the model body", stmt.where,
+                            label="declared after layers or inside a nested statement",
+                            help="move `input` before the first layer")
+        if getattr(self, "_input_seen", None):
+            raise SpecError("E0216", "`input` is declared twice", stmt.where,
+                            label=f"already declared at line {self._input_seen.line}", help="keep one `input` line")
+        self._input_seen = stmt.span
+        if not 1 <= len(stmt.dims) <= 4:
+            raise SpecError("E0502", f"expected 1 to 4 sizes in `input`, found {len(stmt.dims)}", stmt.where,
+                            help="write `input C x H x W` for images or `input F` for features; "
+                                 "a leading extra size is the batch")
+        vars = _Vars({})
+        for dim in stmt.dims:
+            self.expr(dim, vars)
+
+    def stmt(self, stmt, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+        kind = stmt.kind
+        if kind == "let":
+            self.expr(stmt.value, vars)
+            self._bind(stmt.name, stmt.name_span, vars, "variable")
+        elif kind == "chain":
+            for layer in stmt.items:
+                self.run(lambda l=layer: self.layer(l, vars))
+        elif kind in ("combine", "seq"):
+            self._body(stmt.body, vars.child(), attrs, loop)
+        elif kind == "repeat":
+            self.expr(stmt.count, vars)
+            self._body(stmt.body, vars.child(), attrs, loop=True)
+        elif kind == "for":
+            self.expr(stmt.iter, vars)
+            inner = vars.child()
+            for name, span in zip(stmt.targets, stmt.target_spans):
+                self.run(lambda n=name, s=span: self._bind(n, s, inner, "loop variable"))
+            self._body(stmt.body, inner, attrs, loop=True)
+        elif kind == "if":
+            self._if(stmt, vars, attrs, loop)
+        elif kind == "named":
+            self._named(stmt, vars, attrs, loop)
+        else:  # pragma: no cover - the AST union is closed
+            raise AssertionError(f"unknown statement kind {kind}")
+
+    def _if(self, stmt: ast.If, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+        # Each branch may define the same attribute names: only one of them runs.
+        branch_attrs = []
+        for branch in stmt.branches:
+            self.run(lambda b=branch: self.expr(b.test, vars))
+            local = _Attrs(dict(attrs.names))
+            self._body(branch.body, vars.child(), local, loop)
+            branch_attrs.append(local)
+        if stmt.orelse is not None:
+            local = _Attrs(dict(attrs.names))
+            self._body(stmt.orelse, vars.child(), local, loop)
+            branch_attrs.append(local)
+        for local in branch_attrs:
+            for name, span in local.names.items():
+                attrs.names.setdefault(name, span)
+
+    def _named(self, stmt: ast.Named, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+        where = stmt.name_span.to_diagnostic()
+        self.run(lambda: _check_name(stmt.name, stmt.name_span, "layer name", attribute=True))
+        if stmt.name in attrs.names:
+            first = attrs.names[stmt.name]
+            self.collector.add(SpecError("E0206", f"the name `{stmt.name}` is used twice in one module", where,
+                                         label=f"first used at line {first.line}",
+                                         help="each named layer becomes an attribute: give this one another name"))
+        elif loop:
+            self.collector.add(SpecError("E0206", f"the name `{stmt.name}` would be given on every iteration", where,
+                                         label="named inside `repeat` or `for`",
+                                         help="drop the name (repeated layers get positional names), "
+                                              "or name a block call outside the loop"))
+        attrs.names.setdefault(stmt.name, stmt.name_span)
+        inner = stmt.stmt
+        if inner.kind == "chain":
+            self.stmt(inner, vars, attrs, loop)
+        else:
+            # A named container is a module of its own: its names live in a fresh namespace.
+            self.stmt(inner, vars, _Attrs(), loop=False)
+
+    def _bind(self, name: str, span: ast.Span, vars: _Vars, what: str) -> None:
+        _check_name(name, span, what)
+        earlier = vars.lookup(name)
+        if earlier is not None:
+            raise SpecError("E0206", f"`{name}` is already defined", span.to_diagnostic(),
+                            label=f"first defined at line {earlier.line}",
+                            help="variables cannot be redefined: choose another name")
+        vars.names[name] = span
+
+    # -- layers and expressions
+
+    def layer(self, layer, vars: _Vars) -> None:
+        if layer.kind == "layer_if":
+            self.run(lambda: self.expr(layer.test, vars))
+            self.run(lambda: self.layer(layer.body, vars))
+            self.run(lambda: self.layer(layer.orelse, vars))
+            return
+        for value in [*layer.args, *(k.value for k in layer.kwargs)]:
+            self.run(lambda v=value: self.expr(v, vars))
+        signature = self._signature(layer, vars)
+        _check_arguments(layer, *signature)
+
+    def _signature(self, call: ast.Call, vars: _Vars) -> tuple[str, list[tuple[tuple[str, ...], bool]]]:
+        """(what, [(spellings, required)]) for the op or block `call` names."""
+        name, where = call.name, call.name_span.to_diagnostic()
+        if name in OPS:
+            return f"op `{name}`", [(a.spellings, a.required) for a in OPS[name].args]
+        if name in self.blocks:
+            return f"block `{name}`", [((p.name,), p.default is None) for p in self.blocks[name].params]
+        if name in COMBINATORS:
+            raise SpecError("E0219", f"`{name}` is a combinator, not a layer", where, label="used as a layer",
+                            help=f"write `{name}:` on its own line, with one branch per indented line below it")
+        if name in BUILTINS:
+            raise SpecError("E0219", f"`{name}` is a function for values, not a layer", where,
+                            label="not a layer", help="compute values with `let`, then pass them to a layer")
+        if vars.lookup(name) is not None:
+            raise SpecError("E0219", f"`{name}` is a variable, not a layer", where, label="a variable",
+                            help="a chain holds op and block calls, e.g. `conv(c, k=3)`")
+        candidates = [*OPS, *self.blocks]
+        raise SpecError("E0201", f"expected an op or block, found `{name}`", where,
+                        label="not an op or a block in scope",
+                        help=suggest(name, candidates) or "see `specc ops` for the ops; blocks come from this "
+                                                          "file or a `use` line")
+
+    def expr(self, expr, vars: _Vars) -> None:
+        for node in _walk_expr(expr):
+            if node.kind == "name" and vars.lookup(node.id) is None:
+                self.collector.add(_unknown_variable(node, vars, self.blocks))
+            elif node.kind == "call" and node.name not in BUILTINS:
+                self.collector.add(_unknown_function(node, self.blocks))
+
+
+def _walk_expr(expr) -> Iterable:
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in ("items", "args", "values", "rest"):
+            stack.extend(getattr(node, name, ()) or ())
+        for name in ("value", "index", "left", "right", "operand", "first", "body", "test", "orelse"):
+            child = getattr(node, name, None)
+            if isinstance(child, ast.Node):
+                stack.append(child)
+        if node.kind == "call":
+            stack.extend(k.value for k in node.kwargs)
+
+
+def _unknown_variable(node: ast.Name, vars: _Vars, blocks) -> SpecError:
+    where = node.where
+    if node.id in OPS or node.id in blocks:
+        return SpecError("E0219", f"expected a value, found the layer `{node.id}`", where, label="a layer",
+                         help="layers go in chains (`a -> b`), not inside expressions")
+    if node.id in ("None", "none", "null"):
+        return SpecError("E0203", f"expected a value, found `{node.id}`", where, label="specc has no null value",
+                         help="leave the argument out to get its default")
+    return SpecError("E0203", f"unknown name `{node.id}`", where, label="not defined here",
+                     help=suggest(node.id, vars.all() | {"true", "false"}) or
+                     "names come from parameters, `let` and `for`")
+
+
+def _unknown_function(node: ast.Call, blocks) -> SpecError:
+    where = node.name_span.to_diagnostic()
+    if node.name in OPS or node.name in blocks:
+        return SpecError("E0219", f"expected a value, found a call of the layer `{node.name}`", where,
+                         label="a layer", help="layers go in chains (`a -> b`), not inside expressions")
+    return SpecError("E0203", f"unknown function `{node.name}`", where, label="not a function",
+                     help=suggest(node.name, BUILTINS) or f"functions: {', '.join(sorted(BUILTINS))}")
+
+
+def _check_arguments(call: ast.Call, what: str, params: list[tuple[tuple[str, ...], bool]]) -> None:
+    where = call.span.to_diagnostic()
+    if len(call.args) > len(params):
+        extra = call.args[len(params)]
+        raise SpecError("E0204", f"expected at most {len(params)} positional argument"
+                        f"{'' if len(params) == 1 else 's'} for {what}, found {len(call.args)}",
+                        extra.where, label="one too many" if len(call.args) == len(params) + 1 else "too many",
+                        help=_signature_help(what, params))
+    given: dict[str, ast.Node] = {params[i][0][0]: arg for i, arg in enumerate(call.args)}
+    spellings = {s: p[0][0] for p in params for s in p[0]}
+    for keyword in call.kwargs:
+        canonical = spellings.get(keyword.name)
+        if canonical is None:
+            raise SpecError("E0202", f"unknown keyword argument `{keyword.name}` for {what}", keyword.where,
+                            label="not an argument of this call",
+                            help=suggest(keyword.name, spellings) or _signature_help(what, params))
+        if canonical in given:
+            raise SpecError("E0211", f"argument `{canonical}` of {what} is given twice", keyword.where,
+                            label=f"`{canonical}` was already given", help="give each argument once")
+        given[canonical] = keyword
+    missing = [p[0][0] for p in params if p[1] and p[0][0] not in given]
+    if missing:
+        names = ", ".join(f"`{m}`" for m in missing)
+        raise SpecError("E0205", f"missing argument{'s' if len(missing) > 1 else ''} {names} for {what}", where,
+                        label="called here", help=_signature_help(what, params))
+
+
+def _signature_help(what: str, params: list[tuple[tuple[str, ...], bool]]) -> str:
+    name = what.split("`")[1]
+    parts = []
+    for spellings, required in params:
+        text = spellings[0] + ("" if required else "=...")
+        if len(spellings) > 1:
+            text += f" ({'/'.join(spellings[1:])})"
+        parts.append(text)
+    return f"{what} takes ({', '.join(parts)})" if parts else f"{what} takes no arguments: write `{name}`"

@@ -1,0 +1,133 @@
+"""The command line: `specc check | shapes | build | ops`.
+
+Exit codes are a contract: 0 fine, 1 a spec error (diagnostics on stderr),
+2 a usage error (bad flags, unreadable files). Static commands never import
+torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional, Sequence
+
+from . import __version__, sources
+from .diagnostics import SpecError, render
+
+EXIT_OK, EXIT_SPEC_ERROR, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+specc compiles a short declarative spec of a CNN into a checked layer graph:
+every tensor shape is inferred statically, every mistake is reported at the
+line where it was written, and the result becomes a torch.nn.Module or a
+standalone Python file.
+"""
+
+EPILOG = """\
+examples:
+  specc check specs/*.spec
+  specc shapes specs/lenet.spec
+  specc shapes specs/vgg11.spec --set ratio=4 --input 1x224x224 --json
+  specc build specs/resnet18.spec -o resnet18.py
+
+exit codes: 0 fine, 1 errors in a spec, 2 usage errors
+"""
+
+
+class UsageError(Exception):
+    """A mistake in the command line itself (exit 2)."""
+
+
+def _report(error: SpecError) -> None:
+    sys.stderr.write(render(error, sources.text_of))
+
+
+def _usage_code(error: SpecError) -> int:
+    return EXIT_USAGE if error.code in ("E0001", "E0501", "E0502", "E0212") else EXIT_SPEC_ERROR
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .api import check
+
+    status = EXIT_OK
+    for file in args.files:
+        try:
+            check(file)
+        except SpecError as error:
+            _report(error)
+            status = max(status, _usage_code(error))
+    if status == EXIT_OK:
+        count = len(args.files)
+        print(f"checked {count} file{'s' if count != 1 else ''}: no errors")
+    return status
+
+
+def cmd_ops(args: argparse.Namespace) -> int:
+    from .ops import OPS
+
+    for op in OPS.values():
+        signature = ", ".join(
+            a.name + ("" if a.required else f"={_show_default(a.default)}")
+            + (f" ({'/'.join(a.aliases)})" if a.aliases else "") for a in op.args)
+        print(f"{op.name}({signature})" if op.args else op.name)
+        print(f"    {op.doc}")
+    return EXIT_OK
+
+
+def _show_default(value) -> str:
+    from .expr import show
+
+    return "none" if value is None else show(value)
+
+
+# ---------------------------------------------------------------- parser
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", "-m", metavar="M", help="the model to use (default: the last one in the file)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a model parameter, e.g. --set ratio=4 or --set 'arch=[(1, 64)]'; repeatable")
+    parser.add_argument("--input", metavar="[N x] C x H x W",
+                        help="override the model's input shape, e.g. 1x28x28 or '8 x 3 x 224 x 224'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="specc", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"specc {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    check = commands.add_parser("check", help="parse and check specs; report every error",
+                                description="Parse each spec, resolve its `use` lines and every name, and check "
+                                            "every call against its signature. Prints diagnostics to stderr; exits 0 "
+                                            "when all files are clean, 1 when any has errors, 2 on usage errors.")
+    check.add_argument("files", nargs="+", metavar="FILE", help="a .spec (or .yaml) file")
+    check.set_defaults(run=cmd_check)
+
+    ops = commands.add_parser("ops", help="list the primitive ops and their arguments",
+                              description="List every primitive op with its arguments, defaults and short aliases.")
+    ops.set_defaults(run=cmd_ops)
+
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as error:
+        parser.exit(EXIT_USAGE, f"specc: error: {error}\n")
+    except SpecError as error:
+        _report(error)
+        return _usage_code(error)
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,334 @@
+"""Expression evaluation: the small, bounded value language of specs.
+
+Values are ints, floats, booleans, strings, tuples and lists. `in.c`,
+`in.h`, `in.w` and `in.shape` read the shape flowing into the statement.
+
+    evaluate(parse("c // ratio"), Env({"c": 256, "ratio": 4}))   # 64
+
+Every failure is a located `SpecError`; sizes are bounded so no spec can make
+evaluation hang or exhaust memory.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from .diagnostics import SpecError
+from .syntax import ast
+
+MAX_INT = 10**15
+MAX_LENGTH = 100_000
+
+Shape = tuple
+
+
+@dataclass
+class Env:
+    """Variables in scope (each body nests a child) and the shape flowing in."""
+
+    vars: dict[str, Any]
+    in_shape: Optional[Shape] = None
+    parent: Optional["Env"] = None
+
+    def lookup(self, name: str) -> Any:
+        env = self
+        while env is not None:
+            if name in env.vars:
+                return env.vars[name]
+            env = env.parent
+        raise KeyError(name)
+
+    def child(self, in_shape: Optional[Shape] = None) -> "Env":
+        return Env({}, in_shape if in_shape is not None else self.in_shape, self)
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    return {int: "an int", float: "a float", str: "a string", tuple: "a tuple", list: "a list"}.get(
+        type(value), type(value).__name__)
+
+
+def show(value: Any) -> str:
+    """A value as a spec would write it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        inner = ", ".join(show(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
+def _type_error(node: ast.Node, message: str, help: str = "") -> SpecError:
+    return SpecError("E0401", message, node.where, label="wrong type here", help=help)
+
+
+def _number(node: ast.Node, value: Any, what: str) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _type_error(node, f"expected a number for {what}, found {describe(value)} {show(value)}")
+    return value
+
+
+def _int(node: ast.Node, value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _type_error(node, f"expected an int for {what}, found {describe(value)} {show(value)}")
+    return value
+
+
+def _bounded(node: ast.Node, value: Any) -> Any:
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        raise SpecError("E0405", f"expected a number below 10^15, found one with {len(str(abs(value)))} digits",
+                        node.where, label="too large", help="specs describe layer sizes; no size is this large")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SpecError("E0405", f"expected a finite number, found {value}", node.where, label="not finite")
+    if isinstance(value, (list, tuple, str)) and len(value) > MAX_LENGTH:
+        raise SpecError("E0405", f"expected at most {MAX_LENGTH} items, found {len(value)}", node.where,
+                        label="too long")
+    return value
+
+
+# ---------------------------------------------------------------- operators
+
+
+def _arith(op: str) -> Callable:
+    return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+            "//": operator.floordiv, "%": operator.mod, "**": operator.pow}[op]
+
+
+def _binop(node: ast.BinOp, left: Any, right: Any) -> Any:
+    op = node.op
+    if op == "+" and isinstance(left, type(right)) and isinstance(left, (list, tuple, str)) \
+            and not isinstance(left, bool):
+        return left + right
+    if op == "*" and isinstance(left, (list, tuple, str)) and _is_plain_int(right):
+        if len(left) * max(right, 0) > MAX_LENGTH:
+            raise SpecError("E0405", f"expected at most {MAX_LENGTH} items, found {len(left) * right}",
+                            node.where, label="too long")
+        return left * right
+    _number(node.left, left, f"`{op}`")
+    _number(node.right, right, f"`{op}`")
+    if op in ("/", "//", "%") and right == 0:
+        raise SpecError("E0403", f"division by zero in `{op}`", node.where, label="the right side is 0")
+    if op == "**" and abs(right) > 64:
+        raise SpecError("E0405", f"expected an exponent of at most 64, found {right}", node.right.where,
+                        label="too large")
+    try:
+        return _arith(op)(left, right)
+    except (OverflowError, ZeroDivisionError, ValueError) as error:
+        raise SpecError("E0405", f"cannot compute `{op}`: {error}", node.where, label="here") from None
+
+
+def _is_plain_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _compare(node: ast.Compare, values: list[Any]) -> bool:
+    ops = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+           ">": operator.gt, ">=": operator.ge}
+    for op, (left, right) in zip(node.ops, zip(values, values[1:])):
+        if op not in ("==", "!=") and not _comparable(left, right):
+            raise _type_error(node, f"cannot order {describe(left)} and {describe(right)} with `{op}`")
+        if not ops[op](left, right):
+            return False
+    return True
+
+
+def _comparable(left: Any, right: Any) -> bool:
+    numbers = (int, float)
+    if isinstance(left, numbers) and isinstance(right, numbers):
+        return not isinstance(left, bool) and not isinstance(right, bool)
+    return type(left) is type(right) and isinstance(left, (str, tuple, list))
+
+
+# ---------------------------------------------------------------- builtins
+
+
+def _len(node, value):
+    if not isinstance(value, (list, tuple, str)):
+        raise _type_error(node, f"expected a list, tuple or string for `len`, found {describe(value)}")
+    return len(value)
+
+
+def _extreme(name: str, pick: Callable):
+    def call(node, *values):
+        items = list(values[0]) if len(values) == 1 and isinstance(values[0], (list, tuple)) else list(values)
+        if not items:
+            raise SpecError("E0402", f"`{name}` of an empty sequence", node.where, label="nothing to compare")
+        for item in items:
+            _number(node, item, f"`{name}`")
+        return pick(items)
+    return call
+
+
+def _range(node, *values):
+    if not 1 <= len(values) <= 3:
+        raise _type_error(node, f"expected 1 to 3 arguments for `range`, found {len(values)}")
+    ints = [_int(node, v, "`range`") for v in values]
+    if len(ints) == 3 and ints[2] == 0:
+        raise SpecError("E0402", "`range` step must not be zero", node.where, label="step 0")
+    result = range(*ints)
+    if len(result) > MAX_LENGTH:
+        raise SpecError("E0405", f"expected at most {MAX_LENGTH} items from `range`, found {len(result)}",
+                        node.where, label="too long")
+    return list(result)
+
+
+def _sequence(node, value, name):
+    if not isinstance(value, (list, tuple)):
+        raise _type_error(node, f"expected a list or tuple for `{name}`, found {describe(value)}")
+    return value
+
+
+def _enumerate(node, value, start=0):
+    return [(i + _int(node, start, "`enumerate` start"), v)
+            for i, v in enumerate(_sequence(node, value, "enumerate"))]
+
+
+def _zip(node, *values):
+    return [tuple(items) for items in zip(*(_sequence(node, v, "zip") for v in values))]
+
+
+def _sum(node, value):
+    return sum(_number(node, v, "`sum`") for v in _sequence(node, value, "sum"))
+
+
+def _convert(kind: type):
+    def call(node, value):
+        if kind in (int, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise _type_error(node, f"expected a number for `{kind.__name__}`, found {describe(value)}")
+            return kind(value)
+        return kind(_sequence(node, value, kind.__name__))
+    return call
+
+
+def _fixed(arity: tuple[int, int], function: Callable, name: str) -> Callable:
+    def call(node, *values):
+        low, high = arity
+        if not low <= len(values) <= high:
+            expected = str(low) if low == high else f"{low} to {high}"
+            raise _type_error(node, f"expected {expected} argument{'s' if high != 1 else ''} for `{name}`, "
+                              f"found {len(values)}")
+        return function(node, *values)
+    return call
+
+
+BUILTINS: dict[str, Callable] = {
+    "len": _fixed((1, 1), _len, "len"),
+    "min": _extreme("min", min),
+    "max": _extreme("max", max),
+    "range": _range,
+    "enumerate": _fixed((1, 2), _enumerate, "enumerate"),
+    "zip": _zip,
+    "sum": _fixed((1, 1), _sum, "sum"),
+    "abs": _fixed((1, 1), lambda n, v: abs(_number(n, v, "`abs`")), "abs"),
+    "round": _fixed((1, 1), lambda n, v: round(_number(n, v, "`round`")), "round"),
+    "int": _fixed((1, 1), _convert(int), "int"),
+    "float": _fixed((1, 1), _convert(float), "float"),
+    "list": _fixed((1, 1), _convert(list), "list"),
+    "tuple": _fixed((1, 1), _convert(tuple), "tuple"),
+}
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def evaluate(node, env: Env) -> Any:
+    return _bounded(node, _EVALUATORS[node.kind](node, env))
+
+
+def _name(node: ast.Name, env: Env) -> Any:
+    try:
+        return env.lookup(node.id)
+    except KeyError:
+        raise SpecError("E0203", f"unknown name `{node.id}`", node.where, label="not defined here") from None
+
+
+def _in_shape(node: ast.InShape, env: Env) -> Any:
+    shape = env.in_shape
+    if shape is None:
+        raise SpecError("E0309", f"`in.{node.attr}` has no shape to read here", node.where,
+                        label="nothing flows in yet", help="`in` is the shape flowing into a layer statement; "
+                                                           "it is not defined in `input` or before the model starts")
+    if node.attr == "shape":
+        return tuple(shape)
+    index = {"c": 1, "h": 2, "w": 3}[node.attr]
+    if len(shape) <= index:
+        from .ops import format_shape
+
+        raise SpecError("E0304", f"`in.{node.attr}` needs an image input [N, C, H, W], found {format_shape(shape)}",
+                        node.where, label="no such dimension")
+    return shape[index]
+
+
+def _index(node: ast.Index, env: Env) -> Any:
+    value, index = evaluate(node.value, env), evaluate(node.index, env)
+    if not isinstance(value, (list, tuple, str)):
+        raise _type_error(node.value, f"expected a list, tuple or string to index, found {describe(value)}")
+    _int(node.index, index, "an index")
+    if not -len(value) <= index < len(value):
+        raise SpecError("E0404", f"index {index} is out of range for {describe(value)} of length {len(value)}",
+                        node.index.where, label="out of range",
+                        help=f"valid indices are 0 to {len(value) - 1}" if value else "the sequence is empty")
+    return value[index]
+
+
+def _unary(node: ast.UnaryOp, env: Env) -> Any:
+    value = evaluate(node.operand, env)
+    if node.op == "not":
+        return not _truth(node.operand, value)
+    _number(node.operand, value, f"unary `{node.op}`")
+    return -value if node.op == "-" else value
+
+
+def _truth(node: ast.Node, value: Any) -> bool:
+    return bool(value)
+
+
+def _boolop(node: ast.BoolOp, env: Env) -> Any:
+    result = None
+    for value_node in node.values:
+        result = evaluate(value_node, env)
+        if (node.op == "and") != bool(result):
+            return result
+    return result
+
+
+def _ifexp(node: ast.IfExp, env: Env) -> Any:
+    return evaluate(node.body if evaluate(node.test, env) else node.orelse, env)
+
+
+def _call(node: ast.Call, env: Env) -> Any:
+    function = BUILTINS.get(node.name)
+    if function is None:
+        raise SpecError("E0203", f"unknown function `{node.name}`", node.name_span.to_diagnostic(),
+                        label="not a function")
+    if node.kwargs:
+        raise _type_error(node.kwargs[0], f"`{node.name}` takes no keyword arguments")
+    return function(node, *(evaluate(a, env) for a in node.args))
+
+
+_EVALUATORS: dict[str, Callable[[Any, Env], Any]] = {
+    "int": lambda n, e: n.value,
+    "float": lambda n, e: n.value,
+    "bool": lambda n, e: n.value,
+    "str": lambda n, e: n.value,
+    "name": _name,
+    "in": _in_shape,
+    "list": lambda n, e: [evaluate(i, e) for i in n.items],
+    "tuple": lambda n, e: tuple(evaluate(i, e) for i in n.items),
+    "index": _index,
+    "binop": lambda n, e: _binop(n, evaluate(n.left, e), evaluate(n.right, e)),
+    "unary": _unary,
+    "compare": lambda n, e: _compare(n, [evaluate(n.first, e), *(evaluate(r, e) for r in n.rest)]),
+    "boolop": _boolop,
+    "ifexp": _ifexp,
+    "call": _call,
+}

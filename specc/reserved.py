@@ -1,0 +1,83 @@
+"""Names a spec may not give a layer, block, parameter or variable.
+
+A named statement becomes an attribute of the generated `nn.Module`, so it
+must not shadow what `nn.Module` (or `nn.Sequential`, which repeated stacks
+compile to) already defines: `forward = conv(...)` would break the model.
+The list is data so that static commands need not import torch;
+`tests/test_reserved.py` checks it against the installed torch.
+"""
+
+import keyword
+
+MODULE_ATTRIBUTES = frozenset((
+    "T_destination",
+    "add_module",
+    "append",
+    "apply",
+    "bfloat16",
+    "buffers",
+    "call_super_init",
+    "children",
+    "compile",
+    "cpu",
+    "cuda",
+    "double",
+    "dump_patches",
+    "eval",
+    "extend",
+    "extra_repr",
+    "float",
+    "forward",
+    "get_buffer",
+    "get_extra_state",
+    "get_parameter",
+    "get_submodule",
+    "half",
+    "insert",
+    "ipu",
+    "load_state_dict",
+    "modules",
+    "mtia",
+    "named_buffers",
+    "named_children",
+    "named_modules",
+    "named_parameters",
+    "parameters",
+    "pop",
+    "register_backward_hook",
+    "register_buffer",
+    "register_forward_hook",
+    "register_forward_pre_hook",
+    "register_full_backward_hook",
+    "register_full_backward_pre_hook",
+    "register_load_state_dict_post_hook",
+    "register_load_state_dict_pre_hook",
+    "register_module",
+    "register_parameter",
+    "register_state_dict_post_hook",
+    "register_state_dict_pre_hook",
+    "requires_grad_",
+    "set_extra_state",
+    "set_submodule",
+    "share_memory",
+    "state_dict",
+    "to",
+    "to_empty",
+    "train",
+    "training",
+    "type",
+    "xpu",
+    "zero_grad",
+))
+
+# Names the generated Python file itself relies on.
+GENERATED_NAMES = frozenset(("torch", "nn", "self"))
+
+
+def python_keyword(name: str) -> bool:
+    return keyword.iskeyword(name)
+
+
+def clobbers_module(name: str) -> bool:
+    """True for names that would overwrite an nn.Module attribute or internal."""
+    return name in MODULE_ATTRIBUTES or name in GENERATED_NAMES or name.startswith("_")

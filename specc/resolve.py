@@ -1,0 +1,132 @@
+"""Resolve `use` lines: load every spec a file uses and give each file its block scope.
+
+    program = load("specs/resnet18.spec")   # also loads the bundled d2l library
+    program.scope_of(block)                   # the blocks visible where `block` is defined
+
+`use d2l` names a library bundled in `specc/lib/`; `use "blocks.spec"` names a
+file relative to the spec that says it. A file sees its own blocks and the
+blocks defined in the files it uses (not what those files use in turn); its
+own definitions shadow used ones. Cycles are errors at the `use` line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Optional
+
+from . import sources
+from .diagnostics import Collector, SpecError, suggest
+from .syntax import ast
+from .syntax.frontend import parse_source
+
+LIBRARY_DIR = "lib"
+
+
+def libraries() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("specc").joinpath(LIBRARY_DIR).iterdir()
+                  if p.name.endswith(".spec"))
+
+
+@dataclass
+class Unit:
+    """One parsed spec file and the blocks visible inside it."""
+
+    name: str
+    module: ast.Module
+    scope: dict[str, ast.BlockDef] = field(default_factory=dict)
+
+
+@dataclass
+class Program:
+    main: Unit
+    units: dict[str, Unit]
+
+    @property
+    def models(self) -> list[ast.ModelDef]:
+        return self.main.module.models
+
+    def scope_of(self, node: ast.Node) -> dict[str, ast.BlockDef]:
+        return self.units[node.span.file].scope
+
+    def model(self, name: Optional[str] = None) -> ast.ModelDef:
+        """The model called `name`, or the file's only (or last) model when no name is given."""
+        models = self.models
+        if not models:
+            raise SpecError("E0213", f"expected a `model` in `{self.main.name}`, found none",
+                            help="a file of blocks is a library: `use` it from a spec that defines a model")
+        if name is None:
+            return models[-1]
+        for model in models:
+            if model.name == name:
+                return model
+        known = [m.name for m in models]
+        help = suggest(name, known) or "models in this file: " + ", ".join(f"`{m}`" for m in known)
+        raise SpecError("E0212", f"expected one of this file's models, found `{name}`", help=help)
+
+
+def load(source: str | Path, *, text: Optional[str] = None) -> Program:
+    """Load a spec (from `text` when given, else from the file) and everything it uses."""
+    name = str(source)
+    if text is None:
+        text = sources.read(source)
+    loader = _Loader()
+    main = loader.unit(name, text, base=Path(name).parent, stack=())
+    loader.collector.raise_if_any()
+    return Program(main, loader.units)
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.units: dict[str, Unit] = {}
+        self.collector = Collector()
+
+    def unit(self, name: str, text: str, base: Path, stack: tuple[str, ...]) -> Unit:
+        unit = Unit(name, parse_source(text, name))
+        self.units[name] = unit
+        imported: dict[str, tuple[ast.BlockDef, ast.Use]] = {}
+        for use in unit.module.uses:
+            self.collector.run(lambda use=use: self._use(unit, use, base, stack + (name,), imported))
+        unit.scope = {name: block for name, (block, _) in imported.items()}
+        for block in unit.module.blocks:
+            unit.scope[block.name] = block  # own definitions shadow used ones
+        return unit
+
+    def _use(self, unit: Unit, use: ast.Use, base: Path, stack: tuple[str, ...],
+             imported: dict[str, tuple[ast.BlockDef, ast.Use]]) -> None:
+        name, text, used_base = self._locate(use, base)
+        if name in stack:
+            chain = " -> ".join(f"`{s}`" for s in (*stack[stack.index(name):], name))
+            raise SpecError("E0210", f"`use` cycle: {chain}", use.where, label="this `use` closes the cycle",
+                            help="move the shared blocks into a third file that both use")
+        used = self.units.get(name) or self.unit(name, text, used_base, stack)
+        for block in used.module.blocks:
+            if block.name in imported and imported[block.name][0] is not block:
+                other = imported[block.name][1]
+                raise SpecError("E0206", f"block `{block.name}` is defined by two used files", use.where,
+                                label=f"also defined by the `use` at line {other.span.line}",
+                                help="define your own block with another name, or use only one of the files")
+            imported[block.name] = (block, use)
+
+    def _locate(self, use: ast.Use, base: Path) -> tuple[str, str, Path]:
+        if not use.is_path:
+            if use.target not in libraries():
+                known = libraries()
+                raise SpecError("E0209", f"expected a bundled library, found `{use.target}`", use.where,
+                                label="no such library",
+                                help=suggest(use.target, known) or
+                                f"bundled libraries: {', '.join(known)}; for a file, write `use \"path.spec\"`")
+            resource = resources.files("specc").joinpath(LIBRARY_DIR, use.target + ".spec")
+            name = f"<{use.target}>"
+            text = resource.read_text(encoding="utf-8")
+            sources.register(name, text)
+            return name, text, Path(".")
+        path = base / use.target
+        name = str(path)
+        if name in self.units:
+            return name, "", path.parent
+        if not path.is_file():
+            raise SpecError("E0209", f"cannot find `{use.target}` (looked for `{path}`)", use.where,
+                            label="no such file", help="paths in `use` are relative to the spec that uses them")
+        return name, sources.read(path), path.parent

@@ -1,0 +1,1 @@
+"""Front-ends: spec text (DSL or YAML) to the typed AST of `ast.py`."""
