@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Optional, Union
 
 from .check import check_program
+from .elaborate import elaborate
+from .ir import Graph
 from .resolve import Program, load as _load
 
 Source = Union[str, Path]
@@ -33,3 +35,9 @@ def check(source: Source) -> Program:
     program = load(source)
     check_program(program)
     return program
+
+
+def shapes(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
+           overrides: Optional[dict] = None) -> Graph:
+    """Check a spec and elaborate one of its models into the layer graph IR, every shape inferred."""
+    return elaborate(check(source), model=model, overrides=overrides, input_shape=input)

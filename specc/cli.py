@@ -65,6 +65,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_shapes(args: argparse.Namespace) -> int:
+    import json
+
+    from .api import shapes
+    from .overrides import parse_input, parse_set
+    from .report import to_json, to_table
+
+    graph = shapes(args.file, model=args.model, overrides=parse_set(args.overrides),
+                   input=parse_input(args.input) if args.input else None)
+    if args.json:
+        print(json.dumps(to_json(graph), indent=2))
+    else:
+        sys.stdout.write(to_table(graph, depth=args.depth))
+    return EXIT_OK
+
+
 def cmd_ops(args: argparse.Namespace) -> int:
     from .ops import OPS
 
@@ -107,6 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
                                             "when all files are clean, 1 when any has errors, 2 on usage errors.")
     check.add_argument("files", nargs="+", metavar="FILE", help="a .spec (or .yaml) file")
     check.set_defaults(run=cmd_check)
+
+    shapes = commands.add_parser(
+        "shapes", help="infer and print every layer's shape, parameters and mult-adds",
+        description="Elaborate a model and print a table of every layer: its module path, op, arguments, output "
+                    "shape, parameter count and mult-adds (torchinfo's convention), with totals. Never imports torch.")
+    shapes.add_argument("file", metavar="FILE", help="a .spec (or .yaml) file")
+    _add_model_options(shapes)
+    shapes.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    shapes.add_argument("--depth", type=int, metavar="D", help="fold blocks nested deeper than D (0: top level only)")
+    shapes.set_defaults(run=cmd_shapes)
 
     ops = commands.add_parser("ops", help="list the primitive ops and their arguments",
                               description="List every primitive op with its arguments, defaults and short aliases.")

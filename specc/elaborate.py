@@ -1,0 +1,463 @@
+"""Elaboration: AST -> layer graph IR, inferring every shape on the way.
+
+Evaluates model parameters (defaults, then `--set` overrides), expressions,
+`let`, `repeat`, `for` and `if`; expands block calls; binds every op call to
+concrete arguments and runs its shape rule on the shape flowing in. The
+result is a draft tree that `naming.assign` turns into the named, frozen IR.
+
+    graph = elaborate(program, model="VGG11", overrides={"ratio": 4})
+
+Bounded by `LIMITS`: block recursion, repeat counts, layer counts, sizes and
+parameter totals all end in a diagnostic, never a hang or an out-of-memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from . import naming
+from .diagnostics import Span, SpecError, suggest
+from .expr import Env, describe, evaluate, show
+from .ir import Graph
+from .ops import OPS, Op, OpProblem, Shape, coerce, format_shape
+from .resolve import Program
+from .syntax import ast
+
+LIMITS = {
+    "recursion": 64,          # nested block calls
+    "repeat": 10_000,         # one `repeat` count
+    "layers": 200_000,        # layers in one model
+    "size": 1 << 20,          # any channel count, feature count or spatial size
+    "params": 10**11,         # total parameters
+}
+
+
+# ---------------------------------------------------------------- draft nodes
+
+
+@dataclass
+class DraftLayer:
+    op: str
+    args: dict
+    in_shape: Shape
+    out_shape: Shape
+    params: int
+    macs: int
+    span: Span
+    name: Optional[str] = None
+    kind: str = "layer"
+
+
+@dataclass
+class DraftCombine:
+    op: str
+    branches: list[list]
+    in_shape: Shape
+    out_shape: Shape
+    span: Span
+    kind: str = "combine"
+
+
+@dataclass
+class DraftModule:
+    cls: str
+    block: Optional[str]
+    args: dict
+    body: list
+    in_shape: Shape
+    out_shape: Shape
+    span: Span
+    name: Optional[str] = None
+    kind: str = "module"
+
+
+@dataclass
+class _State:
+    layers: int = 0
+    params: int = 0
+    depth: int = 0
+    stack: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def elaborate(program: Program, model: Optional[str] = None, overrides: Optional[dict] = None,
+              input_shape: Optional[tuple] = None) -> Graph:
+    """Elaborate one model of `program` into the IR (see the module docstring)."""
+    definition = program.model(model)
+    return _Elaborator(program).model(definition, overrides or {}, input_shape)
+
+
+class _Elaborator:
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.state = _State()
+
+    # -- the model
+
+    def model(self, definition: ast.ModelDef, overrides: dict, input_shape: Optional[tuple]) -> Graph:
+        env = Env(self._model_params(definition, overrides))
+        shape = self._input(definition, env, input_shape)
+        body = self.body(definition.body, env.child(shape), shape)
+        out = body[-1].out_shape if body else shape
+        return naming.assign(definition, body, shape, out, env.vars, overrides)
+
+    def _model_params(self, definition: ast.ModelDef, overrides: dict) -> dict:
+        values: dict[str, Any] = {}
+        known = {p.name: p for p in definition.params}
+        for name in overrides:
+            if name not in known:
+                help = suggest(name, known) or (
+                    "parameters of this model: " + ", ".join(f"`{p}`" for p in known) if known
+                    else "this model has no parameters")
+                raise SpecError("E0501", f"`--set {name}=...`: `{definition.name}` has no parameter `{name}`",
+                                definition.name_span.to_diagnostic(), label="the model", help=help)
+        for param in definition.params:
+            default = evaluate(param.default, Env(dict(values))) if param.default is not None else None
+            values[param.name] = default
+            if param.name in overrides:
+                values[param.name] = _check_override(param, default, overrides[param.name])
+        return values
+
+    def _input(self, definition: ast.ModelDef, env: Env, given: Optional[tuple]) -> Shape:
+        if given is not None:
+            return _shape_from_sizes(list(given), definition.name_span.to_diagnostic(), "--input")
+        for stmt in definition.body:
+            if stmt.kind == "input":
+                sizes = [evaluate(d, env) for d in stmt.dims]
+                return _shape_from_sizes(sizes, stmt.where, "input")
+        raise SpecError("E0309", f"expected an input shape for `{definition.name}`, found none",
+                        definition.name_span.to_diagnostic(), label="this model declares no `input`",
+                        help="add `input C x H x W` as the first line of the model, or pass `--input CxHxW`")
+
+    # -- statements
+
+    def body(self, stmts, env: Env, shape: Shape) -> list:
+        """Elaborate a sequence of statements from `shape`; returns the draft nodes in order."""
+        nodes: list = []
+        for stmt in stmts:
+            produced = self.stmt(stmt, env, shape)
+            if produced:
+                nodes.extend(produced)
+                shape = produced[-1].out_shape
+                env = env.child(shape)
+        return nodes
+
+    def stmt(self, stmt, env: Env, shape: Shape) -> list:
+        kind = stmt.kind
+        if kind == "input":
+            return []
+        if kind == "let":
+            env.vars[stmt.name] = evaluate(stmt.value, env.child(shape))
+            return []
+        if kind == "chain":
+            return self.chain(stmt, env, shape)
+        if kind == "combine":
+            return [self.combine(stmt, env, shape)]
+        if kind == "seq":
+            return self.body(stmt.body, env.child(shape), shape)
+        if kind == "repeat":
+            return self.repeat(stmt, env, shape)
+        if kind == "for":
+            return self.for_(stmt, env, shape)
+        if kind == "if":
+            chosen = self._choose(stmt, env.child(shape))
+            return self.body(chosen, env.child(shape), shape) if chosen is not None else []
+        if kind == "named":
+            return [self.named(stmt, env, shape)]
+        raise AssertionError(f"unknown statement kind {kind}")  # pragma: no cover
+
+    def chain(self, stmt: ast.Chain, env: Env, shape: Shape) -> list:
+        nodes = []
+        for layer in stmt.items:
+            node = self.layer(layer, env.child(shape), shape)
+            nodes.append(node)
+            shape = node.out_shape
+        return nodes
+
+    def named(self, stmt: ast.Named, env: Env, shape: Shape):
+        inner = stmt.stmt
+        nodes = self.stmt(inner, env, shape)
+        if len(nodes) == 1 and inner.kind == "chain":
+            nodes[0].name = stmt.name  # a single named layer or block call is the attribute itself
+            return nodes[0]
+        if not nodes:
+            raise SpecError("E0310", f"`{stmt.name}` names nothing: its statement produced no layers",
+                            stmt.where, label="empty", help="drop the name, or make sure the body produces a layer")
+        return DraftModule(cls=stmt.name, block=None, args={}, body=nodes, in_shape=shape,
+                           out_shape=nodes[-1].out_shape, span=stmt.where, name=stmt.name)
+
+    def repeat(self, stmt: ast.Repeat, env: Env, shape: Shape) -> list:
+        count = evaluate(stmt.count, env.child(shape))
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise SpecError("E0401", f"expected an int count for `repeat`, found {describe(count)} {show(count)}",
+                            stmt.count.where, label="not an int")
+        if not 0 <= count <= LIMITS["repeat"]:
+            code = "E0402" if count < 0 else "E0405"
+            raise SpecError(code, f"expected a `repeat` count from 0 to {LIMITS['repeat']}, found {count}",
+                            stmt.count.where, label="out of range")
+        nodes: list = []
+        for _ in range(count):
+            produced = self.body(stmt.body, env.child(shape), shape)
+            nodes.extend(produced)
+            if produced:
+                shape = produced[-1].out_shape
+        return nodes
+
+    def for_(self, stmt: ast.For, env: Env, shape: Shape) -> list:
+        nodes: list = []
+        for bound in self._iterations(stmt, env.child(shape)):
+            inner = env.child(shape)
+            inner.vars.update(bound)
+            produced = self.body(stmt.body, inner, shape)
+            nodes.extend(produced)
+            if produced:
+                shape = produced[-1].out_shape
+        return nodes
+
+    def _iterations(self, stmt: ast.For, env: Env) -> list[dict]:
+        items = evaluate(stmt.iter, env)
+        if not isinstance(items, (list, tuple)):
+            raise SpecError("E0401", f"expected a list or tuple to loop over, found {describe(items)} {show(items)}",
+                            stmt.iter.where, label="not iterable",
+                            help="loop over a list, `range(n)` or `enumerate(list)`")
+        if len(stmt.targets) == 1:
+            return [{stmt.targets[0]: item} for item in items]
+        bound = []
+        for item in items:
+            if not isinstance(item, (list, tuple)) or len(item) != len(stmt.targets):
+                size = len(item) if isinstance(item, (list, tuple)) else 1
+                raise SpecError("E0218", f"expected {len(stmt.targets)} values to unpack into "
+                                f"{', '.join(stmt.targets)}, found {size} in {show(item)}", stmt.iter.where,
+                                label="an item of this list", help="make every item a tuple of that many values")
+            bound.append(dict(zip(stmt.targets, item)))
+        return bound
+
+    def _choose(self, stmt: ast.If, env: Env):
+        for branch in stmt.branches:
+            if evaluate(branch.test, env):
+                return branch.body
+        return stmt.orelse
+
+    # -- combinators
+
+    def combine(self, stmt: ast.Combine, env: Env, shape: Shape) -> DraftCombine:
+        branches = self._branches(stmt.body, env.child(shape), shape)
+        if not branches:
+            raise SpecError("E0310", f"`{stmt.op}` has no branches", stmt.where, label="empty",
+                            help="give it at least one branch, one per indented line")
+        outs = [b[-1].out_shape if b else shape for b in branches]
+        out = _concat_shape(stmt, branches, outs) if stmt.op == "concat" else _add_shape(stmt, branches, outs)
+        return DraftCombine(stmt.op, branches, shape, out, stmt.where)
+
+    def _branches(self, stmts, env: Env, shape: Shape) -> list[list]:
+        """Each statement is a branch; `let` binds, `for` and `if` expand into branches."""
+        branches: list[list] = []
+        for stmt in stmts:
+            if stmt.kind == "let":
+                self.stmt(stmt, env, shape)
+            elif stmt.kind == "for":
+                for bound in self._iterations(stmt, env):
+                    inner = env.child(shape)
+                    inner.vars.update(bound)
+                    branches.extend(self._branches(stmt.body, inner, shape))
+            elif stmt.kind == "if":
+                chosen = self._choose(stmt, env)
+                if chosen is not None:
+                    branches.extend(self._branches(chosen, env.child(shape), shape))
+            else:
+                branches.append(self.stmt(stmt, env.child(shape), shape))
+        return branches
+
+    # -- layers
+
+    def layer(self, layer, env: Env, shape: Shape):
+        if layer.kind == "layer_if":
+            return self.layer(layer.body if evaluate(layer.test, env) else layer.orelse, env, shape)
+        if layer.name in OPS:
+            return self.op_call(OPS[layer.name], layer, env, shape)
+        return self.block_call(layer, env, shape)
+
+    def op_call(self, op: Op, call: ast.Call, env: Env, shape: Shape) -> DraftLayer:
+        args = self._bind_op(op, call, env)
+        try:
+            out = op.infer(args, shape)
+        except OpProblem as problem:
+            raise self._located(problem, call, shape) from None
+        params, macs = op.count(args, shape, out)
+        self._account(call, out, params)
+        return DraftLayer(op.name, args, shape, out, params, macs, call.where)
+
+    def _bind_op(self, op: Op, call: ast.Call, env: Env) -> dict:
+        given: dict[str, tuple[Any, ast.Node]] = {}
+        for arg, node in zip(op.args, call.args):
+            given[arg.name] = (evaluate(node, env), node)
+        for keyword in call.kwargs:
+            given[op.arg(keyword.name).name] = (evaluate(keyword.value, env), keyword.value)
+        bound = {}
+        for arg in op.args:
+            if arg.name in given:
+                value, node = given[arg.name]
+                try:
+                    bound[arg.name] = coerce(op, arg, value)
+                except OpProblem as problem:
+                    raise SpecError(problem.code, f"{problem.message} in `{op.name}`", node.where,
+                                    label="this argument", help=problem.help) from None
+            else:
+                bound[arg.name] = None if arg.required else coerce(op, arg, arg.default)
+        return bound
+
+    def _located(self, problem: OpProblem, call: ast.Call, shape: Shape) -> SpecError:
+        node = call
+        if problem.arg:
+            for keyword in call.kwargs:
+                op_arg = OPS[call.name].arg(keyword.name)
+                if op_arg and op_arg.name == problem.arg:
+                    node = keyword
+        label = f"input here is {format_shape(shape)}"
+        return SpecError(problem.code, problem.message, node.where, label=label, help=problem.help)
+
+    def _account(self, call: ast.Call, out: Shape, params: int) -> None:
+        state = self.state
+        state.layers += 1
+        state.params += params
+        if state.layers > LIMITS["layers"]:
+            raise SpecError("E0405", f"expected at most {LIMITS['layers']:,} layers in a model, found more",
+                            call.where, label="the limit is reached here", help="check `repeat` counts and loops")
+        if state.params > LIMITS["params"]:
+            raise SpecError("E0405", f"expected at most {LIMITS['params']:,} parameters in a model, found more",
+                            call.where, label="the limit is reached here", help="check channel counts")
+        big = [d for d in out[1:] if isinstance(d, int) and d > LIMITS["size"]]
+        if big:
+            raise SpecError("E0405", f"expected sizes of at most {LIMITS['size']:,}, found {big[0]:,} in "
+                            f"{format_shape(out)}", call.where, label="too large")
+
+    def block_call(self, call: ast.Call, env: Env, shape: Shape) -> DraftModule:
+        block = self._block(call)
+        state = self.state
+        if state.depth >= LIMITS["recursion"]:
+            chain = " -> ".join(state.stack[-4:])
+            raise SpecError("E0406", f"expected block calls nested at most {LIMITS['recursion']} deep, found "
+                            f"deeper ({chain} -> {call.name})", call.where, label="called here",
+                            help="a block that calls itself needs an `if` that stops the recursion")
+        values = self._bind_block(block, call, env, shape)
+        state.depth += 1
+        state.stack.append(call.name)
+        try:
+            body = self.body(block.body, Env(values, shape).child(shape), shape)
+        finally:
+            state.depth -= 1
+            state.stack.pop()
+        out = body[-1].out_shape if body else shape
+        return DraftModule(cls=block.name, block=block.name, args=values, body=body, in_shape=shape,
+                           out_shape=out, span=call.where)
+
+    def _block(self, call: ast.Call) -> ast.BlockDef:
+        scope = self.program.scope_of(call)
+        if call.name not in scope:  # check_program reports this; guard for API users who skip it
+            raise SpecError("E0201", f"expected an op or block, found `{call.name}`",
+                            call.name_span.to_diagnostic(), label="not an op or a block in scope",
+                            help=suggest(call.name, [*OPS, *scope]))
+        return scope[call.name]
+
+    def _bind_block(self, block: ast.BlockDef, call: ast.Call, env: Env, shape: Shape) -> dict:
+        values: dict[str, Any] = {}
+        for param, node in zip(block.params, call.args):
+            values[param.name] = evaluate(node, env)
+        for keyword in call.kwargs:
+            values[keyword.name] = evaluate(keyword.value, env)
+        for param in block.params:
+            if param.name not in values:
+                if param.default is None:
+                    raise SpecError("E0205", f"missing argument `{param.name}` for block `{block.name}`",
+                                    call.where, label="called here")
+                # Defaults are evaluated where the block is defined, seeing earlier parameters and `in`.
+                values[param.name] = evaluate(param.default, Env(dict(values), shape))
+        return {p.name: values[p.name] for p in block.params}
+
+
+# ---------------------------------------------------------------- shapes of combinators
+
+
+def _concat_shape(stmt: ast.Combine, branches, outs: list[Shape]) -> Shape:
+    first = outs[0]
+    for index, out in enumerate(outs[1:], start=1):
+        if len(out) != len(first) or out[0] != first[0] or out[2:] != first[2:]:
+            raise SpecError("E0302", "expected branches of `concat` to agree on all but the channels, found "
+                            + ", ".join(f"branch {i + 1} gives {format_shape(o)}" for i, o in enumerate(outs)),
+                            _branch_span(stmt, branches, index), label=f"this branch gives {format_shape(out)}",
+                            help="give every branch the same stride and padding so the sizes match")
+    return (first[0], sum(o[1] for o in outs), *first[2:])
+
+
+def _add_shape(stmt: ast.Combine, branches, outs: list[Shape]) -> Shape:
+    first = outs[0]
+    for index, out in enumerate(outs[1:], start=1):
+        if out != first:
+            raise SpecError("E0301", "shape mismatch in `add`: "
+                            + ", ".join(f"branch {i + 1} gives {format_shape(o)}" for i, o in enumerate(outs)),
+                            _branch_span(stmt, branches, index), label=_add_label(branches[index], stmt),
+                            help=_add_help(first, out))
+    return first
+
+
+def _branch_span(stmt: ast.Combine, branches, index: int) -> Span:
+    branch = branches[index]
+    if branch:
+        return branch[0].span if branch[0].span.line == branch[-1].span.line else branch[-1].span
+    return stmt.where
+
+
+def _add_label(branch, stmt) -> str:
+    if branch and all(node.kind == "layer" and node.op == "identity" for node in branch):
+        return "this branch keeps the input shape"
+    return "this branch"
+
+
+def _add_help(first: Shape, out: Shape) -> str:
+    if len(first) == 4 and len(out) == 4 and first[2] and out[2] and first[1] != out[1]:
+        ratio = out[2] // first[2] if first[2] and out[2] > first[2] else 1
+        stride = f" with stride {ratio}" if ratio > 1 else ""
+        return f"give this branch a 1x1 conv to {first[1]} channels{stride}"
+    return "every branch of `add` must give the same shape"
+
+
+# ---------------------------------------------------------------- input and overrides
+
+
+def _shape_from_sizes(sizes: list, span: Span, what: str) -> Shape:
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, int):
+            raise SpecError("E0401", f"expected int sizes in `{what}`, found {describe(size)} {show(size)}", span,
+                            label="not an int")
+        if not 1 <= size <= LIMITS["size"]:
+            raise SpecError("E0402", f"expected sizes from 1 to {LIMITS['size']:,} in `{what}`, found {size}", span,
+                            label="out of range")
+    if len(sizes) in (1, 3):
+        return ("N", *sizes)
+    if len(sizes) in (2, 4):
+        return tuple(sizes)
+    raise SpecError("E0502", f"expected 1 to 4 sizes in `{what}`, found {len(sizes)}", span,
+                    help="C x H x W for images, F for features; a leading extra size is the batch")
+
+
+def _check_override(param: ast.Param, default: Any, value: Any) -> Any:
+    if default is None:
+        return value
+    if _same_type(default, value):
+        return value
+    if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    raise SpecError("E0501", f"`--set {param.name}=...`: expected {describe(default)} like the default "
+                    f"{show(default)}, found {describe(value)} {show(value)}", param.where,
+                    label="the parameter", help=f"pass a value of the same type, e.g. --set {param.name}={show(default)}")
+
+
+def _same_type(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return True
+    return type(a) is type(b)

@@ -1,0 +1,142 @@
+"""The layer graph IR: concrete ops with every shape known. The one input of every back-end.
+
+A `Graph` is a tree, because the only places data flow splits are `concat`
+and `add`, and both join again right after:
+
+    Graph(model="LeNet", input=("N", 1, 28, 28), body=(
+        Layer(op="conv", name="0", path="0", out_shape=("N", 6, 28, 28), ...),
+        Layer(op="sigmoid", name="1", path="1", ...), ...))
+
+- `Layer`: one primitive op with concrete arguments. It is a module of its
+  own (`module=True`) except `identity`, which only passes data through.
+- `Combine`: `concat` or `add` of branches; not a module: its branch layers
+  are children of the enclosing module, which computes the combination.
+- `Module`: a submodule: a block instance, a named chain or a named container.
+  `sequential` says its body is a plain sequence (it compiles to
+  `nn.Sequential`).
+
+`path` is the dotted path of `named_modules()` in the built module; for the
+nodes that are not modules it is the path of the module that computes them.
+The IR uses frozen dataclasses rather than pydantic: it is built once per
+layer on the hot path of `specc shapes`, which must stay fast on ResNet-152.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Optional, Union
+
+from .diagnostics import Span
+from .ops import OPS, Shape, TorchCall
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    op: str
+    args: dict
+    name: str
+    path: str
+    in_shape: Shape
+    out_shape: Shape
+    params: int
+    macs: int
+    span: Span
+    kind: str = "layer"
+
+    @property
+    def module(self) -> bool:
+        return self.op != "identity"
+
+    def torch_call(self) -> Optional[TorchCall]:
+        build = OPS[self.op].torch
+        return build(self.args, self.in_shape) if build else None
+
+    def short_args(self) -> str:
+        return OPS[self.op].short(self.args)
+
+
+@dataclass(frozen=True, slots=True)
+class Combine:
+    op: str  # "concat" or "add"
+    branches: tuple[tuple["Node", ...], ...]
+    path: str
+    in_shape: Shape
+    out_shape: Shape
+    span: Span
+    kind: str = "combine"
+    params: int = 0
+    macs: int = 0
+    module: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    name: str
+    path: str
+    cls: str  # the block's name, or the statement's name for a named container
+    block: Optional[str]  # the block definition it instantiates, if any
+    args: dict  # the block's evaluated arguments
+    body: tuple["Node", ...]
+    sequential: bool
+    in_shape: Shape
+    out_shape: Shape
+    span: Span
+    params: int = 0
+    macs: int = 0
+    kind: str = "module"
+    module: bool = True
+
+
+Node = Union[Layer, Combine, Module]
+
+
+@dataclass(frozen=True)
+class Graph:
+    model: str
+    file: str
+    params_values: dict[str, Any]
+    overrides: dict[str, Any]
+    input: Shape
+    output: Shape
+    body: tuple[Node, ...]
+    sequential: bool
+    span: Span
+    total_params: int = 0
+    total_macs: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a shapes report: a node with its nesting depth (blocks) and indent (display)."""
+
+    node: Node
+    depth: int
+    indent: int
+
+
+def walk(body: tuple[Node, ...], depth: int = 0, indent: int = 0) -> Iterator[Row]:
+    """Every node in forward order: a module before its contents, a combine after its branches."""
+    for node in body:
+        if node.kind == "module":
+            yield Row(node, depth, indent)
+            yield from walk(node.body, depth + 1, indent + 1)
+        elif node.kind == "combine":
+            for branch in node.branches:
+                yield from walk(branch, depth, indent + 1)
+            yield Row(node, depth, indent)
+        else:
+            yield Row(node, depth, indent)
+
+
+def leaves(body: tuple[Node, ...]) -> Iterator[Node]:
+    """Layers and combines, the rows whose counts add up to the totals."""
+    for row in walk(body):
+        if row.node.kind != "module":
+            yield row.node
+
+
+def modules(body: tuple[Node, ...]) -> Iterator[Node]:
+    for row in walk(body):
+        if row.node.kind == "module":
+            yield row.node

@@ -1,0 +1,111 @@
+"""Naming: give every module of the elaborated draft its attribute name and dotted path.
+
+The rule, shared by the shapes report and both back-ends:
+
+- A named statement (`fc = linear(10)`) is an attribute with exactly that name.
+- In a module whose body is a plain sequence (it compiles to `nn.Sequential`),
+  unnamed children are numbered by position, as `nn.Sequential` numbers them:
+  `0`, `1`, `2`, ...
+- In a module whose forward is not a plain sequence (it has a `concat` or
+  `add`), children are attributes of a hand-written-looking class, so unnamed
+  ones are named for what they are: `conv1`, `bn1`, `relu`, `residual2`;
+  numbered when the module has several of a kind.
+- `concat`, `add` and `identity` are not modules: their branches' layers are
+  children of the enclosing module, and their own path is that module's path.
+
+    graph = assign(definition, draft_body, input_shape, output_shape, params, overrides)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterator
+
+from .ir import Combine, Graph, Layer, Module, leaves
+from .ops import Shape
+from .syntax import ast
+
+# Short attribute names in the style of torchvision (conv1, bn1, relu, fc).
+BASE_NAMES = {
+    "conv": "conv", "linear": "fc", "batchnorm": "bn", "maxpool": "pool", "avgpool": "pool",
+    "adaptive_avgpool": "pool", "global_avgpool": "pool",
+}
+
+
+def assign(definition: ast.ModelDef, body: list, input_shape: Shape, output_shape: Shape,
+           params: dict[str, Any], overrides: dict[str, Any]) -> Graph:
+    sequential = is_sequential(body)
+    nodes = _build(body, "", sequential)
+    return Graph(
+        model=definition.name, file=definition.span.file, params_values=dict(params), overrides=dict(overrides),
+        input=input_shape, output=output_shape, body=nodes, sequential=sequential, span=definition.where,
+        total_params=sum(n.params for n in leaves(nodes)), total_macs=sum(n.macs for n in leaves(nodes)))
+
+
+def is_sequential(body: list) -> bool:
+    return all(node.kind != "combine" for node in body)
+
+
+def _children(body: list) -> Iterator:
+    """The draft nodes that become attributes of this module, in forward order."""
+    for node in body:
+        if node.kind == "combine":
+            for branch in node.branches:
+                yield from _children(branch)
+        elif node.kind == "module" or node.op != "identity":
+            yield node
+
+
+def _names(body: list, sequential: bool) -> dict[int, str]:
+    children = list(_children(body))
+    taken = {c.name for c in children if c.name}
+    if sequential:
+        return {id(c): c.name or str(i) for i, c in enumerate(children)}
+    bases = [None if c.name else _base(c) for c in children]
+    counts = Counter(b for b in bases if b)
+    numbers: Counter = Counter()
+    names = {}
+    for child, base in zip(children, bases):
+        if child.name:
+            names[id(child)] = child.name
+            continue
+        name = base if counts[base] == 1 and base not in taken else None
+        while name is None or name in taken:
+            numbers[base] += 1
+            name = f"{base}{numbers[base]}"
+        taken.add(name)
+        names[id(child)] = name
+    return names
+
+
+def _base(node) -> str:
+    if node.kind == "module":
+        return node.cls
+    return BASE_NAMES.get(node.op, node.op)
+
+
+def _build(body: list, prefix: str, sequential: bool) -> tuple:
+    names = _names(body, sequential)
+    return tuple(_node(node, prefix, names) for node in body)
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _node(node, prefix: str, names: dict[int, str]):
+    if node.kind == "combine":
+        branches = tuple(tuple(_node(n, prefix, names) for n in branch) for branch in node.branches)
+        return Combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span)
+    if node.kind == "layer":
+        if node.op == "identity":
+            return Layer(node.op, node.args, "", prefix, node.in_shape, node.out_shape, 0, 0, node.span)
+        name = names[id(node)]
+        return Layer(node.op, node.args, name, _join(prefix, name), node.in_shape, node.out_shape,
+                     node.params, node.macs, node.span)
+    name = names[id(node)]
+    path = _join(prefix, name)
+    sequential = is_sequential(node.body)
+    body = _build(node.body, path, sequential)
+    return Module(name, path, node.cls, node.block, node.args, body, sequential, node.in_shape, node.out_shape,
+                  node.span, params=sum(n.params for n in leaves(body)), macs=sum(n.macs for n in leaves(body)))

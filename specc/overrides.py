@@ -1,0 +1,55 @@
+"""Command-line values: `--set name=value` overrides and `--input [N x] C x H x W` shapes.
+
+    parse_set(["ratio=4", "arch=[(1, 64), (2, 128)]"])   # {"ratio": 4, "arch": [(1, 64), (2, 128)]}
+    parse_input("8 x 1 x 28 x 28")                       # (8, 1, 28, 28)
+
+Values are spec expressions (so lists, tuples, `true` work as in a spec),
+evaluated with no variables in scope.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from .diagnostics import SpecError
+from .expr import Env, evaluate
+from .syntax.parse import parse_text
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def parse_set(items: Iterable[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not _NAME.fullmatch(name):
+            raise SpecError("E0501", f"expected `--set NAME=VALUE`, found `--set {item}`",
+                            help="for example: --set ratio=4 or --set 'arch=[(1, 64), (2, 128)]'")
+        values[name] = _value(name, text.strip())
+    return values
+
+
+def _value(name: str, text: str) -> Any:
+    if not text or "\n" in text:
+        raise SpecError("E0501", f"expected a value after `--set {name}=`, found {'nothing' if not text else 'a line break'}",
+                        help="for example: --set ratio=4")
+    try:
+        module = parse_text(f"model M:\n    let v = {text}\n", f"<--set {name}>")
+        let = module.models[0].body[0]
+        return evaluate(let.value, Env({}))
+    except SpecError as error:
+        raise SpecError("E0501", f"expected a value in `--set {name}={text}`: {error.message}",
+                        help="values are written as in a spec: 4, 0.5, true, \"same\", [1, 2], (3, 64)") from None
+
+
+def parse_input(text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in re.split(r"[xX*,]", text.strip())]
+    if not parts or not all(p.isdigit() for p in parts) or not 1 <= len(parts) <= 4:
+        raise SpecError("E0502", f"expected `--input [N x] C x H x W` with 1 to 4 positive ints, found `{text}`",
+                        help="for example: --input 1x28x28, or --input '8 x 3 x 224 x 224' with a batch of 8")
+    sizes = tuple(int(p) for p in parts)
+    if min(sizes) < 1:
+        raise SpecError("E0502", f"expected positive sizes in `--input`, found `{text}`", help="sizes start at 1")
+    return sizes

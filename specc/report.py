@@ -1,0 +1,134 @@
+"""The shapes report: the IR as a readable table or as the JSON of the command-line contract.
+
+    specc shapes specs/lenet.spec
+
+    LeNet: input [N, 1, 28, 28] -> output [N, 10]
+    path  op        args            output             params  mult-adds
+    0     conv      6, k=5, p=2     [N, 6, 28, 28]        156    122,304
+    ...
+
+Blocks show as rows of their own with their totals and their layers indented
+below; `--depth D` folds blocks nested deeper than D. Counts follow
+torchinfo's Mult-Adds convention; with a symbolic batch `N` they are per
+sample.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .expr import show
+from .ir import Graph, Row, leaves, modules, walk
+from .ops import format_shape
+
+
+def _dims(shape) -> list:
+    return list(shape)
+
+
+def _row_op(node) -> str:
+    if node.kind == "module":
+        return node.block or "seq"
+    return node.op
+
+
+def _row_args(node) -> str:
+    if node.kind == "layer":
+        return node.short_args()
+    if node.kind == "module" and node.block:
+        return ", ".join(f"{k}={show(v)}" for k, v in node.args.items())
+    if node.kind == "combine":
+        return f"{len(node.branches)} branches"
+    return ""
+
+
+def to_json(graph: Graph) -> dict[str, Any]:
+    """The `specc shapes --json` object (DESIGN.md's contract, extended)."""
+    return {
+        "model": graph.model,
+        "file": graph.file,
+        "input": _dims(graph.input),
+        "output": _dims(graph.output),
+        "total_params": graph.total_params,
+        "total_macs": graph.total_macs,
+        "parameters": {k: _jsonable(v) for k, v in graph.params_values.items()},
+        "overrides": {k: _jsonable(v) for k, v in graph.overrides.items()},
+        "layers": [_layer_json(node) for node in leaves(graph.body)],
+        "modules": [_module_json(node) for node in modules(graph.body)],
+    }
+
+
+def _layer_json(node) -> dict[str, Any]:
+    return {
+        "path": node.path,
+        "op": node.op,
+        "args": _row_args(node),
+        "in": _dims(node.in_shape),
+        "out": _dims(node.out_shape),
+        "params": node.params,
+        "macs": node.macs,
+        "module": node.module,
+        "line": node.span.line,
+    }
+
+
+def _module_json(node) -> dict[str, Any]:
+    return {
+        "path": node.path,
+        "block": node.block,
+        "class": node.cls,
+        "args": {k: _jsonable(v) for k, v in node.args.items()},
+        "in": _dims(node.in_shape),
+        "out": _dims(node.out_shape),
+        "params": node.params,
+        "macs": node.macs,
+        "line": node.span.line,
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------- the table
+
+
+HEADERS = ("path", "op", "args", "output", "params", "mult-adds")
+
+
+def to_table(graph: Graph, depth: Optional[int] = None) -> str:
+    rows = [_cells(row) for row in _visible(graph, depth)]
+    rows.append(("total", "", "", format_shape(graph.output), f"{graph.total_params:,}", f"{graph.total_macs:,}"))
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEADERS)]
+    title = f"{graph.model}: input {format_shape(graph.input)} -> output {format_shape(graph.output)}"
+    if graph.overrides:
+        title += "  (" + ", ".join(f"{k}={show(v)}" for k, v in graph.overrides.items()) + ")"
+    lines = [title, _line(HEADERS, widths), _line(tuple("-" * w for w in widths), widths)]
+    lines += [_line(r, widths) for r in rows[:-1]]
+    lines += [_line(tuple("-" * w for w in widths), widths), _line(rows[-1], widths)]
+    if any(d == "N" for d in graph.input[:1]):
+        lines.append("mult-adds are per sample (the batch N is symbolic)")
+    return "\n".join(lines) + "\n"
+
+
+def _visible(graph: Graph, depth: Optional[int]):
+    for row in walk(graph.body):
+        if depth is None or row.depth <= depth:
+            yield row
+
+
+def _cells(row: Row) -> tuple[str, ...]:
+    node = row.node
+    path = node.path if node.module else f"({node.path or 'model'})"
+    return ("  " * row.indent + path, _row_op(node), _row_args(node), format_shape(node.out_shape),
+            f"{node.params:,}", f"{node.macs:,}")
+
+
+def _line(cells: tuple[str, ...], widths: list[int]) -> str:
+    left = [c.ljust(w) for c, w in zip(cells[:4], widths[:4])]
+    right = [c.rjust(w) for c, w in zip(cells[4:], widths[4:])]
+    return "  ".join(left + right).rstrip()
