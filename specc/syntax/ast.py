@@ -20,7 +20,7 @@ from ..diagnostics import Span as SpanData
 
 
 class Span(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     file: str
     line: int
@@ -33,7 +33,7 @@ class Span(BaseModel):
 
 
 class Node(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     span: Span
 
@@ -298,9 +298,3 @@ class Module(Node):
     uses: list[Use] = []
     blocks: list[BlockDef] = []
     models: list[ModelDef] = []
-
-
-for _node in (ListExpr, TupleExpr, Index, BinOp, UnaryOp, Compare, BoolOp, IfExp,
-              Keyword, Call, LayerIf, Combine, Seq, Repeat, For, IfBranch, If,
-              Named, Param, BlockDef, ModelDef, Module, Input, Let, Chain):
-    _node.model_rebuild()
