@@ -81,6 +81,20 @@ def cmd_shapes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from .api import emit
+    from .output import write_generated
+    from .overrides import parse_input, parse_set
+
+    source = emit(args.file, model=args.model, overrides=parse_set(args.overrides),
+                  input=parse_input(args.input) if args.input else None)
+    if args.output is None or args.output == "-":
+        sys.stdout.write(source)
+    else:
+        write_generated(args.output, source, force=args.force)
+    return EXIT_OK
+
+
 def cmd_ops(args: argparse.Namespace) -> int:
     from .ops import OPS
 
@@ -133,6 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
     shapes.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     shapes.add_argument("--depth", type=int, metavar="D", help="fold blocks nested deeper than D (0: top level only)")
     shapes.set_defaults(run=cmd_shapes)
+
+    build = commands.add_parser(
+        "build", help="write a standalone Python file (imports only torch) for a model",
+        description="Elaborate a model and write one Python file that imports only torch: a class per block, a "
+                    "class named as the model whose __init__ takes no arguments, the output shape of every layer "
+                    "as a comment. Deterministic byte for byte. Without -o it prints to stdout.")
+    build.add_argument("file", metavar="FILE", help="a .spec (or .yaml) file")
+    _add_model_options(build)
+    build.add_argument("-o", "--output", metavar="OUT.py", help="the file to write (atomically); - for stdout")
+    build.add_argument("--force", action="store_true",
+                       help="overwrite OUT.py even if specc did not generate it")
+    build.set_defaults(run=cmd_build)
 
     ops = commands.add_parser("ops", help="list the primitive ops and their arguments",
                               description="List every primitive op with its arguments, defaults and short aliases.")

@@ -3,13 +3,13 @@
 The rule, shared by the shapes report and both back-ends:
 
 - A named statement (`fc = linear(10)`) is an attribute with exactly that name.
-- In a module whose body is a plain sequence (it compiles to `nn.Sequential`),
-  unnamed children are numbered by position, as `nn.Sequential` numbers them:
-  `0`, `1`, `2`, ...
-- In a module whose forward is not a plain sequence (it has a `concat` or
-  `add`), children are attributes of a hand-written-looking class, so unnamed
-  ones are named for what they are: `conv1`, `bn1`, `relu`, `residual2`;
-  numbered when the module has several of a kind.
+- In a module whose body is a plain sequence of unnamed children (it compiles
+  to `nn.Sequential(a, b, c)`), children are numbered by position, as
+  `nn.Sequential` numbers them: `0`, `1`, `2`, ...
+- Otherwise (the module has a `concat` or `add`, or some children are named)
+  its children are attributes of a hand-written-looking class, so unnamed
+  ones are named for what they are: `conv1`, `bn1`, `relu`, `fc`,
+  `residual2`; numbered when the module has several of a kind.
 - `concat`, `add` and `identity` are not modules: their branches' layers are
   children of the enclosing module, and their own path is that module's path.
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator
 
+from . import reserved
 from .ir import Combine, Graph, Layer, Module, leaves
 from .ops import Shape
 from .syntax import ast
@@ -59,7 +60,7 @@ def _children(body: list) -> Iterator:
 def _names(body: list, sequential: bool) -> dict[int, str]:
     children = list(_children(body))
     taken = {c.name for c in children if c.name}
-    if sequential:
+    if sequential and not taken:
         return {id(c): c.name or str(i) for i, c in enumerate(children)}
     bases = [None if c.name else _base(c) for c in children]
     counts = Counter(b for b in bases if b)
@@ -79,9 +80,12 @@ def _names(body: list, sequential: bool) -> dict[int, str]:
 
 
 def _base(node) -> str:
-    if node.kind == "module":
-        return node.cls
-    return BASE_NAMES.get(node.op, node.op)
+    if node.kind != "module":
+        return BASE_NAMES.get(node.op, node.op)
+    if reserved.clobbers_module(node.cls):
+        # A block may be called `eval` or `_x`; as an attribute that would shadow nn.Module's own.
+        return (node.cls.lstrip("_") or "block") + "_block"
+    return node.cls
 
 
 def _build(body: list, prefix: str, sequential: bool) -> tuple:

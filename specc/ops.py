@@ -53,11 +53,20 @@ class Arg:
 
 @dataclass(frozen=True)
 class TorchCall:
-    """How an op maps to torch: `torch.nn.<cls>(*args, **kwargs)`; kwargs hold only non-defaults."""
+    """How an op maps to torch: `torch.nn.<cls>(*args, **kwargs)`.
+
+    `kwargs` holds every keyword the op sets, `defaults` torch's own default
+    for each: building passes them all, source emission writes only those
+    that differ (or that a generated class takes as a parameter).
+    """
 
     cls: str
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)
+
+    def non_default_kwargs(self) -> dict:
+        return {k: v for k, v in self.kwargs.items() if k not in self.defaults or self.defaults[k] != v}
 
 
 @dataclass(frozen=True)
@@ -301,15 +310,13 @@ def _conv_count(a: dict, shape: Shape, out: Shape) -> tuple[int, int]:
     return params, params * batch_of(out) * out[2] * out[3]
 
 
+_CONV_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True}
+
+
 def _conv_torch(a: dict, shape: Shape) -> TorchCall:
     kwargs = {"kernel_size": _square(a["kernel"])}
-    for key, torch_key, default in (("stride", "stride", 1), ("padding", "padding", 0),
-                                    ("dilation", "dilation", 1), ("groups", "groups", 1),
-                                    ("bias", "bias", True)):
-        value = _square(a[key])
-        if value != default:
-            kwargs[torch_key] = value
-    return TorchCall("Conv2d", (shape[1], a["channels"]), kwargs)
+    kwargs.update({key: _square(a[key]) for key in _CONV_DEFAULTS})
+    return TorchCall("Conv2d", (shape[1], a["channels"]), kwargs, _CONV_DEFAULTS)
 
 
 def _conv_short(a: dict) -> str:
@@ -338,20 +345,12 @@ def _pool_infer(name: str):
     return infer
 
 
-def _pool_torch(cls: str):
+def _pool_torch(cls: str, defaults: dict):
     def torch(a: dict, shape: Shape) -> TorchCall:
-        kwargs = {"kernel_size": _square(a["kernel"])}
-        # Written out even when it equals the kernel, as the seeds and torchvision do.
-        kwargs["stride"] = _square(a["stride"] or a["kernel"])
-        if a["padding"] != (0, 0):
-            kwargs["padding"] = _square(a["padding"])
-        if a.get("dilation", (1, 1)) != (1, 1):
-            kwargs["dilation"] = _square(a["dilation"])
-        if a["ceil_mode"]:
-            kwargs["ceil_mode"] = True
-        if a.get("count_include_pad", True) is False:
-            kwargs["count_include_pad"] = False
-        return TorchCall(cls, (), kwargs)
+        # The stride is written out even when it equals the kernel, as the seeds and torchvision do.
+        kwargs = {"kernel_size": _square(a["kernel"]), "stride": _square(a["stride"] or a["kernel"])}
+        kwargs.update({key: _square(a[key]) for key in defaults})
+        return TorchCall(cls, (), kwargs, defaults)
     return torch
 
 
@@ -386,7 +385,7 @@ def _linear_count(a: dict, shape: Shape, out: Shape) -> tuple[int, int]:
 
 
 def _linear_torch(a: dict, shape: Shape) -> TorchCall:
-    return TorchCall("Linear", (shape[1], a["features"]), {} if a["bias"] else {"bias": False})
+    return TorchCall("Linear", (shape[1], a["features"]), {"bias": a["bias"]}, {"bias": True})
 
 
 def _batchnorm_infer(a: dict, shape: Shape) -> Shape:
@@ -399,15 +398,12 @@ def _batchnorm_count(a: dict, shape: Shape, out: Shape) -> tuple[int, int]:
     return params, params * batch_of(out)
 
 
+_BATCHNORM_DEFAULTS = {"eps": 1e-5, "momentum": 0.1, "affine": True}
+
+
 def _batchnorm_torch(a: dict, shape: Shape) -> TorchCall:
-    kwargs = {}
-    if a["eps"] != 1e-5:
-        kwargs["eps"] = a["eps"]
-    if a["momentum"] != 0.1:
-        kwargs["momentum"] = a["momentum"]
-    if not a["affine"]:
-        kwargs["affine"] = False
-    return TorchCall("BatchNorm2d" if len(shape) == 4 else "BatchNorm1d", (shape[1],), kwargs)
+    cls = "BatchNorm2d" if len(shape) == 4 else "BatchNorm1d"
+    return TorchCall(cls, (shape[1],), {key: a[key] for key in _BATCHNORM_DEFAULTS}, _BATCHNORM_DEFAULTS)
 
 
 def _adaptive_infer(a: dict, shape: Shape) -> Shape:
@@ -461,11 +457,13 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("tanh", (), "hyperbolic tangent", _same, _plain("Tanh")),
     Op("maxpool",
        (*_POOL_ARGS, Arg("dilation", "size", 1, aliases=("d",)), Arg("ceil_mode", "bool", False, aliases=("ceil",))),
-       "2-d max pooling", _pool_infer("maxpool"), _pool_torch("MaxPool2d"), short=_pool_short),
+       "2-d max pooling", _pool_infer("maxpool"),
+       _pool_torch("MaxPool2d", {"padding": 0, "dilation": 1, "ceil_mode": False}), short=_pool_short),
     Op("avgpool",
        (*_POOL_ARGS, Arg("ceil_mode", "bool", False, aliases=("ceil",)),
         Arg("count_include_pad", "bool", True)),
-       "2-d average pooling", _pool_infer("avgpool"), _pool_torch("AvgPool2d"), short=_pool_short),
+       "2-d average pooling", _pool_infer("avgpool"),
+       _pool_torch("AvgPool2d", {"padding": 0, "ceil_mode": False, "count_include_pad": True}), short=_pool_short),
     Op("adaptive_avgpool", (Arg("size", "size", aliases=("output_size",)),),
        "average pooling to a fixed output size", _adaptive_infer,
        lambda a, shape: TorchCall("AdaptiveAvgPool2d", (_square(a["size"]),)),
@@ -475,7 +473,7 @@ OPS: dict[str, Op] = {op.name: op for op in (
        lambda a, shape: TorchCall("AdaptiveAvgPool2d", ((1, 1),))),
     Op("flatten", (), "[N, ...] -> [N, product of the rest]", _flatten_infer, _plain("Flatten")),
     Op("dropout", (Arg("p", "probability", 0.5),), "randomly zeroes elements while training",
-       _same, lambda a, shape: TorchCall("Dropout", (), {} if a["p"] == 0.5 else {"p": a["p"]}),
+       _same, lambda a, shape: TorchCall("Dropout", (), {"p": a["p"]}, {"p": 0.5}),
        short=lambda a: _short([("", a["p"], None)])),
     Op("identity", (), "passes its input through", _same, None),
 )}
