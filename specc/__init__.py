@@ -11,7 +11,7 @@ See DESIGN.md for the pipeline; `specc --help` for the command line.
 
 __version__ = "0.1.0"
 
-from .api import check, load, shapes  # noqa: E402
+from .api import build, check, emit, load, shapes  # noqa: E402
 from .diagnostics import SpecError  # noqa: E402
 
-__all__ = ["SpecError", "check", "load", "shapes", "__version__"]
+__all__ = ["SpecError", "build", "check", "emit", "load", "shapes", "__version__"]

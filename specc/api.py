@@ -41,3 +41,20 @@ def shapes(source: Source, *, model: Optional[str] = None, input: Optional[tuple
            overrides: Optional[dict] = None) -> Graph:
     """Check a spec and elaborate one of its models into the layer graph IR, every shape inferred."""
     return elaborate(check(source), model=model, overrides=overrides, input_shape=input)
+
+
+def build(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
+          overrides: Optional[dict] = None):
+    """Elaborate a spec and build it as a `torch.nn.Module` (imports torch, unlike the static API)."""
+    from .backends.torch_module import build_module
+
+    return build_module(shapes(source, model=model, input=input, overrides=overrides))
+
+
+def emit(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
+         overrides: Optional[dict] = None) -> str:
+    """Standalone Python source (importing only torch) for one model of a spec."""
+    from .backends.python_source import emit as emit_source
+
+    graph = shapes(source, model=model, input=input, overrides=overrides)
+    return emit_source(graph, spec="<string>" if _is_text(source) else str(source))
