@@ -146,12 +146,12 @@ class _BodyChecker:
         layers_seen = False
         for stmt in body:
             if isinstance(stmt, ast.Input):
-                self.run(lambda s=stmt, t=top, l=layers_seen: self._input(s, t, l))
+                self.run(lambda s=stmt, t=top, l=layers_seen: self._input(s, vars, t, l))
             else:
                 layers_seen = layers_seen or not isinstance(stmt, ast.Let)
                 self.run(lambda s=stmt: self.stmt(s, vars, attrs, loop))
 
-    def _input(self, stmt: ast.Input, top: bool, after_layers: bool) -> None:
+    def _input(self, stmt: ast.Input, vars: _Vars, top: bool, after_layers: bool) -> None:
         if not self.is_model:
             raise SpecError("E0217", "expected `input` in a model, found it in a block", stmt.where,
                             label="blocks take their input from the caller",
@@ -168,7 +168,6 @@ class _BodyChecker:
             raise SpecError("E0502", f"expected 1 to 4 sizes in `input`, found {len(stmt.dims)}", stmt.where,
                             help="write `input C x H x W` for images or `input F` for features; "
                                  "a leading extra size is the batch")
-        vars = _Vars({})
         for dim in stmt.dims:
             self.expr(dim, vars)
 
