@@ -267,9 +267,50 @@ def _leaf_expr(index: int, leaf: _Leaf, values: list, cls: _Class, block_params:
         return "in_channels"
     if not varying:
         return _literal(values[0])
+    affine = _affine(values, cls, block_params, sources) if leaf.channel_like else None
+    if affine:
+        return affine
     name = f"value{index}"
     sources[name] = ("derived", index, values)
     return name
+
+
+def _affine(values: list, cls: _Class, block_params: list[str], sources: dict) -> Optional[str]:
+    """`channels * 4`, `in_channels // 2` or `in_channels + 3 * growth`, when that fits every instance.
+
+    Tried only for sizes that vary between instances, where a coincidence is
+    unlikely; this is how a dense block's growing channel counts or a
+    bottleneck's expansion read as the arithmetic a person would write.
+    """
+    if not all(_is_int(v) for v in values):
+        return None
+    scalars: dict[str, list] = {}
+    if len(cls.instances[0].in_shape) > 1:
+        scalars["in_channels"] = [node.in_shape[1] for node in cls.instances]
+    for param in block_params:
+        args = [node.args.get(param) for node in cls.instances]
+        if all(_is_int(a) for a in args):
+            scalars[param] = args
+    forms = []  # (coefficient, text, values, names used): small coefficients are the likelier reading
+    for p, ps in scalars.items():
+        forms += [(k, f"{p} * {k}", [a * k for a in ps], (p,)) for k in range(2, 9)]
+        forms += [(k, f"{p} // {k}", [a // k for a in ps], (p,)) for k in range(2, 9)]
+    for p, ps in scalars.items():
+        for q, qs in scalars.items():
+            if p != q:
+                forms += [(k, f"{p} + {q}" if k == 1 else f"{p} + {k} * {q}", [a + k * b for a, b in zip(ps, qs)],
+                           (p, q)) for k in range(1, 9)]
+    forms.sort(key=lambda form: form[0])
+    for _, text, candidate, used in forms:
+        if candidate == values:
+            for name in used:
+                sources.setdefault(name, ("in",) if name == "in_channels" else ("arg",))
+            return text
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _match_arg(param: str, values: list, cls: _Class) -> Optional[str]:
@@ -430,7 +471,10 @@ def _symbolic_dim(cls: _Class, axis: int, values: list) -> str:
                 for i in range(len(actual[0])):
                     if all(isinstance(a, (list, tuple)) and len(a) > i and a[i] == v for a, v in zip(actual, values)):
                         return f"{param}[{i}]"
-        return "*"
+        used: dict = {}
+        block_params = list(instances[0].args) if instances[0].block else []
+        affine = _affine(values, cls, block_params, used)
+        return affine if affine and set(used) <= set(cls.params) else "*"
     inputs = [n.in_shape[axis] if len(n.in_shape) > axis else None for n in instances]
     letter = "HW"[axis - 2] if axis in (2, 3) else "*"
     if None in inputs or letter == "*":
@@ -529,9 +573,12 @@ def _attr(name: str) -> str:
 def _combine(node, source: str, target: str, lines, vars: _Vars, shapes, indent: str) -> str:
     if node.op == "add":
         names = ["out", "identity"] + [f"branch{i}" for i in range(3, len(node.branches) + 1)]
+    elif sum(_computes(b) for b in node.branches) == 1:
+        names = ["out"] * len(node.branches)
     else:
         names = [f"branch{i}" for i in range(1, len(node.branches) + 1)]
     results = []
+    outer_names = set(vars.taken)  # branch variables are dead after the combine: reuse their names
     identity_first = [b for b in node.branches if not _computes(b)]
     if node.op == "add" and identity_first and source != "identity":
         var = vars.new("identity")
@@ -551,6 +598,7 @@ def _combine(node, source: str, target: str, lines, vars: _Vars, shapes, indent:
     else:
         expression = f"torch.cat([{', '.join(results)}], dim=1)"
     lines.append(f"{indent}{target} = {expression}  # {comment}")
+    vars.taken = outer_names | {target}
     return target
 
 
