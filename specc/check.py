@@ -122,23 +122,23 @@ class _BodyChecker:
         self._body(definition.body, params.child(), _Attrs(), loop=False, top=True)
 
     def _params(self, definition, params: _Vars) -> None:
-        seen_default = False
+        seen_default = ""
         for param in definition.params:
             self.run(lambda p=param: _check_name(p.name, p.span, "parameter"))
             if param.name in params.names:
                 self.collector.add(SpecError("E0206", f"parameter `{param.name}` is declared twice", param.where,
                                              label="second declaration", help="rename or remove one of them"))
             if param.default is not None:
-                seen_default = True
+                seen_default = param.name
                 self.run(lambda p=param, v=params: self.expr(p.default, v))
             elif self.is_model:
                 self.collector.add(SpecError(
-                    "E0214", f"expected a default value for model parameter `{param.name}`", param.where,
+                    "E0214", f"expected a default value for model parameter `{param.name}`, found none", param.where,
                     label="no default", help=f"a model must build with no arguments: write `{param.name}=...`; "
                                              "`--set` overrides it"))
             elif seen_default:
                 self.collector.add(SpecError(
-                    "E0215", f"expected a default for `{param.name}`, which follows a parameter with one",
+                    "E0215", f"expected a default for `{param.name}`, which follows `{seen_default}=...`, found none",
                     param.where, label="no default", help="put parameters without defaults first, as in Python"))
             params.names[param.name] = param.span
 
@@ -157,8 +157,9 @@ class _BodyChecker:
                             label="blocks take their input from the caller",
                             help="declare the input shape at the top of the model that uses this block")
         if not top or after_layers:
-            raise SpecError("E0108", "expected `input` at the top of the model body", stmt.where,
-                            label="declared after layers or inside a nested statement",
+            found = "after a layer" if top else "inside a nested statement"
+            raise SpecError("E0108", f"expected `input` at the top of the model body, found it {found}", stmt.where,
+                            label="not at the top",
                             help="move `input` before the first layer")
         if getattr(self, "_input_seen", None):
             raise SpecError("E0216", "`input` is declared twice", stmt.where,
@@ -264,13 +265,13 @@ class _BodyChecker:
         if name in self.blocks:
             return f"block `{name}`", [((p.name,), p.default is None) for p in self.blocks[name].params]
         if name in COMBINATORS:
-            raise SpecError("E0219", f"`{name}` is a combinator, not a layer", where, label="used as a layer",
+            raise SpecError("E0219", f"expected a layer, found the combinator `{name}`", where, label="used as a layer",
                             help=f"write `{name}:` on its own line, with one branch per indented line below it")
         if name in BUILTINS:
-            raise SpecError("E0219", f"`{name}` is a function for values, not a layer", where,
+            raise SpecError("E0219", f"expected a layer, found `{name}`, a function for values", where,
                             label="not a layer", help="compute values with `let`, then pass them to a layer")
         if vars.lookup(name) is not None:
-            raise SpecError("E0219", f"`{name}` is a variable, not a layer", where, label="a variable",
+            raise SpecError("E0219", f"expected a layer, found the variable `{name}`", where, label="a variable",
                             help="a chain holds op and block calls, e.g. `conv(c, k=3)`")
         candidates = [*OPS, *self.blocks]
         raise SpecError("E0201", f"expected an op or block, found `{name}`", where,

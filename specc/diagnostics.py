@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 # The registry. Codes are stable: never renumber, only add. The first two
 # digits group them: 00 input bytes, 01 syntax, 02 names and calls, 03
-# shapes, 04 values and evaluation, 05 command-line input.
+# shapes, 04 values and evaluation, 05 command-line input, 06 YAML.
 CODES: dict[str, str] = {
     "E0001": "the file cannot be read",
     "E0002": "the file is not valid UTF-8",
@@ -37,6 +37,7 @@ CODES: dict[str, str] = {
     "E0106": "unterminated string",
     "E0107": "an expression where a layer is expected",
     "E0108": "a statement in the wrong place",
+    "E0109": "nesting too deep",
     "E0201": "unknown op or block",
     "E0202": "unknown keyword argument",
     "E0203": "unknown name",
@@ -74,6 +75,12 @@ CODES: dict[str, str] = {
     "E0406": "block recursion too deep",
     "E0501": "bad `--set` override",
     "E0502": "bad `--input` shape",
+    "E0601": "invalid YAML",
+    "E0602": "unknown key in a YAML spec",
+    "E0603": "duplicate key in a YAML mapping",
+    "E0604": "wrong kind of YAML value",
+    "E0605": "a YAML tag or feature specc does not read (Python tags, custom tags, merge keys)",
+    "E0606": "missing key in a YAML spec",
 }
 
 
@@ -211,7 +218,9 @@ def _render_one(error: SpecError, source_of: Callable[[str], Optional[str]]) -> 
 
 
 def _snippet(span: Span, text: str, label: str) -> list[str]:
-    source_lines = text.splitlines() or [""]
+    # Lines as the lexer counts them: only "\n" ends one (`splitlines` would also
+    # split at form feeds and U+2028, and show the wrong line).
+    source_lines = text.split("\n")
     line_no = min(max(span.line, 1), len(source_lines) + 1)
     source_line = source_lines[line_no - 1] if line_no <= len(source_lines) else ""
     # One column per character: a tab shows as one space so carets line up.

@@ -15,18 +15,69 @@ from importlib import resources
 from typing import Iterator, Optional
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedInput, VisitError
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, VisitError
 
 from .. import sources
 from ..diagnostics import Span as DiagSpan
 from ..diagnostics import SpecError, raise_all
 from . import ast
-from .words import blank_error_lines, syntax_error
+from .words import END_OF_FILE, blank_error_lines, statement_lines, syntax_error
 
 MAX_REPORTED = 20
 
+# Every later stage walks the AST recursively, so nesting is bounded here,
+# where it is cheap to count and the error can point at the token: the
+# deepest expression may have this many operators and brackets on its path
+# from the statement down, and blocks may be indented this many levels.
+MAX_EXPRESSION_DEPTH = 100
+MAX_BLOCK_DEPTH = 50
+_NESTING_HELP = "name the inner parts with `let` and combine the names"
+
 
 # ---------------------------------------------------------------- indentation
+
+
+class Nesting:
+    """Counts the operators and brackets on the path from a statement down to each token.
+
+    Lark's parser and transformer, and every later stage, recurse once per
+    level: the count ends in E0109 long before Python's recursion limit.
+    """
+
+    OPEN = {"LPAR", "LSQB"}
+    CLOSE = {"RPAR", "RSQB"}
+    # Tokens that add a level to the expression tree (by value: Lark names
+    # some of them `__ANON_n`); `->` does not, a chain is a flat list.
+    OPERATORS = {"+", "-", "*", "/", "//", "%", "**", "==", "!=", "<", "<=", ">", ">=",
+                 "not", "and", "or", "if", "else", "."}
+
+    def __init__(self) -> None:
+        self.file = "<spec>"
+        self.depths = [0]  # one count per open bracket
+
+    def reset(self, file: str) -> None:
+        self.file, self.depths = file, [0]
+
+    def see(self, token: Token) -> None:
+        depths = self.depths
+        if token.type in self.OPEN:
+            depths[-1] += 1
+            depths.append(0)
+        elif token.type in self.CLOSE:
+            if len(depths) > 1:
+                depths.pop()
+            return
+        elif token.type == "COMMA":
+            depths[-1] = 0  # the next element starts afresh beside its sibling
+            return
+        elif token.value in self.OPERATORS and token.type not in ("NAME", "STRING"):
+            depths[-1] += 1
+        else:
+            return
+        if sum(depths) > MAX_EXPRESSION_DEPTH:
+            raise SpecError("E0109", f"expected an expression nested at most {MAX_EXPRESSION_DEPTH} "
+                                     f"levels deep, found a deeper one", _token_span(self.file, token),
+                            label="nested too deeply here", help=_NESTING_HELP)
 
 
 class Indenter:
@@ -37,44 +88,55 @@ class Indenter:
     """
 
     always_accept = ("_NL",)
-    OPEN = {"LPAR", "LSQB"}
-    CLOSE = {"RPAR", "RSQB"}
 
     def __init__(self, file: str) -> None:
         self.file = file
         self.open_brackets: list[Token] = []
+        self.nesting = Nesting()
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         levels, indent_char = [0], None
         brackets = self.open_brackets = []
+        nesting = self.nesting
+        nesting.reset(self.file)
         token = None
         for token in stream:
             if token.type == "_NL":
                 if brackets:
                     continue
                 yield token
+                nesting.reset(self.file)
                 indent = token.value.rsplit("\n", 1)[-1]
                 indent_char = self._check_chars(indent, token, indent_char)
                 yield from self._indentation(len(indent), levels, token)
                 continue
             yield token
-            if token.type in self.OPEN:
+            if token.type in Nesting.OPEN:
                 brackets.append(token)
-            elif token.type in self.CLOSE and brackets:
+            elif token.type in Nesting.CLOSE and brackets:
                 brackets.pop()
+            nesting.see(token)
+        if brackets:
+            return  # let the parser meet the end of file inside the brackets: "expected `)`, found end of file"
         while len(levels) > 1:
             levels.pop()
-            yield Token("_DEDENT", "", 0, *_end_position(token))
+            yield Token("_DEDENT", END_OF_FILE, 0, *_end_position(token))
 
     def _indentation(self, width: int, levels: list[int], nl: Token) -> Iterator[Token]:
         line, column = _line_after(nl), width + 1
         if width > levels[-1]:
+            if len(levels) > MAX_BLOCK_DEPTH:
+                span = DiagSpan(self.file, line, 1, line, column)
+                raise SpecError("E0109", f"expected blocks nested at most {MAX_BLOCK_DEPTH} levels deep, "
+                                         f"found a deeper one", span, label="nested too deeply here",
+                                help="move the inner statements into a `block` and call it")
             levels.append(width)
             yield Token("_INDENT", " " * width, 0, line, column, line, column, 0)
             return
         while width < levels[-1]:
             levels.pop()
-            yield Token("_DEDENT", "", 0, line, column, line, column, 0)
+            # A block ends where its last line does (the newline's start), not at the next line.
+            yield Token("_DEDENT", "", 0, nl.line, nl.column, nl.line, nl.column, 0)
         if width != levels[-1]:
             span = DiagSpan(self.file, line, 1, line, column)
             raise SpecError(
@@ -102,6 +164,8 @@ def _line_after(nl: Token) -> int:
 def _end_position(token: Optional[Token]) -> tuple[int, int, int, int]:
     if token is None:
         return (1, 1, 1, 1)
+    if token.type == "_NL":  # the text always ends with one: the file ends where it starts
+        return (token.line, token.column, token.line, token.column)
     return (token.end_line or 1, token.end_column or 1, token.end_line or 1, token.end_column or 1)
 
 
@@ -386,12 +450,33 @@ def parse_text(text: str, file: str = "<string>") -> ast.Module:
             module = _parse_once("\n".join(lines), file)
         except SpecError as error:
             errors.extend(error.errors)
-            if len(errors) < MAX_REPORTED and blank_error_lines(lines, error):
+            # Too deep a nesting leaves nothing sensible to resume from: blanking
+            # one line of it turns the lines below into indentation errors.
+            if error.code != "E0109" and len(errors) < MAX_REPORTED \
+                    and blank_error_lines(lines, error, *_statement_lines(error, lines)):
                 continue
             raise_all(_dedupe(errors))
         if errors:
             raise_all(_dedupe(errors))
         return module
+
+
+def _statement_lines(error: SpecError, lines: list[str]) -> tuple[Optional[int], Optional[int]]:
+    """The first and last lines of the statement holding `error`.
+
+    A missing `)` shows only where the parser meets the next line: the first
+    bracket still open says where the statement began. Recovery must blank
+    the whole statement, or it reports the same mistake again on every
+    following line, or a bracket it left open as a new one.
+    """
+    span = error.errors[0].span
+    if span is None:
+        return None, None
+    first, last = statement_lines(lines, span.line)
+    brackets = _INDENTER.open_brackets
+    if brackets:
+        first = min(first, brackets[0].line)
+    return first, last
 
 
 def _parse_once(text: str, file: str) -> ast.Module:
@@ -425,3 +510,82 @@ def _dedupe(errors: list[SpecError]) -> list[SpecError]:
             seen.add(key)
             unique.append(error)
     return unique
+
+
+# ---------------------------------------------------------------- fragments (the YAML front-end)
+
+FRAGMENT_RULES = ("test", "chain", "simple_stmt", "input_stmt")
+
+
+class _Shift:
+    """Post-lexer that moves every token to where the fragment lies in its file."""
+
+    always_accept = ()
+
+    def __init__(self) -> None:
+        self.lines = self.columns = 0
+        self.moved: set[int] = set()
+        self.nesting = Nesting()
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        for token in stream:
+            self.moved.add(id(token))
+            token.line += self.lines
+            token.end_line += self.lines
+            token.column += self.columns
+            token.end_column += self.columns
+            self.nesting.see(token)
+            yield token
+
+
+_SHIFT = _Shift()
+
+
+@lru_cache(maxsize=None)
+def _fragment_parser() -> Lark:
+    return Lark(_grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=True, start=list(FRAGMENT_RULES), postlex=_SHIFT, cache=True)
+
+
+def parse_fragment(text: str, rule: str, file: str, line: int = 1, column: int = 1):
+    """Parse one line of DSL (an expression, a chain, a simple statement) found at `line:column` of `file`.
+
+    The YAML front-end keeps expressions in strings: `parse_fragment("c // 2", "test", "m.yaml", 7, 18)`
+    gives `BinOp(...)` whose spans point into the YAML file.
+    """
+    _SHIFT.lines, _SHIFT.columns, _SHIFT.moved = line - 1, column - 1, set()
+    _SHIFT.nesting.reset(file)
+    try:
+        return ToAst(file).transform(_fragment_parser().parse(text.replace("\n", " "), start=rule))
+    except VisitError as error:
+        if isinstance(error.orig_exc, SpecError):
+            raise error.orig_exc from None
+        raise
+    except UnexpectedInput as error:
+        _shift_error(error, line - 1, column - 1)
+        raise _fragment_error(syntax_error(error, file, text, _literal, [])) from None
+
+
+def _shift_error(error: UnexpectedInput, lines: int, columns: int) -> None:
+    """Errors the lexer raises carry positions the post-lexer never moved: move them too."""
+    if isinstance(error, UnexpectedCharacters):
+        error.line, error.column = error.line + lines, error.column + columns
+    token = getattr(error, "token", None)
+    borrowed = token is not None and token.type == "$END" and _SHIFT.moved  # placed after a moved token
+    if isinstance(token, Token) and id(token) not in _SHIFT.moved and not borrowed and token.line is not None:
+        token.line, token.end_line = token.line + lines, (token.end_line or token.line) + lines
+        token.column, token.end_column = token.column + columns, (token.end_column or token.column) + columns
+
+
+def parse_expression(text: str, file: str, line: int = 1, column: int = 1) -> ast.Expr:
+    return parse_fragment(text, "test", file, line, column)
+
+
+def _fragment_error(error: SpecError) -> SpecError:
+    """A fragment is a string inside another file: it ends at the end of the string, not of the file."""
+    if "end of file" not in error.message:
+        return error
+    message = error.message.replace("end of file", "the end of the string").replace("the the", "the")
+    at_end = message.endswith("the end of the string")
+    return SpecError(error.code, message, error.span, label="the string ends here" if at_end else error.label,
+                     help=error.help if "never closed" in error.help or not at_end else "")

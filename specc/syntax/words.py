@@ -9,16 +9,22 @@ the block it opens) so the parser can go on and find the next one.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..diagnostics import Span, SpecError
 
+# Expected terminals are keyed by their literal text when they have one
+# (`)`, `->`, `True`): Lark names anonymous terminals `__ANON_0`, `__ANON_1`,
+# ... in grammar order, so those names are not stable enough to test against.
+#
 # Terminals that can start an expression: when most of them are expected we
 # say "an expression" instead of listing twelve tokens.
-_EXPRESSION_START = {"NAME", "INT", "FLOAT", "STRING", "LPAR", "LSQB", "IN", "TRUE", "FALSE",
-                     "__ANON_TRUE", "NOT", "ADD_OP"}
-_OPERATORS = {"ADD_OP", "MUL_OP", "COMP_OP", "AND", "OR", "IF", "LSQB", "__ANON_POW"}
+_EXPRESSION_START = {"NAME", "INT", "FLOAT", "STRING", "(", "[", "in", "true", "True", "false", "False",
+                     "not", "ADD_OP"}
+_OPERATORS = {"ADD_OP", "MUL_OP", "COMP_OP", "and", "or", "if", "[", "**"}
 
 _NAMED = {
     "NAME": "a name",
@@ -36,18 +42,37 @@ _NAMED = {
 
 # Order in which expected items are listed: closers first, they are what is
 # usually missing.
-_RANK = ["RPAR", "RSQB", "COMMA", "COLON", "__ARROW", "_NL", "_X", "EQUAL"]
+_RANK = [")", "]", ",", ":", "->", "_NL", "x", "="]
 
 
-def terminal_words(name: str, pattern_of) -> str:
-    if name in _NAMED:
-        return _NAMED[name]
-    literal = pattern_of(name)
-    return f"`{literal}`" if literal else f"`{name.lower()}`"
+def expected_keys(error: UnexpectedToken, pattern_of) -> set[str]:
+    """What the parser would accept instead of `error.token`, keyed by literal text or terminal name.
+
+    Lark's `expected` is the lookahead set of an LALR state, which merges
+    contexts (after `if n` it lists `)` and `]` although no bracket is
+    open); the interactive parser's `accepts()` tries each terminal and
+    keeps only those the parse can really go on with.
+    """
+    names = set(error.expected)
+    parser = getattr(error, "interactive_parser", None)
+    if parser is not None:
+        try:
+            names = set(parser.accepts()) or names
+        except Exception:  # pragma: no cover - fall back to Lark's own set
+            pass
+    return {pattern_of(n) or n for n in names}
 
 
-def describe_expected(expected: set[str], pattern_of) -> str:
+def terminal_words(key: str) -> str:
+    if key in _NAMED:
+        return _NAMED[key]
+    return f"`{key}`" if not key.isupper() else f"`{key.lower()}`"
+
+
+def describe_expected(expected: set[str]) -> str:
     names = set(expected)
+    if len(names) > 1:
+        names.discard("$END")  # the end of the file is never what a user left out
     words: list[str] = []
     if len(names & _EXPRESSION_START) >= 4:
         names -= _EXPRESSION_START
@@ -56,7 +81,7 @@ def describe_expected(expected: set[str], pattern_of) -> str:
         names -= _OPERATORS
         words.append("an operator")
     ordered = sorted(names, key=lambda n: (_RANK.index(n) if n in _RANK else len(_RANK), n))
-    words = [terminal_words(n, pattern_of) for n in ordered] + words
+    words = [terminal_words(n) for n in ordered] + words
     words = list(dict.fromkeys(words))
     if len(words) > 6:
         words = words[:5] + ["..."]
@@ -65,8 +90,14 @@ def describe_expected(expected: set[str], pattern_of) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
+# The value of the _DEDENT tokens the indenter emits when the file ends.
+END_OF_FILE = "<end of file>"
+
+
 def describe_token(token: Token) -> str:
     kind = token.type
+    if kind == "_DEDENT" and token.value == END_OF_FILE:
+        return "end of file"
     if kind in ("_NL", "_INDENT", "_DEDENT", "$END"):
         return {"_NL": "end of line", "_INDENT": "an indented line", "_DEDENT": "end of the block",
                 "$END": "end of file"}[kind]
@@ -84,6 +115,13 @@ def token_span(file: str, token: Token, text: str) -> Span:
     return Span(file, line, column, end_line, max(end_column, column + 1))
 
 
+def _end_span(file: str, token: Token, text: str) -> Span:
+    """Where the file ends, for Lark's `$END` (which borrows the position of the last real token)."""
+    if token.line is None or token.end_line is None or token.end_line != token.line:
+        return token_span(file, token, text)  # a newline token: its start is the end of the last line
+    return Span(file, token.end_line, token.end_column, token.end_line, token.end_column + 1)
+
+
 def syntax_error(error: UnexpectedInput, file: str, text: str, pattern_of, open_brackets) -> SpecError:
     if isinstance(error, UnexpectedCharacters):
         return _bad_character(error, file, text)
@@ -92,21 +130,46 @@ def syntax_error(error: UnexpectedInput, file: str, text: str, pattern_of, open_
         return SpecError("E0103", "unexpected end of file", Span(file, lines, 1, lines, 2),
                          help="the file ends in the middle of a statement")
     assert isinstance(error, UnexpectedToken)
-    token, expected = error.token, set(error.expected)
-    span = token_span(file, token, text)
+    token, expected = error.token, expected_keys(error, pattern_of)
     found = describe_token(token)
     if token.type == "_INDENT":
-        return SpecError("E0104", "unexpected indentation", span, label="this line is indented",
-                         help="indent only the body of a line that ends with `:`")
-    if token.type == "$END":
-        return SpecError("E0103", f"expected {describe_expected(expected, pattern_of)}, found end of file",
-                         span, help=_help(token, expected, open_brackets) or "the file ends in the middle of a statement")
+        return SpecError("E0104", "expected the indentation of the line above, found a deeper one",
+                         token_span(file, token, text),
+                         label="this line is indented", help="indent only the body of a line that ends with `:`")
+    if token.type == "$END" or found == "end of file":
+        span = _end_span(file, token, text) if token.type == "$END" else token_span(file, token, text)
+        return SpecError("E0103", f"expected {describe_expected(expected)}, found end of file",
+                         span, label="the file ends here",
+                         help=_help(token, expected, open_brackets) or "the file ends in the middle of a statement")
+    span = token_span(file, token, text)
+    if expected == {"_INDENT"} and token.type == "_DEDENT":
+        return SpecError("E0104", f"{_NO_BODY}, found none", span, label="the block this line opens is empty",
+                         help="indent the body of the line that ends with `:` (4 spaces is the convention)")
     if expected == {"_INDENT"}:
-        return SpecError("E0104", f"expected an indented block, found {found}", span,
+        return SpecError("E0104", f"{_NO_BODY}, found {found}", span,
                          label="the body must be indented",
                          help="indent the body of the line that ends with `:` (4 spaces is the convention)")
-    message = f"expected {describe_expected(expected, pattern_of)}, found {found}"
+    orphan = _orphan_clause(file, token, text) if "->" in expected else None
+    if orphan is not None:
+        return orphan
+    message = f"expected {describe_expected(expected)}, found {found}"
     return SpecError("E0101", message, span, label=_label(token), help=_help(token, expected, open_brackets))
+
+
+def _orphan_clause(file: str, token: Token, text: str) -> Optional[SpecError]:
+    """`else:` or `elif c:` with no `if` before it (the lexer read the word as a name)."""
+    lines = text.split("\n")
+    if not token.line or token.line > len(lines):
+        return None
+    line = lines[token.line - 1]
+    word = line.lstrip().split(":")[0].split(" ")[0]
+    column = len(line) - len(line.lstrip()) + 1
+    after = line[column - 1 + len(word):]
+    if word not in ("else", "elif") or token.column != column + len(word) + len(after) - len(after.lstrip()):
+        return None  # the parser got past the word: it read a real clause, the mistake is further on
+    return SpecError("E0101", f"expected an `if` block before `{word}`, found `{word}` on its own",
+                     Span(file, token.line, column, token.line, column + len(word)), label="no `if` before this",
+                     help=f"`{word}` follows the body of an `if` at the same indentation")
 
 
 def _label(token: Token) -> str:
@@ -115,22 +178,25 @@ def _label(token: Token) -> str:
 
 def _help(token: Token, expected: set[str], open_brackets: list[Token]) -> str:
     kind = token.type
-    unclosed = [b for b in open_brackets if b.line < (token.line or 0)]
-    if unclosed and ("RPAR" in expected or "RSQB" in expected):
+    # At the end of the file every open bracket is unclosed; elsewhere only
+    # those opened on an earlier line (an error on the bracket's own line is
+    # usually something else).
+    unclosed = [b for b in open_brackets if kind == "$END" or b.line < (token.line or 0)]
+    if unclosed and (")" in expected or "]" in expected):
         bracket = unclosed[-1]
         closer = ")" if bracket.value == "(" else "]"
         return f"the `{bracket.value}` at line {bracket.line}, column {bracket.column} is never closed: add `{closer}`"
-    if kind == "EQUAL" and "COMP_OP" in expected:
+    if token.value == "=" and "COMP_OP" in expected:
         return "to compare two values, write `==`"
-    if kind == "COMMA" and "_X" in expected:
+    if token.value == "," and "x" in expected:
         return "write a shape with `x` between the sizes: `input 1 x 28 x 28`"
-    if "COLON" in expected and kind in ("_NL", "$END"):
+    if ":" in expected and kind in ("_NL", "$END"):
         return "a line that opens a block ends with `:`"
-    if kind in ("NAME", "INT") and "__ARROW" in expected and "_NL" in expected:
+    if kind in ("NAME", "INT") and "->" in expected and "_NL" in expected:
         return "join layers with `->`, or put each statement on its own line"
-    if kind == "NAME" and ("USE" in expected or "MODEL" in expected or "BLOCK" in expected) \
-            and "_INDENT" not in expected:
-        return "the top level of a spec holds `use` lines, `block` and `model` definitions; statements go indented inside them"
+    if kind == "NAME" and expected & {"use", "model", "block"} and "_INDENT" not in expected:
+        return "the top level of a spec holds `use` lines, `block` and `model` definitions; " \
+               "statements go indented inside them"
     if "NAME" in expected and kind not in ("NAME", "_NL") and token.value.isidentifier():
         return f"`{token.value}` is a keyword of the language; choose another name"
     return ""
@@ -159,27 +225,40 @@ def _bad_character(error: UnexpectedCharacters, file: str, text: str) -> SpecErr
 # ---------------------------------------------------------------- recovery
 
 PLACEHOLDER = "identity"
+_NO_BODY = "expected an indented block"
 
 
-def blank_error_lines(lines: list[str], error: SpecError) -> bool:
+def blank_error_lines(lines: list[str], error: SpecError, first_line: Optional[int] = None,
+                      last_line: Optional[int] = None) -> bool:
     """Blank the line of `error` (and the block it opens) so parsing can go on.
 
     An indented line becomes the placeholder `identity`, which keeps its
-    enclosing block non-empty; a top-level line becomes empty. Returns False
-    when there is nothing left to blank, which ends recovery.
+    enclosing block non-empty; a top-level line becomes empty. `first_line`
+    and `last_line` are where the statement starts and ends when it spans
+    several lines: all of them go. The `elif` and
+    `else` clauses of a blanked `if` go with it. Returns False when there is
+    nothing left to blank, which ends recovery.
     """
     span = error.errors[0].span
     if span is None or not lines:
         return False
-    index = min(span.line, len(lines)) - 1
-    while index > 0 and not lines[index].strip():
+    last = min(max(span.line, last_line or 0), len(lines)) - 1
+    index = last if first_line is None else min(first_line, len(lines)) - 1
+    if error.errors[0].code == "E0104" and error.errors[0].message.startswith(_NO_BODY) \
+            and not error.errors[0].message.endswith("found none"):
+        index = max(index - 1, 0)  # the body is missing: drop the line that promised one, keep the line found
+    while index > 0 and not _code(lines[index]):
         index -= 1
+    while index > 0 and _code(lines[index - 1]).rstrip().endswith("\\"):
+        index -= 1  # a backslash continues the statement from the line above: blank it from its start
     line = lines[index]
     if not line.strip():
         return False
     indent = _indent(line)
     drop_siblings = error.errors[0].code in ("E0104", "E0105")
-    end = _block_end(lines, index, indent, drop_siblings)
+    end = max(_block_end(lines, index, indent, drop_siblings), last + 1)
+    while _is_clause(lines, end, indent):
+        end = _block_end(lines, end, indent, False)
     keep_placeholder = indent > 0 and not drop_siblings and line.strip() != PLACEHOLDER
     lines[index] = line[:indent] + PLACEHOLDER if keep_placeholder else ""
     for i in range(index + 1, end):
@@ -187,17 +266,69 @@ def blank_error_lines(lines: list[str], error: SpecError) -> bool:
     return True
 
 
+def _is_clause(lines: list[str], index: int, indent: int) -> bool:
+    """Whether `lines[index]` is an `elif`/`else` clause at `indent` (which must go with its `if`)."""
+    if index >= len(lines):
+        return False
+    line = lines[index]
+    word = line.strip().split(":")[0].split(" ")[0]
+    return _indent(line) == indent and word in ("elif", "else")
+
+
 def _block_end(lines: list[str], index: int, indent: int, include_siblings: bool) -> int:
-    end = index + 1
+    end, depth = index + 1, 0
     while end < len(lines):
         line = lines[end]
-        if line.strip() and not line.lstrip().startswith("#"):
+        # Inside brackets, or after a backslash, a line continues the one above, whatever its indentation.
+        continues = depth > 0 or _code(lines[end - 1]).endswith("\\")
+        if not continues and line.strip() and not line.lstrip().startswith("#"):
             deeper = _indent(line) > indent or (include_siblings and _indent(line) == indent)
             if not deeper:
                 break
+        depth = max(depth + _bracket_balance(line), 0)
         end += 1
     return end
 
 
+def _code(line: str) -> str:
+    """The line without indentation and comment ("" for a blank or comment-only line)."""
+    return "" if line.lstrip().startswith("#") else line.strip()
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
+
+
+def statement_lines(lines: list[str], line: int) -> tuple[int, int]:
+    """The first and last lines of the statement holding `line` (1-based).
+
+    A statement goes on past its first line inside brackets and after a
+    backslash. Where a bracket never closes, the statement is taken to end
+    at `line`: the rest of the file is not given up for one missing `)`.
+    """
+    depth, continued, start = 0, False, 1
+    for number, text in enumerate(lines, start=1):
+        if depth == 0 and not continued:
+            if number > line:
+                return start, number - 1
+            start = number
+        depth = max(depth + _bracket_balance(text), 0)
+        continued = _code(text).endswith("\\")
+    return start, line if depth or continued else len(lines)
+
+
+def _bracket_balance(line: str) -> int:
+    """Brackets opened minus closed on `line`, outside strings and the comment."""
+    balance, quote = 0, None
+    for char in line:
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            break
+        elif char in "([":
+            balance += 1
+        elif char in ")]":
+            balance -= 1
+    return balance
