@@ -100,9 +100,26 @@ class _Elaborator:
     def model(self, definition: ast.ModelDef, overrides: dict, input_shape: Optional[tuple]) -> Graph:
         env = Env(self._model_params(definition, overrides))
         shape = self._input(definition, env, input_shape)
-        body = self.body(definition.body, env.child(shape), shape)
+        try:
+            body = self.body(definition.body, env.child(shape), shape)
+        except SpecError as error:
+            # The search re-elaborates the model ~30 times: only for models of modest size.
+            if error.code == "E0303" and getattr(error, "axis", None) and self.state.layers <= SEARCH_LAYERS:
+                _add_smallest_input(error, self.program, definition, overrides, shape)
+            _add_call_stack(error)
+            raise
         out = body[-1].out_shape if body else shape
         return naming.assign(definition, body, shape, out, env.vars, overrides)
+
+    def fits(self, definition: ast.ModelDef, overrides: dict, input_shape: tuple, axis: str) -> bool:
+        """Whether the model elaborates from `input_shape` without a size reaching zero along `axis`."""
+        env = Env(self._model_params(definition, overrides))
+        shape = self._input(definition, env, input_shape)
+        try:
+            self.body(definition.body, env.child(shape), shape)
+        except SpecError as error:
+            return not (error.code == "E0303" and getattr(error, "axis", None) == axis)
+        return True
 
     def _model_params(self, definition: ast.ModelDef, overrides: dict) -> dict:
         values: dict[str, Any] = {}
@@ -244,17 +261,25 @@ class _Elaborator:
     # -- combinators
 
     def combine(self, stmt: ast.Combine, env: Env, shape: Shape) -> DraftCombine:
-        branches = self._branches(stmt.body, env.child(shape), shape)
-        if not branches:
-            raise SpecError("E0310", f"`{stmt.op}` has no branches", stmt.where, label="empty",
+        pairs = self._branches(stmt.body, env.child(shape), shape)
+        if not pairs:
+            raise SpecError("E0310", f"expected at least one branch in `{stmt.op}`, found none", stmt.where,
+                            label="no branches",
                             help="give it at least one branch, one per indented line")
+        branches = [nodes for nodes, _, _ in pairs]
         outs = [b[-1].out_shape if b else shape for b in branches]
-        out = _concat_shape(stmt, branches, outs) if stmt.op == "concat" else _add_shape(stmt, branches, outs)
+        if stmt.op == "concat":
+            out = _concat_shape(stmt, branches, outs)
+        else:
+            out = _add_shape(stmt, pairs, outs)
         return DraftCombine(stmt.op, branches, shape, out, stmt.where)
 
-    def _branches(self, stmts, env: Env, shape: Shape) -> list[list]:
-        """Each statement is a branch; `let` binds, `for` and `if` expand into branches."""
-        branches: list[list] = []
+    def _branches(self, stmts, env: Env, shape: Shape) -> list[tuple[list, Any, Env]]:
+        """Each statement is a branch; `let` binds, `for` and `if` expand into branches.
+
+        Returns (nodes, statement, env) per branch: the statement and its scope explain a mismatch.
+        """
+        branches: list[tuple[list, Any, Env]] = []
         for stmt in stmts:
             if stmt.kind == "let":
                 self.stmt(stmt, env, shape)
@@ -268,7 +293,7 @@ class _Elaborator:
                 if chosen is not None:
                     branches.extend(self._branches(chosen, env.child(shape), shape))
             else:
-                branches.append(self.stmt(stmt, env.child(shape), shape))
+                branches.append((self.stmt(stmt, env.child(shape), shape), stmt, env))
         return branches
 
     # -- layers
@@ -317,7 +342,9 @@ class _Elaborator:
                 if op_arg and op_arg.name == problem.arg:
                     node = keyword
         label = f"input here is {format_shape(shape)}"
-        return SpecError(problem.code, problem.message, node.where, label=label, help=problem.help)
+        error = SpecError(problem.code, problem.message, node.where, label=label, help=problem.help)
+        error.axis = problem.axis  # type: ignore[attr-defined]  # for `_add_smallest_input`
+        return error
 
     def _account(self, call: ast.Call, out: Shape, params: int) -> None:
         state = self.state
@@ -347,6 +374,10 @@ class _Elaborator:
         state.stack.append(call.name)
         try:
             body = self.body(block.body, Env(values, shape).child(shape), shape)
+        except SpecError as error:
+            if error.code != "E0406":  # its message already shows the chain of calls
+                _record_call(error, block, values, call)
+            raise
         finally:
             state.depth -= 1
             state.stack.pop()
@@ -385,21 +416,23 @@ def _concat_shape(stmt: ast.Combine, branches, outs: list[Shape]) -> Shape:
     first = outs[0]
     for index, out in enumerate(outs[1:], start=1):
         if len(out) != len(first) or out[0] != first[0] or out[2:] != first[2:]:
-            raise SpecError("E0302", "expected branches of `concat` to agree on all but the channels, found "
-                            + ", ".join(f"branch {i + 1} gives {format_shape(o)}" for i, o in enumerate(outs)),
+            raise SpecError("E0302", "expected the branches of `concat` to agree on all but the channels, found "
+                            + ", ".join(f"{format_shape(o)} (branch {i + 1})" for i, o in enumerate(outs)),
                             _branch_span(stmt, branches, index), label=f"this branch gives {format_shape(out)}",
                             help="give every branch the same stride and padding so the sizes match")
     return (first[0], sum(o[1] for o in outs), *first[2:])
 
 
-def _add_shape(stmt: ast.Combine, branches, outs: list[Shape]) -> Shape:
+def _add_shape(stmt: ast.Combine, pairs, outs: list[Shape]) -> Shape:
+    branches = [nodes for nodes, _, _ in pairs]
     first = outs[0]
     for index, out in enumerate(outs[1:], start=1):
         if out != first:
+            _, source, env = pairs[index]
             raise SpecError("E0301", "shape mismatch in `add`: "
                             + ", ".join(f"branch {i + 1} gives {format_shape(o)}" for i, o in enumerate(outs)),
                             _branch_span(stmt, branches, index), label=_add_label(branches[index], stmt),
-                            help=_add_help(first, out))
+                            help=_add_help(first, out, source, env))
     return first
 
 
@@ -416,12 +449,107 @@ def _add_label(branch, stmt) -> str:
     return "this branch"
 
 
-def _add_help(first: Shape, out: Shape) -> str:
-    if len(first) == 4 and len(out) == 4 and first[2] and out[2] and first[1] != out[1]:
-        ratio = out[2] // first[2] if first[2] and out[2] > first[2] else 1
-        stride = f" with stride {ratio}" if ratio > 1 else ""
-        return f"give this branch a 1x1 conv to {first[1]} channels{stride}"
-    return "every branch of `add` must give the same shape"
+def _add_help(first: Shape, out: Shape, source, env: Env) -> str:
+    """What would make branch `out` give `first`: a 1x1 conv and/or a stride, or the flag that chooses one."""
+    if len(first) != 4 or len(out) != 4 or not all(isinstance(d, int) for d in (*first[1:], *out[1:])):
+        return "every branch of `add` must give the same shape"
+    ratio = out[2] // first[2] if out[2] > first[2] and out[2] % first[2] == 0 else 1
+    stride = f" with stride {ratio}" if ratio > 1 else ""
+    fix = (f"a 1x1 conv to {first[1]} channels{stride}" if first[1] != out[1]
+           else f"a 1x1 conv or a pool{stride}" if stride else "")
+    if not fix:
+        return "every branch of `add` must give the same shape"
+    flag = _switched_off(source, env)
+    if flag:
+        return f"pass `{flag}=true`, or give this branch {fix}"
+    return f"give this branch {fix}"
+
+
+def _switched_off(source, env: Env) -> Optional[str]:
+    """`x if flag else identity` as a branch with `flag` false: the name of the flag that would fix it."""
+    if source is None or source.kind != "chain" or len(source.items) != 1:
+        return None
+    item = source.items[0]
+    if item.kind != "layer_if" or item.test.kind != "name":
+        return None
+    try:
+        value = env.lookup(item.test.id)
+    except KeyError:
+        return None
+    return item.test.id if value is False else None
+
+
+# ---------------------------------------------------------------- context for errors
+
+
+MAX_FRAMES = 4
+
+
+def _record_call(error: SpecError, block: ast.BlockDef, values: dict, call: ast.Call) -> None:
+    """Remember, innermost first, the block calls an error happened in (see `_add_call_stack`)."""
+    for one in error.errors:
+        frames = one.__dict__.setdefault("frames", [])
+        args = ", ".join(f"{k}={show(v)}" for k, v in values.items())
+        frames.append(f"`{block.name}({args})` at {call.where}")
+
+
+def _add_call_stack(error: SpecError) -> None:
+    """An error inside a block (often in a library file) says which call of the user's led there."""
+    for one in error.errors:
+        frames = one.__dict__.pop("frames", None)
+        if not frames:
+            continue
+        shown = frames if len(frames) <= MAX_FRAMES else [*frames[:MAX_FRAMES - 1], "...", frames[-1]]
+        lines = [f"in {frame}" if frame != "..." else frame for frame in shown]
+        one.help = "\n".join([one.help or "this happened inside a block", *lines])
+
+
+def _add_smallest_input(error: SpecError, program: Program, definition: ast.ModelDef, overrides: dict,
+                        shape: Shape) -> None:
+    """A size reached zero: say the smallest model input that fits (sizes only grow with the input)."""
+    if len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
+        return
+    sizes = list(shape)
+    for axis, name in ((2, "height"), (3, "width")):
+        # The other axis large, so that it cannot stop elaboration first.
+        trial = list(shape)
+        trial[5 - axis] = max(trial[5 - axis], ROOMY)
+        found = _smallest_along(program, definition, overrides, trial, axis, name)
+        if found is None:
+            return
+        sizes[axis] = max(found, shape[axis])
+    given = tuple(sizes[1:] if sizes[0] == "N" else sizes)
+    if not all(_Elaborator(program).fits(definition, overrides, given, name) for name in ("height", "width")):
+        return
+    error.help += f"\nthe model needs an input of at least {' x '.join(map(str, given))}"
+
+
+def _smallest_along(program: Program, definition: ast.ModelDef, overrides: dict, sizes: list, axis: int,
+                    name: str) -> Optional[int]:
+    """The smallest size along `axis` (the others as in `sizes`) at which no size reaches zero along it."""
+
+    def fits(size: int) -> bool:
+        trial = list(sizes)
+        trial[axis] = size
+        given = tuple(trial[1:] if trial[0] == "N" else trial)
+        return _Elaborator(program).fits(definition, overrides, given, name)
+
+    if fits(sizes[axis]):
+        return sizes[axis]
+    low, high = sizes[axis], sizes[axis] * 2  # `low` never fits, `high` is the candidate
+    while not fits(high):
+        if high >= MAX_SEARCH:
+            return None
+        low, high = high, min(high * 2, MAX_SEARCH)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if fits(middle) else (middle, high)
+    return high
+
+
+MAX_SEARCH = 1 << 14  # inputs larger than this are not suggested
+ROOMY = 1 << 13  # a size along the other axis that no model reduces to zero
+SEARCH_LAYERS = 2_000  # layers elaborated before the error, above which no smallest input is searched
 
 
 # ---------------------------------------------------------------- input and overrides

@@ -22,7 +22,7 @@ from collections import Counter
 from typing import Any, Iterator
 
 from . import reserved
-from .ir import Combine, Graph, Layer, Module, leaves
+from .ir import Combine, Graph, Layer, Module
 from .ops import Shape
 from .syntax import ast
 
@@ -37,10 +37,11 @@ def assign(definition: ast.ModelDef, body: list, input_shape: Shape, output_shap
            params: dict[str, Any], overrides: dict[str, Any]) -> Graph:
     sequential = is_sequential(body)
     nodes = _build(body, "", sequential)
+    total_params, total_macs = _totals(nodes)
     return Graph(
         model=definition.name, file=definition.span.file, params_values=dict(params), overrides=dict(overrides),
         input=input_shape, output=output_shape, body=nodes, sequential=sequential, span=definition.where,
-        total_params=sum(n.params for n in leaves(nodes)), total_macs=sum(n.macs for n in leaves(nodes)))
+        total_params=total_params, total_macs=total_macs)
 
 
 def is_sequential(body: list) -> bool:
@@ -111,5 +112,19 @@ def _node(node, prefix: str, names: dict[int, str]):
     path = _join(prefix, name)
     sequential = is_sequential(node.body)
     body = _build(node.body, path, sequential)
+    params, macs = _totals(body)
     return Module(name, path, node.cls, node.block, node.args, body, sequential, node.in_shape, node.out_shape,
-                  node.span, params=sum(n.params for n in leaves(body)), macs=sum(n.macs for n in leaves(body)))
+                  node.span, params=params, macs=macs)
+
+
+def _totals(body: tuple) -> tuple[int, int]:
+    """Parameters and mult-adds of a body from its direct children (modules already hold their totals)."""
+    params = macs = 0
+    for node in body:
+        if node.kind == "combine":
+            for branch in node.branches:
+                p, m = _totals(branch)
+                params, macs = params + p, macs + m
+        else:
+            params, macs = params + node.params, macs + node.macs
+    return params, macs

@@ -27,9 +27,11 @@ REQUIRED = object()
 class OpProblem(Exception):
     """A problem with an op's arguments or input shape; elaboration adds the span."""
 
-    def __init__(self, code: str, message: str, help: str = "", arg: Optional[str] = None) -> None:
+    def __init__(self, code: str, message: str, help: str = "", arg: Optional[str] = None,
+                 axis: Optional[str] = None) -> None:
         super().__init__(message)
         self.code, self.message, self.help, self.arg = code, message, help, arg
+        self.axis = axis  # "height" or "width" when a size reaches zero (E0303)
 
 
 @dataclass(frozen=True)
@@ -248,8 +250,8 @@ def _spatial(shape: Shape, k, s, p, d, ceil: bool, op: str) -> tuple[int, int]:
                 "E0303",
                 f"`{op}` reduces the {axis} to {out}: input {format_shape(shape)} is too small "
                 f"for kernel {k[i]} with padding {p[i]}" + (f" and dilation {d[i]}" if d[i] != 1 else ""),
-                f"the smallest {axis} that fits is {need}; use a larger input, more padding, "
-                f"or a smaller kernel or stride earlier")
+                f"the smallest {axis} that fits this layer is {need}; use a larger input, more padding, "
+                f"or a smaller kernel or stride earlier", axis=axis)
         sizes.append(out)
     return sizes[0], sizes[1]
 
@@ -285,19 +287,32 @@ def _conv_infer(a: dict, shape: Shape) -> Shape:
         raise OpProblem("E0305", f"expected in-channels {c} (inferred from the input), found `in={a['in']}`",
                         f"drop `in=` and let specc infer it, or write `in={c}`", arg="in")
     if c % g or out % g:
+        common = [d for d in range(1, math.gcd(c, out) + 1) if c % d == 0 and out % d == 0]
+        shown = ", ".join(map(str, common[:8])) + (", ..." if len(common) > 8 else "")
         raise OpProblem("E0306", f"expected `groups` to divide both channel counts, found groups={g} "
-                        f"with {c} in and {out} out", "pick groups among the common divisors of both", arg="groups")
+                        f"with {c} in and {out} out", f"groups that divide both {c} and {out}: {shown}",
+                        arg="groups")
     k, s, d, p = a["kernel"], a["stride"], a["dilation"], a["padding"]
     if isinstance(p, str):
         if p == "same":
             if s != (1, 1):
                 raise OpProblem("E0308", f'expected stride 1 with padding="same", found stride {_square(s)}',
-                                "torch allows padding=\"same\" only for stride 1; give the padding as a number",
+                                'torch allows padding="same" only for stride 1; ' + _explicit_padding(k, d),
                                 arg="padding")
             return (n, out, shape[2], shape[3])
         p = (0, 0)
     h, w = _spatial(shape, k, s, p, d, False, "conv")
     return (n, out, h, w)
+
+
+def _explicit_padding(k, d) -> str:
+    """The number to write instead of "same": what keeps the size at stride 1 (when it is symmetric)."""
+    total = [d[i] * (k[i] - 1) for i in (0, 1)]
+    if any(t % 2 for t in total):
+        return "give the padding as a number"
+    pad = _square((total[0] // 2, total[1] // 2))
+    written = pad if isinstance(pad, int) else f"({pad[0]}, {pad[1]})"
+    return f'write p={written} instead (what "same" means for this kernel at stride 1)'
 
 
 def _conv_params(a: dict, shape: Shape) -> int:
