@@ -1,4 +1,4 @@
-"""The command line: `specc check | shapes | build | ops`.
+"""The command line: `specc check | shapes | build | fmt | schema | ops`.
 
 Exit codes are a contract: 0 fine, 1 a spec error (diagnostics on stderr),
 2 a usage error (bad flags, unreadable files). Static commands never import
@@ -29,6 +29,8 @@ examples:
   specc shapes specs/lenet.spec
   specc shapes specs/vgg11.spec --set ratio=4 --input 1x224x224 --json
   specc build specs/resnet18.spec -o resnet18.py
+  specc fmt --check specs/*.spec
+  specc fmt specs/alexnet.spec --to yaml
 
 exit codes: 0 fine, 1 errors in a spec, 2 usage errors
 """
@@ -92,6 +94,47 @@ def cmd_build(args: argparse.Namespace) -> int:
         sys.stdout.write(source)
     else:
         write_generated(args.output, source, force=args.force)
+    return EXIT_OK
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from .fmt import format_file, same_spec, write_atomically
+
+    if args.check and args.write:
+        raise UsageError("--check and --write exclude each other")
+    status, changed = EXIT_OK, 0
+    for file in args.files:
+        try:
+            outcome = format_file(file, args.to)
+        except SpecError as error:
+            _report(error)
+            status = max(status, _usage_code(error))
+            continue
+        if args.check and outcome.changed:
+            sys.stderr.write(f"would {'write' if outcome.target != file else 'reformat'} {outcome.target}\n")
+            changed += 1
+            status = max(status, EXIT_SPEC_ERROR)
+        elif args.write and outcome.changed:
+            if outcome.target != file and outcome.before is not None and not same_spec(outcome.target, outcome.after):
+                raise UsageError(f"refusing to overwrite {outcome.target}: it holds another spec (remove it first)")
+            write_atomically(outcome.target, outcome.after)
+            sys.stderr.write(f"{'wrote' if outcome.target != file else 'reformatted'} {outcome.target}\n")
+            changed += 1
+        elif not args.check and not args.write:
+            sys.stdout.write(outcome.after)
+    if args.check or args.write:
+        verb = "would be reformatted" if args.check else "reformatted"
+        sys.stderr.write(f"{changed} file{'s' if changed != 1 else ''} {verb}, "
+                         f"{len(args.files) - changed} unchanged\n")
+    return status
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from .schema import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
     return EXIT_OK
 
 
@@ -159,6 +202,23 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true",
                        help="overwrite OUT.py even if specc did not generate it")
     build.set_defaults(run=cmd_build)
+
+    fmt = commands.add_parser(
+        "fmt", help="format specs canonically, or convert them between the DSL and YAML",
+        description="Print each spec in canonical form (idempotent; comments kept), or in the other form with "
+                    "--to. --write rewrites files in place (a conversion writes FILE.yaml or FILE.spec beside "
+                    "FILE); --check changes nothing and exits 1 when a file is not formatted.")
+    fmt.add_argument("files", nargs="+", metavar="FILE", help="a .spec or .yaml file")
+    fmt.add_argument("--to", choices=("spec", "yaml"), help="the form to write (default: each file's own)")
+    fmt.add_argument("--check", action="store_true", help="exit 1 if any file would change; write nothing")
+    fmt.add_argument("--write", action="store_true", help="write the result instead of printing it")
+    fmt.set_defaults(run=cmd_fmt)
+
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema of the YAML form (for editors)",
+        description="Print the JSON Schema that .yaml specs follow, for editor completion and checking, e.g. "
+                    "`specc schema > specc.schema.json` and `# yaml-language-server: $schema=specc.schema.json`.")
+    schema.set_defaults(run=cmd_schema)
 
     ops = commands.add_parser("ops", help="list the primitive ops and their arguments",
                               description="List every primitive op with its arguments, defaults and short aliases.")

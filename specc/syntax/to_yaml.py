@@ -1,0 +1,337 @@
+"""AST -> YAML text, in the compact hand-written style (`specc fmt --to yaml`).
+
+    to_yaml(parse_text("model M:\\n    input 1 x 28 x 28\\n    conv(6, k=5) -> relu\\n"))
+
+gives
+
+    models:
+      M:
+        input: [1, 28, 28]
+        layers:
+          - [conv: [6, {k: 5}], relu]
+
+The choices, in order of preference: a bare layer is its name (`- relu`); a
+call is a one-key mapping (`- conv: [64, {k: 3}]`, `- linear: 10`,
+`- maxpool: {k: 2}`); a chain is a flow list of those, or a `chain:` block
+list when the line would pass `MAX_LINE`; other statements are block
+mappings keyed by their keyword; expressions the YAML scalars cannot say
+(tuples, operators, names) are strings of DSL. `parse_yaml(to_yaml(m))`
+equals `m` but for spans. Comments of the source are kept as YAML comments.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Optional
+
+import yaml
+from yaml.emitter import Emitter
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+from ..diagnostics import SpecError
+from . import ast
+from .comments import Attached, Comment, Writer, anchor_lines, else_line
+from .unparse import unparse_expr, unparse_layer
+from .yaml_form import RESERVED_KEYS
+
+MAX_LINE = 100
+STEP = "  "
+STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVER = Resolver()
+
+
+# ---------------------------------------------------------------- scalars and values
+
+
+def scalar(text: str, flow: bool = True) -> str:
+    """`text` as a YAML scalar that reads back as this very string: plain when YAML allows, else quoted."""
+    analysis = Emitter(io.StringIO()).analyze_scalar(text)
+    plain_ok = analysis.allow_flow_plain if flow else analysis.allow_block_plain
+    if text and plain_ok and not analysis.multiline and _resolves_to_str(text):
+        return text
+    if "'" in text and '"' not in text and "\\" not in text and text.isprintable():
+        return f'"{text}"'
+    if text.isprintable():
+        return "'" + text.replace("'", "''") + "'"
+    return yaml.safe_dump(text, default_style='"', width=10**6).strip().removesuffix("...").strip()
+
+
+def _resolves_to_str(text: str) -> bool:
+    return _RESOLVER.resolve(ScalarNode, text, (True, False)) == STR_TAG
+
+
+def value(node, flow: bool = True) -> str:
+    """An expression as YAML: a native number, boolean or list where that reads back the same, else DSL text."""
+    kind = node.kind
+    if kind == "int" and node.value >= 0:
+        return str(node.value)
+    if kind == "float" and node.value >= 0:
+        return scalar(repr(node.value), flow) if not _is_float(repr(node.value)) else repr(node.value)
+    if kind == "bool":
+        return "true" if node.value else "false"
+    if kind == "unary" and node.op == "-" and node.operand.kind in ("int", "float") and node.operand.value >= 0:
+        return "-" + value(node.operand)
+    if kind == "list" and all(_simple(item) for item in node.items):
+        return "[" + ", ".join(value(item) for item in node.items) + "]"
+    return scalar(unparse_expr(node), flow)
+
+
+def _is_float(text: str) -> bool:
+    return _RESOLVER.resolve(ScalarNode, text, (True, False)) == "tag:yaml.org,2002:float"
+
+
+def _simple(node) -> bool:
+    if node.kind in ("int", "float", "bool", "name", "in"):
+        return True
+    if node.kind == "unary":
+        return node.op == "-" and node.operand.kind in ("int", "float")
+    return node.kind == "list" and all(_simple(item) for item in node.items)
+
+
+def key(name: str) -> str:
+    return scalar(name)
+
+
+# ---------------------------------------------------------------- calls and layers
+
+
+def call_mapping(node: ast.Call) -> Optional[str]:
+    """`conv: [64, {k: 3}]` for a call, or None when only DSL text can say it (a bare or reserved name)."""
+    names = [k.name for k in node.kwargs]
+    if node.bare or node.name in RESERVED_KEYS or len(set(names)) < len(names):
+        return None  # (a keyword given twice is an error, but one that `check` should report, not YAML)
+    kwargs = "{" + ", ".join(f"{key(k.name)}: {value(k.value)}" for k in node.kwargs) + "}"
+    if not node.args:
+        return f"{key(node.name)}: {kwargs if node.kwargs else '[]'}"
+    if len(node.args) == 1 and not node.kwargs:
+        single = value(node.args[0])
+        return f"{key(node.name)}: {'[' + single + ']' if single.startswith('[') else single}"
+    items = [value(a) for a in node.args] + ([kwargs] if node.kwargs else [])
+    return f"{key(node.name)}: [{', '.join(items)}]"
+
+
+def layer(node, flow: bool = True) -> str:
+    """One layer: a call mapping, or DSL text (`relu`, `a if c else b`)."""
+    if node.kind == "call":
+        mapping = call_mapping(node)
+        if mapping is not None:
+            return mapping
+    return scalar(unparse_layer(node), flow)
+
+
+def chain_flow(node: ast.Chain) -> str:
+    return "[" + ", ".join(layer(item) for item in node.items) + "]"
+
+
+# ---------------------------------------------------------------- the file
+
+
+def to_yaml(module: ast.Module, source: str = "", comments: tuple[Comment, ...] | list[Comment] = ()) -> str:
+    """The YAML form of `module`; `comments` (found in `source`) become YAML comments in place."""
+    attached = Attached(comments, anchor_lines(module, source), source)
+    return _YamlWriter(attached, source).module(module)
+
+
+def _no_duplicates(definitions: list) -> None:
+    seen: dict[str, object] = {}
+    for definition in definitions:
+        if definition.name in seen:
+            raise SpecError("E0206", f"`{definition.name}` is defined twice, which YAML cannot say",
+                            definition.name_span.to_diagnostic(), label="a second definition",
+                            help="rename one of them before converting to YAML")
+        seen[definition.name] = definition
+
+
+class _YamlWriter(Writer):
+    def __init__(self, comments: Attached, source: str) -> None:
+        super().__init__(comments)
+        self.source_lines = source.splitlines()
+
+    def module(self, module: ast.Module) -> str:
+        _no_duplicates([*module.blocks, *module.models])
+        first_anchor = min([u.span.line for u in module.uses] +
+                           [d.span.line for d in [*module.blocks, *module.models]], default=None)
+        if first_anchor is not None:
+            self.header(first_anchor)
+        self.uses(module.uses)
+        for section, definitions in (("blocks", module.blocks), ("models", module.models)):
+            if definitions:
+                self.blank(0, False, True)
+                self.raw(f"{section}:")
+                for index, definition in enumerate(sorted(definitions, key=lambda d: d.span.line)):
+                    self.definition(definition, first=index == 0)
+        self.footer()
+        return self.text()
+
+    def header(self, line: int) -> None:
+        """The file's opening comments, up to the last blank line before the first anchor, go on top."""
+        leading = self.comments.leading.get(line, [])
+        cut = 0
+        for index in range(len(leading)):
+            after = leading[index + 1].line if index + 1 < len(leading) else line
+            if self.comments.blank_before(after):
+                cut = index + 1
+        for comment in leading[:cut]:
+            self.blank(comment.line, not self.out, None)
+            self.raw(comment.text)
+        if cut:
+            self.raw("")
+        self.comments.leading[line] = leading[cut:]
+
+    def uses(self, uses: list[ast.Use]) -> None:
+        def target(use: ast.Use) -> str:
+            if use.is_path and use.target.isidentifier():
+                return "{path: " + scalar(use.target) + "}"
+            return scalar(use.target)
+
+        if len(uses) == 1:
+            self.emit("", f"use: {target(uses[0])}", uses[0].span.line, first=True)
+        elif uses:
+            self.raw("use:")
+            for index, use in enumerate(uses):
+                self.emit(STEP, f"- {target(use)}", use.span.line, first=index == 0)
+
+    def definition(self, node, first: bool) -> None:
+        pad = STEP
+        self.emit(pad, f"{key(node.name)}:", node.span.line, first, blank=not first)
+        inner = pad + STEP
+        if node.params:
+            self.params(node.params, inner)
+        body = list(node.body)
+        if len(body) > 1 and isinstance(body[0], ast.Input):  # (`layers` may not be empty)
+            self.emit(inner, f"input: {self.dims(body[0])}", body[0].span.line, first=True, blank=False)
+            body = body[1:]
+        self.raw(f"{inner}layers:")
+        self.body(body, inner + STEP)
+
+    def params(self, params: list[ast.Param], pad: str) -> None:
+        unique = len({p.name for p in params}) == len(params)
+        if unique and all(p.default is not None for p in params):
+            flow = "params: {" + ", ".join(f"{key(p.name)}: {value(p.default)}" for p in params) + "}"
+            if len(pad + flow) <= MAX_LINE:
+                self.raw(pad + flow)
+                return
+            self.raw(pad + "params:")
+            for p in params:
+                self.raw(f"{pad}{STEP}{key(p.name)}: {value(p.default, flow=False)}")
+            return
+        items = [key(p.name) if p.default is None else "{" + f"{key(p.name)}: {value(p.default)}" + "}"
+                 for p in params]
+        self.raw(pad + "params: [" + ", ".join(items) + "]")
+
+    @staticmethod
+    def dims(node: ast.Input) -> str:
+        return "[" + ", ".join(value(d) for d in node.dims) + "]"
+
+    # -- statements
+
+    def body(self, body: list, pad: str) -> None:
+        for index, stmt in enumerate(body):
+            self.statement(stmt, pad, first=index == 0)
+
+    def statement(self, stmt, pad: str, first: bool) -> None:
+        line = stmt.span.line
+        if isinstance(stmt, ast.Named):
+            inline = self.named_flow(stmt)
+            if inline is not None and len(pad) + 2 + len(inline) <= MAX_LINE:
+                self.emit(pad, "- " + inline, line, first)
+                return
+            self.emit(pad, f"- name: {key(stmt.name)}", line, first)
+            self.keyed(stmt.stmt, pad + STEP)
+            return
+        if isinstance(stmt, ast.Chain):
+            text = self.chain_item(stmt, pad)
+            if text is not None:
+                self.emit(pad, "- " + text, line, first)
+                return
+        head = self.head(stmt)
+        self.emit(pad, "- " + head, line, first)
+        self.rest(stmt, pad + STEP)
+
+    def chain_item(self, chain: ast.Chain, pad: str) -> Optional[str]:
+        """A chain as one list item: `relu`, `conv: [64]` or `[conv: 64, relu]`; None if too long."""
+        if len(chain.items) == 1:
+            return layer(chain.items[0], flow=False)
+        text = chain_flow(chain)
+        return text if len(pad) + 2 + len(text) <= MAX_LINE else None
+
+    @staticmethod
+    def named_flow(stmt: ast.Named) -> Optional[str]:
+        """`{name: b2, resnet_block: [64, 2]}`: a named chain as a flow mapping, or None."""
+        inner = stmt.stmt
+        if not isinstance(inner, ast.Chain):
+            return None
+        only = inner.items[0] if len(inner.items) == 1 else None
+        mapping = call_mapping(only) if only is not None and only.kind == "call" else None
+        if mapping is None:
+            mapping = "chain: " + (layer(only) if only is not None else chain_flow(inner))
+        return "{name: " + key(stmt.name) + ", " + mapping + "}"
+
+    def keyed(self, stmt, pad: str) -> None:
+        """A nameable statement as the keys after `name:`, at `pad`."""
+        if isinstance(stmt, ast.Chain):
+            only = stmt.items[0] if len(stmt.items) == 1 else None
+            mapping = call_mapping(only) if only is not None and only.kind == "call" else None
+            if mapping is not None:
+                self.raw(pad + mapping)
+                return
+            text = layer(only, flow=False) if only is not None else chain_flow(stmt)
+            if len(pad) + 7 + len(text) <= MAX_LINE:
+                self.raw(f"{pad}chain: {text}")
+                return
+        self.raw(pad + self.head(stmt))
+        self.rest(stmt, pad)
+
+    def head(self, stmt) -> str:
+        kind = stmt.kind
+        if kind == "chain":
+            return "chain:"
+        if kind == "input":
+            return f"input: {self.dims(stmt)}"
+        if kind == "let":
+            return "let: {" + f"{key(stmt.name)}: {value(stmt.value)}" + "}"
+        if kind == "combine":
+            return f"{stmt.op}:"
+        if kind == "seq":
+            return "seq:"
+        if kind == "repeat":
+            return f"repeat: {value(stmt.count, flow=False)}"
+        if kind == "for":
+            return f"for: {scalar(', '.join(stmt.targets), flow=False)}"
+        if kind == "if":
+            return f"if: {value(stmt.branches[0].test, flow=False)}"
+        raise ValueError(f"cannot write a `{kind}` statement as YAML")
+
+    def rest(self, stmt, pad: str) -> None:
+        """The lines after a statement's head, at `pad` (the column of its keys)."""
+        kind = stmt.kind
+        if kind == "chain":
+            for item in stmt.items:
+                self.raw(f"{pad}{STEP}- {layer(item, flow=False)}")
+        elif kind in ("combine", "seq"):
+            self.body(stmt.body, pad + STEP)
+        elif kind == "repeat":
+            self.raw(pad + "do:")
+            self.body(stmt.body, pad + STEP)
+        elif kind == "for":
+            self.raw(f"{pad}in: {value(stmt.iter, flow=False)}")
+            self.raw(pad + "do:")
+            self.body(stmt.body, pad + STEP)
+        elif kind == "if":
+            self.if_rest(stmt, pad)
+
+    def if_rest(self, stmt: ast.If, pad: str) -> None:
+        self.raw(pad + "then:")
+        self.body(stmt.branches[0].body, pad + STEP)
+        if len(stmt.branches) > 1:
+            self.raw(pad + "elif:")
+            for index, branch in enumerate(stmt.branches[1:]):
+                self.emit(pad + STEP, f"- if: {value(branch.test, flow=False)}", branch.span.line,
+                          first=index == 0, blank=False)
+                self.raw(f"{pad}{STEP}{STEP}then:")
+                self.body(branch.body, pad + STEP * 3)
+        if stmt.orelse:
+            line = else_line(stmt, self.source_lines)
+            self.emit(pad, "else:", line if line is not None else -1, first=False, blank=False)
+            self.body(stmt.orelse, pad + STEP)

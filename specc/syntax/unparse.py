@@ -1,0 +1,199 @@
+"""AST -> DSL text: the core of `specc fmt` (and of `specc fmt --to spec` for YAML files).
+
+    unparse(parse_text("model M:\\n  input 1x28x28\\n  relu\\n"))
+    # 'model M:\\n    input 1 x 28 x 28\\n    relu\\n'
+
+The canonical form: four spaces per level, one statement per line, `use`
+lines first, definitions in source order separated by one blank line, blank
+lines inside bodies kept (at most one), the fewest parentheses that keep the
+tree, strings in double quotes. A header longer than `MAX_HEADER` columns
+puts one parameter per line. Statements are never wrapped.
+
+Comments come from the source text (see `comments.py`) and are re-attached:
+own-line comments before the next statement, trailing ones to their line.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from . import ast
+from .comments import Attached, Comment, Writer, anchor_lines, else_line
+
+INDENT = "    "
+MAX_HEADER = 100
+
+# Binding power of each expression form, loosest first, as in the grammar:
+# test < or < and < not < comparison < arith < term < factor < power < atom.
+TEST, OR, AND, NOT, COMPARE, ARITH, TERM, FACTOR, POWER, ATOM = range(10)
+_BINARY = {"+": ARITH, "-": ARITH, "*": TERM, "/": TERM, "//": TERM, "%": TERM, "**": POWER}
+
+
+# ---------------------------------------------------------------- expressions
+
+
+def unparse_expr(node, context: int = TEST) -> str:
+    """`node` as DSL text, in parentheses if it binds looser than `context` requires."""
+    text, power = _expr(node)
+    return f"({text})" if power < context else text
+
+
+def _expr(node) -> tuple[str, int]:
+    kind = node.kind
+    if kind == "int":
+        return str(node.value), ATOM if node.value >= 0 else FACTOR
+    if kind == "float":
+        return repr(node.value), ATOM if node.value >= 0 else FACTOR
+    if kind == "bool":
+        return ("true" if node.value else "false"), ATOM
+    if kind == "str":
+        return quote(node.value), ATOM
+    if kind == "name":
+        return node.id, ATOM
+    if kind == "in":
+        return f"in.{node.attr}", ATOM
+    if kind == "list":
+        return "[" + ", ".join(unparse_expr(i) for i in node.items) + "]", ATOM
+    if kind == "tuple":
+        items = [unparse_expr(i) for i in node.items]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")", ATOM
+    if kind == "index":
+        return f"{unparse_expr(node.value, ATOM)}[{unparse_expr(node.index)}]", ATOM
+    if kind == "call":
+        return call_text(node), ATOM
+    return _operator(node)
+
+
+def _operator(node) -> tuple[str, int]:
+    kind = node.kind
+    if kind == "binop":
+        power = _BINARY[node.op]
+        if node.op == "**":  # right-associative, and the base is an atom in the grammar
+            return f"{unparse_expr(node.left, ATOM)} ** {unparse_expr(node.right, FACTOR)}", POWER
+        return f"{unparse_expr(node.left, power)} {node.op} {unparse_expr(node.right, power + 1)}", power
+    if kind == "unary":
+        if node.op == "not":
+            return f"not {unparse_expr(node.operand, NOT)}", NOT
+        return f"{node.op}{unparse_expr(node.operand, FACTOR)}", FACTOR
+    if kind == "compare":
+        parts = [unparse_expr(node.first, ARITH)]
+        for op, operand in zip(node.ops, node.rest):
+            parts += [op, unparse_expr(operand, ARITH)]
+        return " ".join(parts), COMPARE
+    if kind == "boolop":
+        power = OR if node.op == "or" else AND
+        return f" {node.op} ".join(unparse_expr(v, power + 1) for v in node.values), power
+    if kind == "ifexp":
+        return (f"{unparse_expr(node.body, OR)} if {unparse_expr(node.test, OR)} "
+                f"else {unparse_expr(node.orelse, TEST)}"), TEST
+    raise ValueError(f"cannot unparse a `{kind}` node")
+
+
+def quote(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
+
+
+def call_text(node: ast.Call) -> str:
+    if node.bare:
+        return node.name
+    args = [unparse_expr(a) for a in node.args] + [f"{k.name}={unparse_expr(k.value)}" for k in node.kwargs]
+    return f"{node.name}({', '.join(args)})"
+
+
+def unparse_layer(node, context: int = TEST) -> str:
+    if node.kind == "call":
+        return call_text(node)
+    text = (f"{unparse_layer(node.body, OR)} if {unparse_expr(node.test, OR)} "
+            f"else {unparse_layer(node.orelse, TEST)}")
+    return f"({text})" if context > TEST else text
+
+
+def chain_text(node: ast.Chain) -> str:
+    return " -> ".join(unparse_layer(item) for item in node.items)
+
+
+# ---------------------------------------------------------------- statements and files
+
+
+def unparse(module: ast.Module, source: str = "", comments: tuple[Comment, ...] | list[Comment] = ()) -> str:
+    """The canonical DSL text of `module`; `comments` (found in `source`) are put back in place."""
+    attached = Attached(comments, anchor_lines(module, source), source)
+    return _Printer(attached, source).module(module)
+
+
+def simple_statement(stmt) -> Optional[str]:
+    """The one-line text of a statement without a body, or None for a compound one."""
+    if isinstance(stmt, ast.Named):
+        inner = simple_statement(stmt.stmt)
+        return None if inner is None else f"{stmt.name} = {inner}"
+    if isinstance(stmt, ast.Chain):
+        return chain_text(stmt)
+    if isinstance(stmt, ast.Let):
+        return f"let {stmt.name} = {unparse_expr(stmt.value)}"
+    if isinstance(stmt, ast.Input):
+        return "input " + " x ".join(unparse_expr(d, ATOM) for d in stmt.dims)
+    return None
+
+
+class _Printer(Writer):
+    def __init__(self, comments: Attached, source: str) -> None:
+        super().__init__(comments)
+        self.source_lines = source.splitlines()
+
+    def emit(self, depth: int, text: str, line: int, first: bool, *, blank: Optional[bool] = None) -> None:
+        super().emit(INDENT * depth, text, line, first, blank=blank)
+
+    def module(self, module: ast.Module) -> str:
+        for index, use in enumerate(module.uses):
+            target = quote(use.target) if use.is_path else use.target
+            self.emit(0, f"use {target}", use.span.line, first=index == 0)
+        definitions = sorted([*module.blocks, *module.models], key=lambda d: (d.span.line, d.span.column))
+        for definition in definitions:
+            self.definition(definition, first=not self.out)
+        self.footer()
+        return self.text()
+
+    def definition(self, node, first: bool) -> None:
+        keyword = "block" if isinstance(node, ast.BlockDef) else "model"
+        params = [p.name + ("" if p.default is None else "=" + unparse_expr(p.default)) for p in node.params]
+        header = f"{keyword} {node.name}({', '.join(params)}):"
+        if not params and keyword == "model":
+            header = f"model {node.name}:"
+        elif len(header) > MAX_HEADER:
+            header = f"{keyword} {node.name}(\n" + "".join(f"{INDENT}{p},\n" for p in params) + "):"
+        self.emit(0, header, node.span.line, first, blank=not first)
+        self.body(node.body, 1)
+
+    def body(self, body: list, depth: int) -> None:
+        for index, stmt in enumerate(body):
+            self.statement(stmt, depth, first=index == 0)
+
+    def statement(self, stmt, depth: int, first: bool) -> None:
+        text = simple_statement(stmt)
+        if text is not None:
+            self.emit(depth, text, stmt.span.line, first)
+            return
+        prefix, inner = (f"{stmt.name} = ", stmt.stmt) if isinstance(stmt, ast.Named) else ("", stmt)
+        if isinstance(inner, ast.If):
+            self.if_(inner, depth, first)
+            return
+        header = {
+            "combine": lambda: f"{getattr(inner, 'op', '')}:",
+            "seq": lambda: "seq:",
+            "repeat": lambda: f"repeat {unparse_expr(inner.count)}:",
+            "for": lambda: f"for {', '.join(inner.targets)} in {unparse_expr(inner.iter)}:",
+        }[inner.kind]()
+        self.emit(depth, prefix + header, stmt.span.line, first)
+        self.body(inner.body, depth + 1)
+
+    def if_(self, node: ast.If, depth: int, first: bool) -> None:
+        for index, branch in enumerate(node.branches):
+            keyword = "if" if index == 0 else "elif"
+            self.emit(depth, f"{keyword} {unparse_expr(branch.test)}:", branch.span.line,
+                      first and index == 0, blank=None if index == 0 else False)
+            self.body(branch.body, depth + 1)
+        if node.orelse:
+            line = else_line(node, self.source_lines)
+            self.emit(depth, "else:", line if line is not None else -1, False, blank=False)
+            self.body(node.orelse, depth + 1)

@@ -1,0 +1,728 @@
+"""The YAML front-end: YAML text -> (checked against `yaml_form`) -> the same AST as the DSL.
+
+    models:
+      LeNet:
+        input: [1, 28, 28]
+        layers:
+          - [conv: [6, {k: 5, p: 2}], sigmoid]
+
+gives `Module(models=[ModelDef(name="LeNet", body=[Input(...), Chain(...)])])`,
+the AST of `model LeNet:` / `input 1 x 28 x 28` / `conv(6, k=5, p=2) -> sigmoid`.
+
+Three steps, each reporting every error it finds, located at the YAML line
+and column: compose the node graph with PyYAML's safe loader (marks kept;
+duplicate keys, Python and other non-standard tags, merge keys rejected),
+validate the plain data against the surface models of `yaml_form`, then
+build the AST from the nodes. Strings in expression position are DSL
+expressions, parsed by `parse.parse_fragment` with spans in the YAML file.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+import yaml
+from pydantic import ValidationError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .. import sources
+from ..diagnostics import Collector, Span, SpecError, raise_all, suggest
+from . import ast, yaml_form
+from .parse import parse_expression, parse_fragment
+
+MAX_NODES = 100_000  # aliases can make a small file expand without bound
+# Lists and mappings inside one another. Every step after composing recurses
+# once per level; libyaml's composer does too, in C, and crashes the process
+# somewhere past 100,000 levels, so a file that might be that deep is composed
+# by PyYAML's own composer, whose RecursionError is caught.
+MAX_DEPTH = 200
+_C_COMPOSER_SAFE_DEPTH = 1_000
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+STANDARD = "tag:yaml.org,2002:"
+PLAIN_TAGS = {STANDARD + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+
+
+def _without_dates(loader: type) -> type:
+    """A safe loader without the implicit timestamp and `=` types: `2024-01-01` stays a string."""
+    resolvers = {first: [(tag, regexp) for tag, regexp in entries
+                         if tag not in (STANDARD + "timestamp", STANDARD + "value")]
+                 for first, entries in loader.yaml_implicit_resolvers.items()}
+    return type(f"Specc{loader.__name__}", (loader,), {"yaml_implicit_resolvers": resolvers})
+
+
+_Loader = _without_dates(yaml.SafeLoader)
+# libyaml's parser, ten times faster, when PyYAML has it; errors always come
+# from PyYAML's own, so their words do not depend on how PyYAML was built.
+_FastLoader = _without_dates(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def parse_yaml(text: str, name: str = "<string>") -> ast.Module:
+    """Parse a YAML spec into the AST, or raise every error found in it."""
+    sources.register(name, text)
+    root = _compose(text, name)
+    values = _Plain(name).convert(root)
+    _validate(values[id(root)], root, name)
+    return _Builder(name, values).module(root)
+
+
+# ---------------------------------------------------------------- spans
+
+
+def _span(file: str, start: Node, end: Optional[Node] = None) -> ast.Span:
+    end = end or start
+    return ast.Span.model_construct(file=file, line=start.start_mark.line + 1, column=start.start_mark.column + 1,
+                                    end_line=end.end_mark.line + 1, end_column=end.end_mark.column + 1)
+
+
+def _where(file: str, start: Node, end: Optional[Node] = None) -> Span:
+    return _span(file, start, end).to_diagnostic()
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, SequenceNode):
+        return "a list" if node.value else "an empty list"
+    if isinstance(node, MappingNode):
+        return "a mapping" if node.value else "an empty mapping"
+    tag = node.tag[len(STANDARD):] if node.tag.startswith(STANDARD) else node.tag
+    text = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+    if tag == "null":
+        return "nothing (null)"
+    if tag in ("int", "float"):
+        return f"the number `{text}`"
+    if tag == "bool":
+        return f"the boolean `{text}`"
+    return f"the string `{text}`"
+
+
+# ---------------------------------------------------------------- step 1: compose
+
+
+def _compose(text: str, file: str) -> Node:
+    deep = _depth_bound(text)
+    loader = _FastLoader if deep[0] <= _C_COMPOSER_SAFE_DEPTH else _Loader
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError:
+        root = _compose_for_errors(text, file)
+    except RecursionError:
+        raise _too_deep(Span(file, deep[1], 1, deep[1], 1)) from None
+    root = _non_empty(root, file)
+    _check_depth(root, file)
+    return root
+
+
+def _depth_bound(text: str) -> tuple[int, int]:
+    """An upper bound on how deeply `text` nests, and the first line where it passes MAX_DEPTH.
+
+    Each block level indents by at least one column or adds a `- `; each
+    flow level opens a bracket. Brackets inside quotes and comments count
+    as opening but never as closing, so the bound can only be too high.
+    """
+    flow = bound = 0
+    first_line = 1
+    quote = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        block = len(line) - len(line.lstrip(" -?:"))
+        deepest = flow
+        for char in line:
+            if quote:
+                quote = None if char == quote else quote
+                flow += char in "[{"
+            elif char in "'\"":
+                quote = char
+            elif char == "#":
+                quote = "\n"  # a comment, to the end of the line (never matches a character)
+            elif char in "[{":
+                flow += 1
+            elif char in "]}":
+                flow = max(flow - 1, 0)
+            deepest = max(deepest, flow)
+        if quote == "\n":
+            quote = None
+        if bound <= MAX_DEPTH < block + deepest:
+            first_line = number
+        bound = max(bound, block + deepest)
+    return bound, first_line
+
+
+def _check_depth(root: Node, file: str) -> None:
+    """Walks the node graph without recursion; aliases are counted where they are used."""
+    stack = [(root, 1)]
+    visits = 0
+    while stack:
+        node, depth = stack.pop()
+        visits += 1
+        if depth > MAX_DEPTH:
+            raise _too_deep(_where(file, node))
+        if visits > MAX_NODES:
+            return  # `_Plain` names the expansion
+        if isinstance(node, SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+        elif isinstance(node, MappingNode):
+            stack.extend((value, depth + 1) for _, value in node.value)
+
+
+def _too_deep(where: Span) -> SpecError:
+    return SpecError("E0109", f"expected lists and mappings nested at most {MAX_DEPTH} levels deep, "
+                              "found a deeper one", where, label="nested too deeply here",
+                     help="move the inner layers into a block and call it")
+
+
+def _compose_for_errors(text: str, file: str) -> Node:
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        raise _syntax_error(error, file) from None
+    except yaml.reader.ReaderError as error:
+        before = text[: error.position]
+        line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+        raise SpecError("E0601", f"invalid YAML: the character {error.character!r} is not allowed",
+                        Span(file, line, column, line, column + 1), label="not allowed in YAML",
+                        help="remove it, or write it inside a quoted string as an escape") from None
+
+
+def _non_empty(root: Optional[Node], file: str) -> Node:
+    if root is None:
+        raise SpecError("E0003", "expected a spec, found an empty file", Span(file, 1, 1, 1, 1),
+                        help="a YAML spec is a mapping with `use`, `blocks` and `models`")
+    return root
+
+
+_YAML_HINTS = (
+    ("cannot start any token", "'\\t'", "YAML indents with spaces only"),
+    ("mapping values are not allowed here", "", "a value that contains `: ` must be quoted"),
+    ("could not find expected ':'", "", "each key needs a `:` after it"),
+    ("expected <block end>", "", "check the indentation: items of one list or mapping line up"),
+    ("found another document", "", "a spec is one YAML document: remove the `---`"),
+    ("did not find expected ',' or ']'", "", "close the list with `]`, or quote an item that holds `,` or `[`"),
+    ("did not find expected ',' or '}'", "", "close the mapping with `}`, or quote a value that holds `,` or `{`"),
+    ("found undefined alias", "", "define the anchor (`&name`) before using it (`*name`)"),
+)
+
+
+def _syntax_error(error: yaml.MarkedYAMLError, file: str) -> SpecError:
+    mark = error.problem_mark or error.context_mark
+    problem = re.sub(r"^but (found|got)", "found", error.problem or "malformed YAML")
+    problem = re.sub(r",? but (found|got)", ", found", problem)
+    problem = re.sub(r"'([^']*)'", r"`\1`", problem.replace("\t", "\\t"))
+    help = ""
+    for fragment, detail, hint in _YAML_HINTS:
+        if fragment in (error.problem or "") and detail in (error.problem or ""):
+            help = hint
+            break
+    if error.context and error.context_mark and error.context_mark.line != mark.line:
+        where = f"{error.context} at line {error.context_mark.line + 1}"
+        help = f"{help} ({where})" if help else where
+    for token, words in _TOKEN_WORDS.items():
+        problem = problem.replace(f"`{token}`", words).replace(token, words)
+    label = "here"
+    if "<stream end>" in (error.problem or "") and error.context_mark is not None:
+        # The file ended inside a list or mapping: point at where it opened.
+        mark, label, help = error.context_mark, "opened here, never closed", ""
+    line, column = mark.line + 1, mark.column + 1
+    return SpecError("E0601", f"invalid YAML: {problem}", Span(file, line, column, line, column + 1),
+                     label=label, help=help)
+
+
+_TOKEN_WORDS = {
+    "<stream end>": "the end of the file", "<block end>": "the end of the block",
+    "<block mapping start>": "a new mapping", "<block sequence start>": "a new list",
+    "<document start>": "`---`", "<scalar>": "a value",
+}
+
+
+# ---------------------------------------------------------------- step 1b: nodes -> plain data
+
+
+class _Plain:
+    """Turns the node graph into plain Python data, rejecting duplicate keys and unsafe tags.
+
+    Returns the value of every node, by `id(node)`, so the later steps can
+    look values up while they walk the nodes (which carry the marks).
+    """
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.values: dict[int, Any] = {}
+        self.visits = 0
+        self.errors = Collector()
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def convert(self, root: Node) -> dict[int, Any]:
+        self.value(root)
+        self.errors.raise_if_any()
+        return self.values
+
+    def value(self, node: Node) -> Any:
+        self.visits += 1
+        if self.visits > MAX_NODES:
+            raise SpecError("E0405", f"expected at most {MAX_NODES:,} YAML values, found more (aliases expand)",
+                            _where(self.file, node), label="the expansion passes the limit here",
+                            help="write the repeated part once, as a block, and call it")
+        if node.tag not in PLAIN_TAGS:
+            self.errors.add(self._tag_error(node))
+            value = None
+        elif isinstance(node, ScalarNode):
+            value = self.constructor.construct_object(node)
+        elif isinstance(node, SequenceNode):
+            value = [self.value(item) for item in node.value]
+        else:
+            value = self.mapping(node)
+        self.values[id(node)] = value
+        return value
+
+    def mapping(self, node: MappingNode) -> dict:
+        out: dict = {}
+        first: dict[tuple, Node] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == STANDARD + "merge":
+                self.errors.add(SpecError("E0605", "expected a key, found a merge key `<<`",
+                                          _where(self.file, key_node), label="merge keys are not read",
+                                          help="write the keys out, or share the layers as a block"))
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.errors.add(SpecError("E0604", f"expected a name as key, found {_describe(key_node)}",
+                                          _where(self.file, key_node), label="not a name"))
+                continue
+            key = self.value(key_node)
+            identity = (type(key), key)
+            if identity in first:
+                line = first[identity].start_mark.line + 1
+                self.errors.add(SpecError("E0603",
+                                          f"expected each key once in a mapping, found `{key_node.value}` twice",
+                                          _where(self.file, key_node), label=f"already given at line {line}",
+                                          help="remove one of them (YAML would silently keep the last)"))
+                continue
+            first[identity] = key_node
+            out[key] = self.value(value_node)
+        return out
+
+    def _tag_error(self, node: Node) -> SpecError:
+        tag = node.tag
+        shown = "!!" + tag[len(STANDARD):] if tag.startswith(STANDARD) else tag
+        python = "python" in tag
+        return SpecError("E0605", f"expected plain YAML data, found the {'Python ' if python else ''}tag `{shown}`",
+                         _where(self.file, node), label="tags are not read",
+                         help="specc reads YAML with safe_load semantics: only strings, numbers, booleans, "
+                              "lists and mappings")
+
+
+# ---------------------------------------------------------------- step 2: validate the structure
+
+
+def _validate(data: Any, root: Node, file: str) -> None:
+    try:
+        yaml_form.SpecFile.model_validate(data)
+    except ValidationError as error:
+        raise_all(_structure_errors(error, root, file))
+
+
+def _structure_errors(error: ValidationError, root: Node, file: str) -> list[SpecError]:
+    """One diagnostic per mistake, at its node: pydantic's raw errors grouped, then pruned."""
+    groups = _group(error, root)
+    groups = _without_misspelt_missing(groups)
+    groups = _innermost(groups)
+    return [_structure_error(details, target, file) for target, details in groups.values()]
+
+
+Groups = dict[tuple, tuple[Node, list[dict]]]
+
+
+def _group(error: ValidationError, root: Node) -> Groups:
+    """Type errors at one node merge ("expected a string or a list"); other errors stay apart."""
+    groups: Groups = {}
+    for detail in error.errors(include_url=False):
+        node, key_node = _locate(root, detail["loc"])
+        kind = detail["type"]
+        on_key = kind == "extra_forbidden" or detail["loc"][-1:] == ("[key]",)
+        target = key_node if on_key and key_node is not None else node
+        group = (id(target), "type") if kind in _NOUNS else (id(target), kind, detail["loc"])
+        groups.setdefault(group, (target, []))[1].append(detail)
+    return groups
+
+
+def _without_misspelt_missing(groups: Groups) -> Groups:
+    """`layer:` for `layers:` is reported once, as an unknown key with "did you mean", not also as missing."""
+    unknown = [target for (_, kind, *_), (target, _) in groups.items() if kind == "extra_forbidden"]
+
+    def misspelt(group: tuple, target: Node) -> bool:
+        missing = group[2][-1]
+        return any(_parent_has(target, key) and suggest(key.value, [missing]) for key in unknown)
+
+    return {g: v for g, v in groups.items() if not (g[1] == "missing" and misspelt(g, v[0]))}
+
+
+def _innermost(groups: Groups) -> Groups:
+    """A union reports each form it tried; a complaint about a part beats one about the whole."""
+    def shadowed(target: Node) -> bool:
+        return any(other is not target and _contains(target, other) for other, _ in groups.values())
+
+    return {g: v for g, v in groups.items() if g[1] != "type" or not shadowed(v[0])}
+
+
+def _parent_has(mapping: Node, key_node: Node) -> bool:
+    return isinstance(mapping, MappingNode) and any(k is key_node for k, _ in mapping.value)
+
+
+def _contains(outer: Node, inner: Node) -> bool:
+    return outer.start_mark.index <= inner.start_mark.index and inner.end_mark.index <= outer.end_mark.index
+
+
+def _locate(root: Node, loc: tuple) -> tuple[Node, Optional[Node]]:
+    """Follow an error location through the nodes: the deepest node reached, and its key when in a mapping."""
+    node, key_node = root, None
+    for step in loc:
+        if isinstance(step, str) and step.startswith("<"):
+            continue  # a union tag of `yaml_form`, not a key
+        if isinstance(node, SequenceNode) and isinstance(step, int):
+            if 0 <= step < len(node.value):
+                node, key_node = node.value[step], None
+        elif isinstance(node, MappingNode):
+            match = _key(node, step)
+            if match is not None:
+                key_node, node = match
+    return node, key_node
+
+
+def _key(mapping: MappingNode, step: Any) -> Optional[tuple[Node, Node]]:
+    for key_node, value_node in mapping.value:
+        if isinstance(key_node, ScalarNode) and (key_node.value == str(step) or key_node.value == step):
+            return key_node, value_node
+    return None
+
+
+_NOUNS = {
+    "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
+    "string_type": "a string", "int_type": "an integer", "float_type": "a number", "bool_type": "a boolean",
+    "none_required": "nothing (null)",
+}
+
+
+def _structure_error(details: list[dict], node: Node, file: str) -> SpecError:
+    first = details[0]
+    kind, loc = first["type"], first["loc"]
+    if kind == "extra_forbidden":
+        return _unknown_key(node, loc, file)
+    if kind == "missing":
+        return _missing_key(node, loc, file)
+    if kind == "specc":
+        return SpecError("E0604", first["msg"], _head(file, node), label=_label(node),
+                         help=first["ctx"]["help"])
+    if kind == "specc_kind":
+        return SpecError("E0604", f"expected {first['msg']}, found {_describe(node)}", _head(file, node),
+                         label=_label(node))
+    if kind == "too_short":
+        return SpecError("E0604", f"expected a non-empty list, found {_describe(node)}", _where(file, node),
+                         label="empty", help="a body holds at least one statement")
+    if kind == "string_pattern_mismatch":
+        return _bad_name(node, first, file)
+    nouns = list(dict.fromkeys(_NOUNS.get(d["type"], "") for d in details if _NOUNS.get(d["type"])))
+    expected = " or ".join(nouns) if nouns else first["msg"].lower()
+    return SpecError("E0604", f"expected {expected}, found {_describe(node)}", _head(file, node),
+                     label=_label(node))
+
+
+def _label(node: Node) -> str:
+    return {SequenceNode: "this list", MappingNode: "this mapping"}.get(type(node), "this value")
+
+
+def _head(file: str, node: Node) -> Span:
+    """A block collection spans many lines: point at its first line only."""
+    start, end = node.start_mark, node.end_mark
+    if start.line != end.line and start.buffer is not None:
+        line_end = start.buffer.find("\n", start.index)
+        width = (line_end if line_end >= 0 else len(start.buffer)) - (start.index - start.column)
+        return Span(file, start.line + 1, start.column + 1, start.line + 1, max(width, start.column + 1) + 1)
+    return _where(file, node)
+
+
+def _model_at(loc: tuple) -> tuple[Optional[type], str]:
+    holder = loc[:-1]
+    if not holder:
+        return yaml_form.SpecFile, "the top level of a spec"
+    if holder[-1] in yaml_form.TAGGED:
+        tag = holder[-1]
+        what = "a definition" if tag == "<definition>" else "a `use` path" if tag == "<path>" else f"a `{tag[1:-1]}`"
+        return yaml_form.TAGGED[tag], what
+    if len(holder) >= 2 and holder[-2] == "elif":
+        return yaml_form.ElifClause, "an `elif` branch"
+    return None, "this mapping"
+
+
+def _unknown_key(key_node: Node, loc: tuple, file: str) -> SpecError:
+    model, what = _model_at(loc)
+    keys = yaml_form.keys_of(model) if model else []
+    key = key_node.value if isinstance(key_node, ScalarNode) else str(loc[-1])
+    listed = ", ".join(f"`{k}`" for k in keys)
+    help = suggest(key, keys)
+    if key in yaml_form.STATEMENT_KEYS and what.startswith("a `"):
+        help = help or f"one mapping is one statement: put `{key}` in its own list item"
+    return SpecError("E0602", f"expected a key of {what} ({listed}), found `{key}`", _where(file, key_node),
+                     label="unknown key", help=help)
+
+
+def _missing_key(node: Node, loc: tuple, file: str) -> SpecError:
+    _, what = _model_at(loc)
+    key = loc[-1]
+    present = [k.value for k, _ in node.value] if isinstance(node, MappingNode) else []
+    found = "only " + ", ".join(f"`{k}`" for k in present) if present else "nothing"
+    at = node.value[0][0] if isinstance(node, MappingNode) and node.value else node
+    what = "this " + what.split(" ", 1)[1] if what.startswith(("a ", "an ")) else what
+    help = {"do": "give the body as a list: `do: [relu]`", "then": "give the body as a list: `then: [relu]`",
+            "in": "say what to iterate over: `in: enumerate(convs)`",
+            "layers": "list the statements of the body under `layers:`"}.get(key, f"add `{key}:`")
+    return SpecError("E0606", f"expected `{key}` in {what}, found {found}", _where(file, at),
+                     label=f"`{key}` is missing", help=help)
+
+
+def _bad_name(node: Node, detail: dict, file: str) -> SpecError:
+    value = node.value if isinstance(node, ScalarNode) else "?"
+    if detail["ctx"].get("pattern") == yaml_form.TARGETS:
+        return SpecError("E0604", f"expected loop variables such as `i, n`, found `{value}`", _where(file, node),
+                         label="not a list of names", help="write `for: i, n` and `in: enumerate(convs)`")
+    return SpecError("E0604", f"expected a name, found `{value}`", _where(file, node), label="not a name",
+                     help="a name is letters, digits and `_`, and does not start with a digit")
+
+
+# ---------------------------------------------------------------- step 3: nodes -> AST
+
+
+class _Builder:
+    """Builds AST nodes from validated YAML nodes, dispatching as `yaml_form` does."""
+
+    def __init__(self, file: str, values: dict[int, Any]) -> None:
+        self.file = file
+        self.values = values
+        self.errors = Collector()
+
+    def value(self, node: Node) -> Any:
+        return self.values[id(node)]
+
+    def span(self, start: Node, end: Optional[Node] = None) -> ast.Span:
+        return _span(self.file, start, end)
+
+    @staticmethod
+    def pairs(node: MappingNode) -> dict[str, tuple[Node, Node]]:
+        return {key.value: (key, value) for key, value in node.value}
+
+    # -- the file and its definitions
+
+    def module(self, root: MappingNode) -> ast.Module:
+        top = self.pairs(root)
+        uses = self.uses(top["use"][1]) if "use" in top and self.value(top["use"][1]) is not None else []
+        blocks = self.definitions(top.get("blocks"), ast.BlockDef)
+        models = self.definitions(top.get("models"), ast.ModelDef)
+        self.errors.raise_if_any()
+        return ast.Module.model_construct(span=self.span(root), file=self.file, uses=uses, blocks=blocks,
+                                          models=models)
+
+    def uses(self, node: Node) -> list[ast.Use]:
+        items = node.value if isinstance(node, SequenceNode) else [node]
+        out = []
+        for item in items:
+            if isinstance(item, MappingNode):
+                target, is_path = self.value(item)["path"], True
+            else:
+                target = self.value(item)
+                is_path = not NAME.fullmatch(target)
+            out.append(ast.Use.model_construct(span=self.span(item), target=target, is_path=is_path))
+        return out
+
+    def definitions(self, entry: Optional[tuple[Node, Node]], cls) -> list:
+        if entry is None or not isinstance(entry[1], MappingNode):
+            return []
+        out = []
+        for key, value in entry[1].value:
+            try:
+                out.append(self.definition(key, value, cls))
+            except SpecError as error:
+                self.errors.add(error)
+        return out
+
+    def definition(self, key: ScalarNode, node: Node, cls):
+        params, body = [], []
+        if isinstance(node, SequenceNode):
+            body = self.body(node)
+        else:
+            fields = self.pairs(node)
+            if "params" in fields and self.value(fields["params"][1]) is not None:
+                params = self.params(fields["params"][1])
+            if "input" in fields and self.value(fields["input"][1]) is not None:
+                self.errors.run(lambda: body.append(self.input(*fields["input"])))
+            body.extend(self.body(fields["layers"][1]))
+        return cls.model_construct(span=self.span(key, node), name=key.value, name_span=self.span(key),
+                                   params=params, body=body)
+
+    def params(self, node: Node) -> list[ast.Param]:
+        if isinstance(node, MappingNode):
+            return [self.param(key, value) for key, value in node.value]
+        out = []
+        for item in node.value:
+            if isinstance(item, MappingNode):
+                out.append(self.param(*item.value[0]))
+            else:
+                out.append(ast.Param.model_construct(span=self.span(item), name=item.value, default=None))
+        return out
+
+    def param(self, key: Node, value: Node) -> ast.Param:
+        default = None if self.value(value) is None else self.expr(value)
+        return ast.Param.model_construct(span=self.span(key, value), name=key.value, default=default)
+
+    # -- statements
+
+    def body(self, node: SequenceNode) -> list:
+        out = []
+        for item in node.value:
+            try:
+                out.extend(self.statement(item))
+            except SpecError as error:
+                self.errors.add(error)
+        return out
+
+    def statement(self, node: Node) -> list:
+        kind = yaml_form.statement_kind(self.value(node))
+        if kind == "<layers>":
+            line, column = self.content_start(node)
+            return [parse_fragment(node.value, "simple_stmt", self.file, line, column)]
+        if kind == "<layer-list>":
+            return [self.chain(node, node)]
+        fields = self.pairs(node)
+        if kind == "<input>":
+            return [self.input(*fields["input"], whole=node)]
+        if kind == "<let>":
+            return [ast.Let.model_construct(span=self.span(key, value), name=key.value, name_span=self.span(key),
+                                            value=self.expr(value)) for key, value in fields["let"][1].value]
+        if kind == "<for>":
+            return [self.for_(node, fields)]
+        if kind == "<if>":
+            return [self.if_(node, fields)]
+        return [self.named(node, fields, self.nameable(node, kind, fields))]
+
+    def nameable(self, node: MappingNode, kind: str, fields: dict):
+        if kind == "<call>":
+            key, value = next((k, v) for k, v in node.value if k.value != "name")
+            call = self.call(key, value)
+            return ast.Chain.model_construct(span=self.span(key, value), items=[call])
+        if kind == "<chain>":
+            return self.chain(node, fields["chain"][1])
+        if kind in ("<concat>", "<add>"):
+            op = kind[1:-1]
+            return ast.Combine.model_construct(span=self.span(node), op=op, body=self.body(fields[op][1]))
+        if kind == "<seq>":
+            return ast.Seq.model_construct(span=self.span(node), body=self.body(fields["seq"][1]))
+        assert kind == "<repeat>", kind
+        return ast.Repeat.model_construct(span=self.span(node), count=self.expr(fields["repeat"][1]),
+                                          body=self.body(fields["do"][1]))
+
+    def named(self, node: Node, fields: dict, stmt):
+        if "name" not in fields:
+            return stmt
+        key, value = fields["name"]
+        return ast.Named.model_construct(span=self.span(node), name=value.value, name_span=self.span(value),
+                                         stmt=stmt)
+
+    def input(self, key: Node, value: Node, whole: Optional[Node] = None) -> ast.Input:
+        span = self.span(whole) if whole is not None else self.span(key, value)
+        if isinstance(value, SequenceNode):
+            return ast.Input.model_construct(span=span, dims=[self.expr(item) for item in value.value])
+        line, column = self.content_start(value)
+        parsed = parse_fragment("input " + value.value, "input_stmt", self.file, line, column - len("input "))
+        return ast.Input.model_construct(span=span, dims=parsed.dims)
+
+    def chain(self, whole: Node, node: Node) -> ast.Chain:
+        if isinstance(node, ScalarNode):
+            line, column = self.content_start(node)
+            parsed = parse_fragment(node.value, "chain", self.file, line, column)
+            return ast.Chain.model_construct(span=self.span(whole), items=parsed.items)
+        items = []
+        for item in node.value:
+            items.extend(self.layers(item))
+        return ast.Chain.model_construct(span=self.span(whole), items=items)
+
+    def layers(self, node: Node) -> list:
+        if isinstance(node, ScalarNode):
+            line, column = self.content_start(node)
+            return parse_fragment(node.value, "chain", self.file, line, column).items
+        key, value = node.value[0]
+        return [self.call(key, value)]
+
+    def for_(self, node: MappingNode, fields: dict) -> ast.For:
+        targets_node = fields["for"][1]
+        if isinstance(targets_node, SequenceNode):
+            names = [(item.value, self.span(item)) for item in targets_node.value]
+        else:
+            line, column = self.content_start(targets_node)
+            names = [(m.group(), ast.Span.model_construct(file=self.file, line=line, column=column + m.start(),
+                                                          end_line=line, end_column=column + m.end()))
+                     for m in NAME.finditer(targets_node.value)]
+        return ast.For.model_construct(span=self.span(node), targets=[n for n, _ in names],
+                                       target_spans=[s for _, s in names], iter=self.expr(fields["in"][1]),
+                                       body=self.body(fields["do"][1]))
+
+    def if_(self, node: MappingNode, fields: dict) -> ast.If:
+        branches = [ast.IfBranch.model_construct(span=self.span(node), test=self.expr(fields["if"][1]),
+                                                 body=self.body(fields["then"][1]))]
+        if "elif" in fields and self.value(fields["elif"][1]) is not None:
+            for clause in fields["elif"][1].value:
+                parts = self.pairs(clause)
+                branches.append(ast.IfBranch.model_construct(span=self.span(clause), test=self.expr(parts["if"][1]),
+                                                             body=self.body(parts["then"][1])))
+        orelse = None
+        if "else" in fields and self.value(fields["else"][1]) is not None:
+            orelse = self.body(fields["else"][1])
+        return ast.If.model_construct(span=self.span(node), branches=branches, orelse=orelse)
+
+    # -- calls and expressions
+
+    def call(self, key: Node, value: Node) -> ast.Call:
+        raw = self.value(value)
+        kind = yaml_form.args_kind(raw)
+        end = value if raw is not None else key
+        args, kwargs = [], []
+        if kind == "<positional>":
+            for item in value.value:
+                if isinstance(item, MappingNode):
+                    kwargs.extend(self.keywords(item))
+                else:
+                    args.append(self.expr(item))
+        elif kind == "<keywords>":
+            kwargs = self.keywords(value)
+        elif kind == "<single>":
+            args = [self.expr(value)]
+        return ast.Call.model_construct(span=self.span(key, end), name=key.value, name_span=self.span(key),
+                                        args=args, kwargs=kwargs, bare=kind == "<bare>")
+
+    def keywords(self, node: MappingNode) -> list[ast.Keyword]:
+        return [ast.Keyword.model_construct(span=self.span(key, value), name=key.value, value=self.expr(value))
+                for key, value in node.value]
+
+    def expr(self, node: Node):
+        value = self.value(node)
+        span = self.span(node)
+        if isinstance(node, SequenceNode):
+            return ast.ListExpr.model_construct(span=span, items=[self.expr(item) for item in node.value])
+        if isinstance(value, bool):
+            return ast.Bool.model_construct(span=span, value=value)
+        if isinstance(value, (int, float)):
+            return self.number(value, node.value.lstrip().startswith("-"), span)
+        line, column = self.content_start(node)
+        return parse_expression(value, self.file, line, column)
+
+    @staticmethod
+    def number(value, negative: bool, span: ast.Span):
+        cls = ast.Int if isinstance(value, int) else ast.Float
+        if not negative:
+            return cls.model_construct(span=span, value=value)
+        # `-1` in the DSL is `-` applied to `1`: build the same nodes (`-0` included).
+        inner = span.model_copy(update={"column": span.column + 1})
+        return ast.UnaryOp.model_construct(span=span, op="-", operand=cls.model_construct(span=inner, value=-value))
+
+    def content_start(self, node: ScalarNode) -> tuple[int, int]:
+        """Where a string's text starts in the file: after the quote of a quoted scalar."""
+        mark = node.start_mark
+        if node.style in ("'", '"'):
+            return mark.line + 1, mark.column + 2
+        if node.style in ("|", ">"):
+            return mark.line + 2, 1
+        return mark.line + 1, mark.column + 1

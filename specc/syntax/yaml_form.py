@@ -1,0 +1,402 @@
+"""The YAML form of a spec, as pydantic models: what a `.yaml` spec may hold.
+
+These models describe the surface syntax, not the AST. `yaml.py` validates a
+document against them before it builds the AST (so every structural mistake
+is found, and located, in one pass), and `specc schema` turns them into the
+JSON Schema that editors use. A small model reads:
+
+    models:
+      LeNet:
+        params: {classes: 10}
+        input: [1, 28, 28]
+        layers:
+          - [conv: [6, {k: 5, p: 2}], sigmoid, avgpool: {k: 2, s: 2}]
+          - flatten
+          - linear: classes
+
+Every union is discriminated by a function of the raw value (its Python
+type, or the statement keyword among a mapping's keys), so a mistake is
+reported against the one form the user meant, not against every form.
+Tags are written `<like-this>`: they appear in error locations, and the
+brackets keep them apart from YAML keys.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Optional, Union
+
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, RootModel, StrictBool,
+                      StrictFloat, StrictInt, StrictStr, StringConstraints, Tag, model_validator)
+from pydantic_core import PydanticCustomError
+from typing_extensions import TypeAliasType
+
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+# The keys that make a mapping a statement other than a call, in the order
+# they are looked for; `name` may accompany the ones `Named` can wrap.
+STATEMENT_KEYS = ("input", "let", "chain", "concat", "add", "seq", "repeat", "for", "if")
+# Keys that only make sense next to a statement keyword.
+COMPANION_KEYS = ("name", "do", "in", "then", "elif", "else")
+RESERVED_KEYS = STATEMENT_KEYS + COMPANION_KEYS
+
+Identifier = Annotated[str, StringConstraints(strict=True, pattern=IDENTIFIER)]
+
+
+class _Form(BaseModel):
+    # defer_build: validators are built when a YAML file is first read, not when
+    # `specc fmt` or `specc schema` merely import this module.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+
+
+def _error(message: str, help: str = "") -> PydanticCustomError:
+    return PydanticCustomError("specc", message, {"help": help})
+
+
+# ---------------------------------------------------------------- expressions
+
+
+def value_kind(value: Any) -> Optional[str]:
+    """The form of an expression value: a YAML scalar or list (None: not an expression)."""
+    if isinstance(value, bool):
+        return "<bool>"
+    if isinstance(value, int):
+        return "<int>"
+    if isinstance(value, float):
+        return "<float>"
+    if isinstance(value, str):
+        return "<expression>"
+    if isinstance(value, list):
+        return "<list>"
+    return None
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise _error(f"expected a finite number, found `{value}`")
+    return value
+
+
+EXPRESSION_HELP = "an expression: a number, `true`/`false`, a list, or a string such as `in.c // 2`"
+
+Value = TypeAliasType("Value", Annotated[
+    Union[
+        Annotated[StrictBool, Tag("<bool>")],
+        Annotated[StrictInt, Tag("<int>")],
+        Annotated[StrictFloat, AfterValidator(_finite), Tag("<float>")],
+        Annotated[StrictStr, Tag("<expression>"), Field(
+            description="an expression, as in the DSL: `c // 2`, `in.c`, `(1, 7)`; "
+                        "a string literal keeps its quotes: '\"same\"'")],
+        Annotated[list["Value"], Tag("<list>")],
+    ],
+    Discriminator(value_kind, custom_error_type="specc_kind", custom_error_message=EXPRESSION_HELP),
+])
+
+Keywords = Annotated[dict[Identifier, Value], Field(description="keyword arguments, `{k: 3, p: 1}`")]
+
+
+# ---------------------------------------------------------------- calls and layers
+
+
+def args_kind(value: Any) -> Optional[str]:
+    if value is None:
+        return "<bare>"
+    if isinstance(value, list):
+        return "<positional>"
+    if isinstance(value, dict):
+        return "<keywords>"
+    return "<single>" if value_kind(value) else None
+
+
+def _keywords_last(items: list) -> list:
+    for item in items[:-1]:
+        if isinstance(item, dict):
+            raise _error("expected keyword arguments only at the end of the list, found them before a positional one",
+                         "write the arguments as `[64, {k: 3, p: 1}]`: positional first, then one mapping")
+    return items
+
+
+ArgItem = Annotated[
+    Union[Annotated[Keywords, Tag("<keywords>")], Annotated[Value, Tag("<value>")]],
+    Discriminator(lambda v: "<keywords>" if isinstance(v, dict) else "<value>"),
+]
+
+ARGS_HELP = "arguments: one value (`linear: 10`), a list (`conv: [64, {k: 3}]`) or keywords (`maxpool: {k: 2}`)"
+
+Args = Annotated[
+    Union[
+        Annotated[None, Tag("<bare>")],
+        Annotated[list[ArgItem], AfterValidator(_keywords_last), Tag("<positional>")],
+        Annotated[Keywords, Tag("<keywords>")],
+        Annotated[Value, Tag("<single>")],
+    ],
+    Discriminator(args_kind, custom_error_type="specc_kind", custom_error_message=ARGS_HELP),
+]
+
+
+def _call_keys(mapping: dict, *, named: bool) -> list[str]:
+    keys = [k for k in mapping if not (named and k == "name")]
+    misplaced = [k for k in keys if k in RESERVED_KEYS]
+    if misplaced:
+        key = misplaced[0]
+        if key in STATEMENT_KEYS:
+            raise _error(f"expected a layer, found the statement `{key}`",
+                         "statements go in a list of statements (a body), not inside a chain")
+        owners = _COMPANIONS[key]
+        raise _error(f"expected {owners} next to `{key}`, found {'neither' if ' or ' in owners else 'none'}",
+                     f"`{key}` is part of {owners}; a mapping with none of them is a call like `conv: [64]`")
+    if len(keys) != 1:
+        found = " and ".join(f"`{k}`" for k in keys[:2]) if keys else "none"
+        raise _error(f"expected one op or block per mapping, found {found}",
+                     "to chain layers, list them: `[conv: [64, {k: 3}], relu]`" if keys else
+                     "a call is written `conv: [64, {k: 3}]`")
+    return keys
+
+
+_COMPANIONS = {"name": "an op or block", "do": "`repeat` or `for`", "in": "`for`",
+               "then": "`if`", "elif": "`if`", "else": "`if`"}
+
+
+class LayerCall(RootModel[dict[Identifier, Args]]):
+    """One op or block call inside a chain: `conv: [64, {k: 3}]`."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    @model_validator(mode="after")
+    def _one_call(self):
+        _call_keys(self.root, named=False)
+        return self
+
+
+class CallStatement(RootModel[dict[Identifier, Args]]):
+    """A call as a statement: `conv: [64, {k: 3}]`, optionally with `name: stem`."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    @model_validator(mode="after")
+    def _one_call(self):
+        _call_keys(self.root, named=True)
+        name = self.root.get("name", "")
+        if "name" in self.root and not (isinstance(name, str) and name.isidentifier()):
+            raise _error(f"expected a name for `name`, found `{name}`",
+                         "a name is letters, digits and `_`, and does not start with a digit")
+        return self
+
+
+def layer_kind(value: Any) -> Optional[str]:
+    if isinstance(value, str):
+        return "<layers>"
+    if isinstance(value, dict):
+        return "<call>"
+    return None
+
+
+LAYER_HELP = "a layer: an op or block (`relu`, `conv(64, k=3)`) or a call mapping (`conv: [64, {k: 3}]`)"
+
+Layer = Annotated[
+    Union[
+        Annotated[StrictStr, Tag("<layers>"), Field(description="layers as in the DSL: `relu`, "
+                                                          "`conv(64, k=3) -> relu`, `a if c else b`")],
+        Annotated[LayerCall, Tag("<call>")],
+    ],
+    Discriminator(layer_kind, custom_error_type="specc_kind", custom_error_message=LAYER_HELP),
+]
+Layers = Annotated[list[Layer], Field(min_length=1)]
+
+
+# ---------------------------------------------------------------- statements
+
+
+Dims = Union[
+    Annotated[list[Value], Field(min_length=1, description="the sample shape, `[1, 28, 28]`")],
+    Annotated[StrictStr, Field(description="the sample shape as in the DSL, `1 x 28 x 28`")],
+]
+
+
+class InputStatement(_Form):
+    input: Dims = Field(description="the shape of one sample (C x H x W); a leading fourth size is the batch")
+
+
+class LetStatement(_Form):
+    let: Annotated[dict[Identifier, Value], Field(min_length=1, description="`{name: expression}`, in order")]
+
+
+class ChainStatement(_Form):
+    chain: Union[StrictStr, Layers] = Field(description="layers applied in turn")
+    name: Optional[Identifier] = Field(None, description="the attribute name of this layer in the module")
+
+
+class ConcatStatement(_Form):
+    concat: "Body" = Field(description="branches concatenated along the channels, one statement each")
+    name: Optional[Identifier] = None
+
+
+class AddStatement(_Form):
+    add: "Body" = Field(description="branches summed (a residual connection), one statement each")
+    name: Optional[Identifier] = None
+
+
+class SeqStatement(_Form):
+    seq: "Body" = Field(description="statements that count as one (one branch, one named module)")
+    name: Optional[Identifier] = None
+
+
+class RepeatStatement(_Form):
+    repeat: Value = Field(description="how many times")
+    do: "Body"
+    name: Optional[Identifier] = None
+
+
+TARGETS = r"^\s*[A-Za-z_][A-Za-z0-9_]*(\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*\s*$"
+
+
+class ForStatement(_Form):
+    for_: Union[Annotated[str, StringConstraints(strict=True, pattern=TARGETS)],
+                Annotated[list[Identifier], Field(min_length=1)]] = Field(
+        alias="for", description="the loop variables: `i`, `i, n` or `[i, n]`")
+    in_: Value = Field(alias="in", description="what to iterate over: `arch`, `enumerate(convs)`")
+    do: "Body"
+
+
+class ElifClause(_Form):
+    if_: Value = Field(alias="if")
+    then: "Body"
+
+
+class IfStatement(_Form):
+    if_: Value = Field(alias="if", description="the condition")
+    then: "Body"
+    elif_: Optional[Annotated[list[ElifClause], Field(min_length=1)]] = Field(
+        None, alias="elif", description="more branches: `[{if: ..., then: [...]}]`")
+    else_: Optional["Body"] = Field(None, alias="else")
+
+
+def statement_kind(value: Any) -> Optional[str]:
+    """The form of a statement: a string of layers, a list (a chain), or a mapping by its keyword."""
+    if isinstance(value, str):
+        return "<layers>"
+    if isinstance(value, list):
+        return "<layer-list>"
+    if isinstance(value, dict):
+        for key in STATEMENT_KEYS:
+            if key in value:
+                return f"<{key}>"
+        return "<call>"
+    return None
+
+
+STATEMENT_HELP = ("a statement: layers (`relu`, `conv(64, k=3) -> relu`), a chain (`[conv: 64, relu]`), "
+                  "a call (`conv: [64, {k: 3}]`) or a mapping such as `repeat`, `for`, `if`, `concat`, `add`")
+
+Statement = TypeAliasType("Statement", Annotated[
+    Union[
+        Annotated[StrictStr, Tag("<layers>"), Field(description="layers as in the DSL: `relu`, "
+                                                          "`conv(64, k=3) -> relu`")],
+        Annotated[Layers, Tag("<layer-list>")],
+        Annotated[CallStatement, Tag("<call>")],
+        Annotated[InputStatement, Tag("<input>")],
+        Annotated[LetStatement, Tag("<let>")],
+        Annotated[ChainStatement, Tag("<chain>")],
+        Annotated[ConcatStatement, Tag("<concat>")],
+        Annotated[AddStatement, Tag("<add>")],
+        Annotated[SeqStatement, Tag("<seq>")],
+        Annotated[RepeatStatement, Tag("<repeat>")],
+        Annotated[ForStatement, Tag("<for>")],
+        Annotated[IfStatement, Tag("<if>")],
+    ],
+    Discriminator(statement_kind, custom_error_type="specc_kind", custom_error_message=STATEMENT_HELP),
+])
+
+Body = TypeAliasType("Body", Annotated[list[Statement], Field(min_length=1)])
+
+
+# ---------------------------------------------------------------- definitions and the file
+
+
+def _one_param(mapping: dict) -> dict:
+    if len(mapping) != 1:
+        raise _error(f"expected one `name: default` per list item, found {len(mapping)}",
+                     "write each parameter as its own item: `[channels, {stride: 1}]`")
+    return mapping
+
+
+Param = Annotated[
+    Union[Annotated[Identifier, Tag("<param>")],
+          Annotated[dict[Identifier, Value], AfterValidator(_one_param), Tag("<default>")]],
+    Discriminator(lambda v: "<default>" if isinstance(v, dict) else "<param>" if isinstance(v, str) else None,
+                  custom_error_type="specc_kind",
+                  custom_error_message="a parameter: a name, or `name: default`"),
+]
+
+Params = Union[
+    Annotated[list[Param], Field(description="`[channels, stride: 1]`: names, some with defaults")],
+    Annotated[dict[Identifier, Optional[Value]], Field(
+        description="`{classes: 10, ratio: 1}`: each name with its default (null: none)")],
+]
+
+
+class Definition(_Form):
+    params: Optional[Params] = Field(None, description="parameters, in order, with their defaults")
+    input: Optional[Dims] = Field(None, description="the sample shape, `[1, 28, 28]` or `1 x 28 x 28`")
+    layers: Body = Field(description="the statements of the body, in order")
+
+
+def definition_kind(value: Any) -> Optional[str]:
+    if isinstance(value, list):
+        return "<layers>"
+    if isinstance(value, dict):
+        return "<definition>"
+    return None
+
+
+DefinitionValue = Annotated[
+    Union[Annotated[Body, Tag("<layers>")], Annotated[Definition, Tag("<definition>")]],
+    Discriminator(definition_kind, custom_error_type="specc_kind",
+                  custom_error_message="a definition: a mapping with `params`, `input` and `layers`, "
+                                       "or just the list of layers"),
+]
+
+
+class UsePath(_Form):
+    path: StrictStr = Field(description="a spec file, relative to this one")
+
+
+def use_kind(value: Any) -> Optional[str]:
+    if isinstance(value, str):
+        return "<library>"
+    if isinstance(value, dict):
+        return "<path>"
+    return None
+
+
+UseItem = Annotated[
+    Union[Annotated[StrictStr, Tag("<library>"), Field(
+              description="a bundled library (`d2l`), or a path to a spec file (`blocks.spec`)")],
+          Annotated[UsePath, Tag("<path>")]],
+    Discriminator(use_kind, custom_error_type="specc_kind",
+                  custom_error_message="a library name such as `d2l` or a path such as `blocks.spec`"),
+]
+
+
+class SpecFile(_Form):
+    """A specc spec in YAML: `use`, `blocks` and `models`; the same language as a `.spec` file."""
+
+    model_config = ConfigDict(title="specc spec (YAML form)")
+
+    use: Optional[Union[UseItem, list[UseItem]]] = Field(
+        None, description="libraries and files whose blocks this spec uses: `d2l`, or a list")
+    blocks: Optional[dict[Identifier, DefinitionValue]] = Field(None, description="parametric blocks, by name")
+    models: Optional[dict[Identifier, DefinitionValue]] = Field(None, description="models, by name")
+
+
+# Which model a tag (in an error's location) stands for: to list its keys in messages.
+TAGGED: dict[str, type[BaseModel]] = {
+    "<input>": InputStatement, "<let>": LetStatement, "<chain>": ChainStatement,
+    "<concat>": ConcatStatement, "<add>": AddStatement, "<seq>": SeqStatement,
+    "<repeat>": RepeatStatement, "<for>": ForStatement, "<if>": IfStatement,
+    "<definition>": Definition, "<path>": UsePath,
+}
+
+
+def keys_of(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]
