@@ -345,7 +345,8 @@ def specs(draw) -> tuple[str, list[str], list[list[str]]]:
     return text, blocks, models
 
 
-@examples(300)
+# Each whole spec costs hypothesis ~0.5 s of drawing: fewer, larger examples.
+@examples(100)
 @given(specs())
 def test_generated_specs_parse(case):
     text, blocks, models = case
