@@ -19,6 +19,43 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..diagnostics import Span as SpanData
 
 
+_MISSING = object()
+_LAYOUTS: dict[type, tuple[dict, tuple[str, ...]]] = {}
+
+
+def construct(cls, **fields):
+    """`cls(**fields)` without validation: the DSL parser's constructor.
+
+    The grammar already guarantees the types, and this is several times
+    cheaper than `model_construct` (which runs pydantic's field machinery
+    per node): it is what lets a long spec parse quickly. An unknown field
+    fails here; a missing one fails validation, and `tests/test_parse.py`
+    validates whole parsed ASTs, so the shortcut cannot drift from the models.
+    """
+    template, lists = _LAYOUTS.get(cls) or _layout(cls)
+    values = template.copy()
+    values.update(fields)
+    for name in lists:  # never share one mutable default between nodes
+        if name not in fields:
+            values[name] = []
+    if len(values) != len(template):
+        raise TypeError(f"{cls.__name__} has no field among {sorted(set(values) - set(template))}")
+    node = object.__new__(cls)
+    object.__setattr__(node, "__dict__", values)
+    object.__setattr__(node, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(node, "__pydantic_extra__", None)
+    object.__setattr__(node, "__pydantic_private__", None)
+    return node
+
+
+def _layout(cls) -> tuple[dict, tuple[str, ...]]:
+    """Every field in declaration order with its default (or `_MISSING`), and the fields defaulting to `[]`."""
+    template = {name: _MISSING if info.is_required() else info.default for name, info in cls.model_fields.items()}
+    lists = tuple(name for name, value in template.items() if isinstance(value, list))
+    _LAYOUTS[cls] = template, lists
+    return _LAYOUTS[cls]
+
+
 class Span(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 

@@ -21,6 +21,7 @@ from .. import sources
 from ..diagnostics import Span as DiagSpan
 from ..diagnostics import SpecError, raise_all
 from . import ast
+from .ast import construct
 from .words import END_OF_FILE, blank_error_lines, statement_lines, syntax_error
 
 MAX_REPORTED = 20
@@ -174,13 +175,13 @@ def _end_position(token: Optional[Token]) -> tuple[int, int, int, int]:
 
 def _span(file: str, meta) -> ast.Span:
     if getattr(meta, "empty", True):
-        return ast.Span.model_construct(file=file, line=1, column=1, end_line=1, end_column=1)
-    return ast.Span.model_construct(file=file, line=meta.line, column=meta.column,
+        return construct(ast.Span, file=file, line=1, column=1, end_line=1, end_column=1)
+    return construct(ast.Span, file=file, line=meta.line, column=meta.column,
                     end_line=meta.end_line, end_column=meta.end_column)
 
 
 def _token_span(file: str, token: Token) -> ast.Span:
-    return ast.Span.model_construct(file=file, line=token.line, column=token.column,
+    return construct(ast.Span, file=file, line=token.line, column=token.column,
                     end_line=token.end_line, end_column=token.end_column)
 
 
@@ -188,7 +189,7 @@ def _token_span(file: str, token: Token) -> ast.Span:
 class ToAst(Transformer):
     """Explicit transformer methods, one per grammar rule (STYLE.md: not ast_utils).
 
-    Nodes are built with `model_construct`: the grammar already guarantees
+    Nodes are built with `ast.construct`: the grammar already guarantees
     their types, and skipping validation keeps parsing fast (a 10,000-line
     spec in a fraction of a second) and start-up short (no validator is
     built on the DSL path). `tests/test_parse.py` validates whole ASTs to
@@ -208,26 +209,26 @@ class ToAst(Transformer):
         uses = [i for i in items if isinstance(i, ast.Use)]
         blocks = [i for i in items if isinstance(i, ast.BlockDef)]
         models = [i for i in items if isinstance(i, ast.ModelDef)]
-        return ast.Module.model_construct(span=self._s(meta), file=self.file, uses=uses, blocks=blocks, models=models)
+        return construct(ast.Module, span=self._s(meta), file=self.file, uses=uses, blocks=blocks, models=models)
 
     def use_stmt(self, meta, target):
         is_path = target.type == "STRING"
         value = _unquote(target) if is_path else str(target)
-        return ast.Use.model_construct(span=self._s(meta), target=value, is_path=is_path)
+        return construct(ast.Use, span=self._s(meta), target=value, is_path=is_path)
 
     def block_def(self, meta, name, params, body):
-        return ast.BlockDef.model_construct(span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
+        return construct(ast.BlockDef, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
                             params=params or [], body=body)
 
     def model_def(self, meta, name, params, body):
-        return ast.ModelDef.model_construct(span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
+        return construct(ast.ModelDef, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
                             params=params or [], body=body)
 
     def params(self, meta, *params):
         return [p for p in params if p is not None]
 
     def param(self, meta, name, default):
-        return ast.Param.model_construct(span=self._s(meta), name=str(name), default=default)
+        return construct(ast.Param, span=self._s(meta), name=str(name), default=default)
 
     def suite(self, meta, *stmts):
         return list(stmts)
@@ -235,13 +236,13 @@ class ToAst(Transformer):
     # -- statements
 
     def input_stmt(self, meta, *dims):
-        return ast.Input.model_construct(span=self._s(meta), dims=list(dims))
+        return construct(ast.Input, span=self._s(meta), dims=list(dims))
 
     def let_stmt(self, meta, name, value):
-        return ast.Let.model_construct(span=self._s(meta), name=str(name), name_span=_token_span(self.file, name), value=value)
+        return construct(ast.Let, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name), value=value)
 
     def chain(self, meta, *items):
-        return ast.Chain.model_construct(span=self._s(meta), items=[_to_layer(i) for i in items])
+        return construct(ast.Chain, span=self._s(meta), items=[_to_layer(i) for i in items])
 
     def named_chain(self, meta, name, stmt):
         return self._named(meta, name, stmt)
@@ -250,36 +251,36 @@ class ToAst(Transformer):
         return self._named(meta, name, stmt)
 
     def _named(self, meta, name, stmt):
-        return ast.Named.model_construct(span=self._s(meta), name=str(name), name_span=_token_span(self.file, name), stmt=stmt)
+        return construct(ast.Named, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name), stmt=stmt)
 
     def combine(self, meta, op, body):
-        return ast.Combine.model_construct(span=self._s(meta), op=str(op), body=body)
+        return construct(ast.Combine, span=self._s(meta), op=str(op), body=body)
 
     def seq(self, meta, body):
-        return ast.Seq.model_construct(span=self._s(meta), body=body)
+        return construct(ast.Seq, span=self._s(meta), body=body)
 
     def repeat(self, meta, count, body):
-        return ast.Repeat.model_construct(span=self._s(meta), count=count, body=body)
+        return construct(ast.Repeat, span=self._s(meta), count=count, body=body)
 
     def for_stmt(self, meta, targets, iterable, body):
-        return ast.For.model_construct(span=self._s(meta), targets=[str(t) for t in targets],
+        return construct(ast.For, span=self._s(meta), targets=[str(t) for t in targets],
                        target_spans=[_token_span(self.file, t) for t in targets], iter=iterable, body=body)
 
     def targets(self, meta, *names):
         return list(names)
 
     def if_stmt(self, meta, test, body, *rest):
-        branches = [ast.IfBranch.model_construct(span=self._s(meta), test=test, body=body)]
+        branches = [construct(ast.IfBranch, span=self._s(meta), test=test, body=body)]
         orelse = None
         for clause in rest:
             if isinstance(clause, ast.IfBranch):
                 branches.append(clause)
             else:
                 orelse = clause
-        return ast.If.model_construct(span=self._s(meta), branches=branches, orelse=orelse)
+        return construct(ast.If, span=self._s(meta), branches=branches, orelse=orelse)
 
     def elif_clause(self, meta, test, body):
-        return ast.IfBranch.model_construct(span=self._s(meta), test=test, body=body)
+        return construct(ast.IfBranch, span=self._s(meta), test=test, body=body)
 
     def else_clause(self, meta, body):
         return body
@@ -287,40 +288,40 @@ class ToAst(Transformer):
     # -- expressions
 
     def ifexp(self, meta, body, test, orelse):
-        return ast.IfExp.model_construct(span=self._s(meta), body=body, test=test, orelse=orelse)
+        return construct(ast.IfExp, span=self._s(meta), body=body, test=test, orelse=orelse)
 
     def or_(self, meta, *values):
-        return ast.BoolOp.model_construct(span=self._s(meta), op="or", values=list(values))
+        return construct(ast.BoolOp, span=self._s(meta), op="or", values=list(values))
 
     def and_(self, meta, *values):
-        return ast.BoolOp.model_construct(span=self._s(meta), op="and", values=list(values))
+        return construct(ast.BoolOp, span=self._s(meta), op="and", values=list(values))
 
     def not_(self, meta, operand):
-        return ast.UnaryOp.model_construct(span=self._s(meta), op="not", operand=operand)
+        return construct(ast.UnaryOp, span=self._s(meta), op="not", operand=operand)
 
     def compare(self, meta, first, *rest):
-        return ast.Compare.model_construct(span=self._s(meta), first=first, ops=[str(o) for o in rest[0::2]],
+        return construct(ast.Compare, span=self._s(meta), first=first, ops=[str(o) for o in rest[0::2]],
                            rest=list(rest[1::2]))
 
     def binary(self, meta, left, *rest):
         # Left-associative: a - b - c is (a - b) - c.
         for op, right in zip(rest[0::2], rest[1::2]):
-            span = ast.Span.model_construct(file=self.file, line=left.span.line, column=left.span.column,
+            span = construct(ast.Span, file=self.file, line=left.span.line, column=left.span.column,
                             end_line=right.span.end_line, end_column=right.span.end_column)
-            left = ast.BinOp.model_construct(span=span, op=str(op), left=left, right=right)
+            left = construct(ast.BinOp, span=span, op=str(op), left=left, right=right)
         return left
 
     def unary(self, meta, op, operand):
-        return ast.UnaryOp.model_construct(span=self._s(meta), op=str(op), operand=operand)
+        return construct(ast.UnaryOp, span=self._s(meta), op=str(op), operand=operand)
 
     def power(self, meta, base, exponent):
-        return ast.BinOp.model_construct(span=self._s(meta), op="**", left=base, right=exponent)
+        return construct(ast.BinOp, span=self._s(meta), op="**", left=base, right=exponent)
 
     def call(self, meta, name, arguments):
         args = [a for a in arguments or [] if not isinstance(a, ast.Keyword)]
         kwargs = [a for a in arguments or [] if isinstance(a, ast.Keyword)]
         self._check_argument_order(arguments or [])
-        return ast.Call.model_construct(span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
+        return construct(ast.Call, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
                         args=args, kwargs=kwargs)
 
     @staticmethod
@@ -339,35 +340,35 @@ class ToAst(Transformer):
         return list(items)
 
     def kwarg(self, meta, name, value):
-        return ast.Keyword.model_construct(span=self._s(meta), name=str(name), value=value)
+        return construct(ast.Keyword, span=self._s(meta), name=str(name), value=value)
 
     def getitem(self, meta, value, index):
-        return ast.Index.model_construct(span=self._s(meta), value=value, index=index)
+        return construct(ast.Index, span=self._s(meta), value=value, index=index)
 
     def int_(self, meta, token):
-        return ast.Int.model_construct(span=self._s(meta), value=int(token.replace("_", "")))
+        return construct(ast.Int, span=self._s(meta), value=int(token.replace("_", "")))
 
     def float_(self, meta, token):
-        return ast.Float.model_construct(span=self._s(meta), value=float(token.replace("_", "")))
+        return construct(ast.Float, span=self._s(meta), value=float(token.replace("_", "")))
 
     def string(self, meta, token):
-        return ast.Str.model_construct(span=self._s(meta), value=_unquote(token))
+        return construct(ast.Str, span=self._s(meta), value=_unquote(token))
 
     def true(self, meta):
-        return ast.Bool.model_construct(span=self._s(meta), value=True)
+        return construct(ast.Bool, span=self._s(meta), value=True)
 
     def false(self, meta):
-        return ast.Bool.model_construct(span=self._s(meta), value=False)
+        return construct(ast.Bool, span=self._s(meta), value=False)
 
     def name(self, meta, token):
-        return ast.Name.model_construct(span=self._s(meta), id=str(token))
+        return construct(ast.Name, span=self._s(meta), id=str(token))
 
     def in_shape(self, meta, _in, attr):
         if attr not in ("c", "h", "w", "shape"):
             raise SpecError("E0203", f"expected `in.c`, `in.h`, `in.w` or `in.shape`, found `in.{attr}`",
                             _token_span(self.file, attr).to_diagnostic(), label="no such part of the shape",
                             help="`in` is the shape flowing into the statement: c channels, h height, w width")
-        return ast.InShape.model_construct(span=self._s(meta), attr=str(attr))
+        return construct(ast.InShape, span=self._s(meta), attr=str(attr))
 
     def tuple_(self, meta, *items):
         flat = []
@@ -376,10 +377,10 @@ class ToAst(Transformer):
                 flat.extend(item)
             elif item is not None:
                 flat.append(item)
-        return ast.TupleExpr.model_construct(span=self._s(meta), items=flat)
+        return construct(ast.TupleExpr, span=self._s(meta), items=flat)
 
     def list_(self, meta, items):
-        return ast.ListExpr.model_construct(span=self._s(meta), items=items or [])
+        return construct(ast.ListExpr, span=self._s(meta), items=items or [])
 
     def tests(self, meta, *items):
         return list(items)
@@ -401,9 +402,9 @@ def _to_layer(expr) -> ast.Layer:
     if isinstance(expr, ast.Call):
         return expr
     if isinstance(expr, ast.Name):
-        return ast.Call.model_construct(span=expr.span, name=expr.id, name_span=expr.span, bare=True)
+        return construct(ast.Call, span=expr.span, name=expr.id, name_span=expr.span, bare=True)
     if isinstance(expr, ast.IfExp):
-        return ast.LayerIf.model_construct(span=expr.span, body=_to_layer(expr.body), test=expr.test,
+        return construct(ast.LayerIf, span=expr.span, body=_to_layer(expr.body), test=expr.test,
                            orelse=_to_layer(expr.orelse))
     raise SpecError("E0107", f"expected a layer (an op or block call), found {_describe_expr(expr)}",
                     expr.where, label="not a layer",

@@ -1,0 +1,89 @@
+"""How fast does specc parse? A 10,000-line spec, against Lark's own floor and Python's parser.
+
+    python bench/parse_bench.py            # 10,000 lines, best of 5
+    python bench/parse_bench.py --quick    # 2,000 lines, best of 3
+
+Every number comes from the same run, so the ratios hold on a busy machine:
+
+- `specc parse_text`: the whole front-end (lex, indentation, LALR parse with
+  positions, the typed AST with spans).
+- `lark, bare tree`: the same grammar and text through Lark with no
+  positions, no indentation checks and no AST: the floor for any front-end
+  built on Lark's LALR parser.
+- `python ast.parse`: CPython's C parser on a Python file of the same shape
+  (one call chain a line), for scale.
+
+It also checks that the cost per line stays flat from 1,000 lines up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast as python_ast
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lark import Lark  # noqa: E402
+
+from specc.syntax.parse import Indenter, _grammar_text, parse_text  # noqa: E402
+
+LINE = "conv(64, k=3, p=1) -> batchnorm -> relu  # layer {i}"
+PYTHON_LINE = "x = relu(batchnorm(conv(x, 64, k=3, p=1)))  # layer {i}"
+
+
+def spec_text(lines: int) -> str:
+    body = "\n".join("    " + LINE.format(i=i) for i in range(lines - 2))
+    return f"model Big:\n    input 3 x 32 x 32\n{body}\n"
+
+
+def python_text(lines: int) -> str:
+    body = "\n".join("    " + PYTHON_LINE.format(i=i) for i in range(lines - 1))
+    return f"def big(x):\n{body}\n"
+
+
+def best(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bare_lark() -> Lark:
+    return Lark(_grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=True,
+                postlex=Indenter("bench.spec"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 lines, fewer repetitions")
+    args = parser.parse_args()
+    lines, repeat = (2_000, 3) if args.quick else (10_000, 5)
+
+    text, python = spec_text(lines), python_text(lines)
+    lark = bare_lark()
+    parse_text(text, "bench.spec")  # warm: load the cached LALR tables
+    specc_s = best(lambda: parse_text(text, "bench.spec"), repeat)
+    lark_s = best(lambda: lark.parse(text), repeat)
+    python_s = best(lambda: python_ast.parse(python), repeat)
+
+    print(f"Parsing a {lines:,}-line spec (best of {repeat})")
+    print(f"  specc parse_text      {specc_s:8.3f} s   {specc_s / lines * 1e6:7.1f} us/line")
+    print(f"  lark, bare tree       {lark_s:8.3f} s   specc is {specc_s / lark_s:.2f}x Lark's floor")
+    print(f"  python ast.parse      {python_s:8.3f} s   specc is {specc_s / python_s:.0f}x CPython's parser")
+
+    small = spec_text(1_000)
+    small_s = best(lambda: parse_text(small, "bench.spec"), repeat)
+    spread = (specc_s / lines) / (small_s / 1_000)
+    print(f"  per-line cost at {lines:,} lines is {spread:.2f}x that at 1,000 "
+          f"({'linear' if spread < 1.5 else 'NOT linear'})")
+
+
+if __name__ == "__main__":
+    main()
