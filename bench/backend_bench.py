@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import specc  # noqa: E402
+from timing import best  # noqa: E402
 from specc.backends.torch_module import build_module  # noqa: E402
 import seed_models  # noqa: E402
 
@@ -51,30 +52,22 @@ CASES = [
 ]
 
 
-def best_time(fn: Callable[[], object], rounds: int) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
 
 def interleaved_best(fns: dict[str, Callable[[], object]], budget: float, min_rounds: int) -> dict[str, float]:
     """Best time of each function, calling them in turn so that drift (heat, other load) hits all alike."""
     for fn in fns.values():
         fn()  # warm up: allocator, oneDNN primitives
-    one = max(best_time(fn, 1) for fn in fns.values())
+    one = max(best(fn, 1) for fn in fns.values())
     rounds = max(min_rounds, min(200, int(budget / (one * len(fns)))))
-    best = dict.fromkeys(fns, float("inf"))
+    fastest = dict.fromkeys(fns, float("inf"))
     names = list(fns)
     for round in range(rounds):
         for name in names[round % len(names):] + names[:round % len(names)]:  # rotate: no one always goes first
             fn = fns[name]
             start = time.perf_counter()
             fn()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
+            fastest[name] = min(fastest[name], time.perf_counter() - start)
+    return fastest
 
 
 def import_generated(source: str, directory: Path, stem: str):

@@ -21,15 +21,14 @@ from __future__ import annotations
 import argparse
 import ast as python_ast
 import sys
-import time
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lark import Lark  # noqa: E402
 
+from timing import best  # noqa: E402
 from specc.syntax.parse import Indenter, _grammar_text, parse_text  # noqa: E402
 
 LINE = "conv(64, k=3, p=1) -> batchnorm -> relu  # layer {i}"
@@ -45,14 +44,6 @@ def python_text(lines: int) -> str:
     body = "\n".join("    " + PYTHON_LINE.format(i=i) for i in range(lines - 1))
     return f"def big(x):\n{body}\n"
 
-
-def best(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def bare_lark() -> Lark:

@@ -27,27 +27,18 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from timing import best  # noqa: E402
 from specc.api import shapes  # noqa: E402
 
 SYNTHETIC_SIZES = (1_000, 5_000, 10_000)
 SYNTHETIC_CHANNELS, SYNTHETIC_SIDE = 8, 8
 
-
-def best(action: Callable[[], object], repeat: int) -> float:
-    """The best wall time of `repeat` runs, in seconds (the least disturbed by the machine)."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 # ---------------------------------------------------------------- the models

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
 from . import reserved
-from .diagnostics import Collector, Span, SpecError, suggest
+from .diagnostics import Collector, SpecError, suggest
 from .expr import BUILTINS
 from .ops import COMBINATORS, OPS
 from .resolve import Program

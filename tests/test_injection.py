@@ -123,7 +123,7 @@ CASES = [
                                         blocks=block("c", "c", name="m") + block("c", "c", name="m_block")
                                         + block("c", "c", name="m2")), None),
     # -- block parameter names
-    *[Case(f"param-name-{name}", model(f"b(4)\nb(6)", blocks=block(name, name)), {"B", "M"})
+    *[Case(f"param-name-{name}", model("b(4)\nb(6)", blocks=block(name, name)), {"B", "M"})
       for name in ("self", "nn", "torch", "super", "OrderedDict", "in_channels", "x", "B", "M", "print",
                    "__class__")],
     Case("param-name-keyword", model("b(4)", blocks=block("lambda", "lambda")), rejected=True),

@@ -274,14 +274,8 @@ def test_set_ratio_appears_in_the_header_and_changes_the_channels(tmp_path):
 # ---------------------------------------------------------------- torch.export
 
 
-LONG = os.environ.get("SPECC_LONG") == "1"
-SLOW_EXPORTS = {"resnet152"}  # 4 s alone, 15 s on a busy machine: the rest take 1 s or less
-
-
 @pytest.mark.parametrize("spec", SPECS, ids=spec_id)
 def test_generated_module_exports(spec, generated):
-    if spec_id(spec) in SLOW_EXPORTS and not LONG:
-        pytest.skip("slow: run with SPECC_LONG=1")
     module = import_file(generated[spec], f"generated_{spec.stem}")
     model = getattr(module, specc.shapes(ROOT / spec).model)().eval()
     x = torch.randn(*input_shape(spec))

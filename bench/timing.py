@@ -1,0 +1,20 @@
+"""The one timing rule every benchmark here uses: the best of several runs.
+
+The minimum is the run least disturbed by the rest of a shared machine;
+ratios between minima of the same run are what the benchmarks report.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+
+def best(action: Callable[[], object], repeat: int) -> float:
+    """The best wall time of `repeat` runs of `action`, in seconds."""
+    fastest = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        fastest = min(fastest, time.perf_counter() - start)
+    return fastest
