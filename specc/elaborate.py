@@ -94,6 +94,11 @@ class _Elaborator:
     def __init__(self, program: Program) -> None:
         self.program = program
         self.state = _State()
+        # A block body is a function of (block, arguments, incoming shape) alone (blocks see
+        # only their parameters), so identical calls share one elaborated body: ResNet-152's
+        # 36 bottlenecks of stage 3 are elaborated once. Keyed by depth too, so that the
+        # recursion limit still applies where the call is.
+        self._bodies: dict[tuple, tuple[list, int, int]] = {}
 
     # -- the model
 
@@ -347,8 +352,16 @@ class _Elaborator:
         return error
 
     def _account(self, call: ast.Call, out: Shape, params: int) -> None:
+        self._add(call, 1, params)
+        big = [d for d in out[1:] if isinstance(d, int) and d > LIMITS["size"]]
+        if big:
+            raise SpecError("E0405", f"expected sizes of at most {LIMITS['size']:,}, found {big[0]:,} in "
+                            f"{format_shape(out)}", call.where, label="too large")
+
+    def _add(self, call: ast.Call, layers: int, params: int) -> None:
+        """Count layers and parameters into the model's totals, within the limits."""
         state = self.state
-        state.layers += 1
+        state.layers += layers
         state.params += params
         if state.layers > LIMITS["layers"]:
             raise SpecError("E0405", f"expected at most {LIMITS['layers']:,} layers in a model, found more",
@@ -356,10 +369,6 @@ class _Elaborator:
         if state.params > LIMITS["params"]:
             raise SpecError("E0405", f"expected at most {LIMITS['params']:,} parameters in a model, found more",
                             call.where, label="the limit is reached here", help="check channel counts")
-        big = [d for d in out[1:] if isinstance(d, int) and d > LIMITS["size"]]
-        if big:
-            raise SpecError("E0405", f"expected sizes of at most {LIMITS['size']:,}, found {big[0]:,} in "
-                            f"{format_shape(out)}", call.where, label="too large")
 
     def block_call(self, call: ast.Call, env: Env, shape: Shape) -> DraftModule:
         block = self._block(call)
@@ -370,6 +379,19 @@ class _Elaborator:
                             f"deeper ({chain} -> {call.name})", call.where, label="called here",
                             help="a block that calls itself needs an `if` that stops the recursion")
         values = self._bind_block(block, call, env, shape)
+        key = _call_key(block, values, shape, state.depth)
+        if key in self._bodies:
+            body, layers, params = self._bodies[key]
+            self._add(call, layers, params)  # its sizes were checked when it was elaborated
+        else:
+            body = self._block_body(block, values, call, shape)
+        out = body[-1].out_shape if body else shape
+        return DraftModule(cls=block.name, block=block.name, args=values, body=body, in_shape=shape,
+                           out_shape=out, span=call.where)
+
+    def _block_body(self, block: ast.BlockDef, values: dict, call: ast.Call, shape: Shape) -> list:
+        state = self.state
+        layers, params = state.layers, state.params
         state.depth += 1
         state.stack.append(call.name)
         try:
@@ -381,9 +403,9 @@ class _Elaborator:
         finally:
             state.depth -= 1
             state.stack.pop()
-        out = body[-1].out_shape if body else shape
-        return DraftModule(cls=block.name, block=block.name, args=values, body=body, in_shape=shape,
-                           out_shape=out, span=call.where)
+        key = _call_key(block, values, shape, state.depth)
+        self._bodies[key] = (body, state.layers - layers, state.params - params)
+        return body
 
     def _block(self, call: ast.Call) -> ast.BlockDef:
         scope = self.program.scope_of(call)
@@ -407,6 +429,17 @@ class _Elaborator:
                 # Defaults are evaluated where the block is defined, seeing earlier parameters and `in`.
                 values[param.name] = evaluate(param.default, Env(dict(values), shape))
         return {p.name: values[p.name] for p in block.params}
+
+
+def _call_key(block: ast.BlockDef, values: dict, shape: Shape, depth: int) -> tuple:
+    return (id(block), _frozen(tuple(values.values())), shape, depth)
+
+
+def _frozen(value: Any) -> tuple:
+    """A hashable stand-in that keeps types apart (`true` is not `1`, a list is not a tuple)."""
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, *(_frozen(v) for v in value))
+    return (type(value).__name__, value)
 
 
 # ---------------------------------------------------------------- shapes of combinators

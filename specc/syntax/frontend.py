@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import ast
+from .cache import cached
 from .parse import parse_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -16,5 +17,5 @@ def parse_source(text: str, name: str) -> ast.Module:
     if is_yaml(name):
         from .yaml import parse_yaml  # the YAML front-end loads PyYAML only when needed
 
-        return parse_yaml(text, name)
-    return parse_text(text, name)
+        return cached(name, text, parse_yaml)
+    return cached(name, text, parse_text)
