@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from timing import best  # noqa: E402
 from specc.api import shapes  # noqa: E402
+from specc.syntax import cache as parse_cache  # noqa: E402
 
 SYNTHETIC_SIZES = (1_000, 5_000, 10_000)
 SYNTHETIC_CHANNELS, SYNTHETIC_SIDE = 8, 8
@@ -87,19 +88,27 @@ def cli_time(args: list[str], repeat: int) -> float:
 
 
 def row(*cells) -> str:
-    widths = (34, 10, 12, 14, 8, 8)
+    widths = (26, 11, 11, 10, 8, 11, 11, 11)
     return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+
+def cold_shapes(spec: str, input_size: tuple) -> None:
+    """`shapes` as a fresh process sees it: nothing parsed yet (the in-process AST cache emptied)."""
+    parse_cache._MEMORY.clear()  # noqa: SLF001
+    shapes(spec, input=input_size)
 
 
 def in_process(cases: list[tuple[str, str, Callable, tuple, bool]], repeat: int) -> None:
     print("In process: specc.api.shapes against torchinfo.summary (seconds, best of runs)")
-    print(row("model", "specc", "torchinfo", "torchinfo meta", "x cpu", "x meta"))
+    print("  cold: parse, check, elaborate; warm: the spec parsed before (check and elaborate only)")
+    print(row("model", "specc cold", "specc warm", "torchinfo", "meta", "x cpu cold", "x cpu warm", "x meta cold"))
     for name, spec, make_module, input_size, run_cpu in cases:
-        specc_s = best(lambda: shapes(spec, input=input_size), repeat)
+        cold = best(lambda: cold_shapes(spec, input_size), repeat)
+        warm = best(lambda: shapes(spec, input=input_size), repeat)
         cpu = torchinfo_time(make_module, input_size, None, max(1, repeat // 3)) if run_cpu else float("nan")
         meta = torchinfo_time(make_module, input_size, "meta", max(1, repeat // 3))
-        print(row(name, f"{specc_s:.4f}", f"{cpu:.3f}", f"{meta:.3f}", f"{cpu / specc_s:.0f}x",
-                  f"{meta / specc_s:.1f}x"))
+        print(row(name, f"{cold:.4f}", f"{warm:.4f}", f"{cpu:.3f}", f"{meta:.3f}", f"{cpu / cold:.0f}x",
+                  f"{cpu / warm:.0f}x", f"{meta / cold:.1f}x"))
 
 
 def growth(files: dict[int, str], repeat: int) -> None:
@@ -107,7 +116,7 @@ def growth(files: dict[int, str], repeat: int) -> None:
     print(row("layers", "seconds", "us / layer", "", "", ""))
     per_layer = []
     for layers, spec in files.items():
-        seconds = best(lambda: shapes(spec), repeat)
+        seconds = best(lambda: cold_shapes(spec, None), repeat)
         per_layer.append(seconds / layers * 1e6)
         print(row(f"{layers:,}", f"{seconds:.4f}", f"{per_layer[-1]:.1f}", "", "", ""))
     spread = max(per_layer) / min(per_layer)
