@@ -288,18 +288,26 @@ class _BodyChecker:
 
 
 def _walk_expr(expr) -> Iterable:
+    """Every node of an expression, the root first."""
     stack = [expr]
     while stack:
         node = stack.pop()
         yield node
-        for name in ("items", "args", "values", "rest"):
-            stack.extend(getattr(node, name, ()) or ())
-        for name in ("value", "index", "left", "right", "operand", "first", "body", "test", "orelse"):
-            child = getattr(node, name, None)
-            if isinstance(child, ast.Node):
+        fields = node.__dict__
+        for name in _EXPR_CHILDREN.get(node.kind, ()):
+            child = fields[name]
+            if isinstance(child, list):
+                stack.extend(child)
+            else:
                 stack.append(child)
-        if node.kind == "call":
-            stack.extend(k.value for k in node.kwargs)
+
+
+# The fields of each expression node that hold expressions (a Keyword's value included).
+_EXPR_CHILDREN = {
+    "list": ("items",), "tuple": ("items",), "index": ("value", "index"), "binop": ("left", "right"),
+    "unary": ("operand",), "compare": ("first", "rest"), "boolop": ("values",),
+    "ifexp": ("body", "test", "orelse"), "call": ("args", "kwargs"), "keyword": ("value",),
+}
 
 
 def _unknown_variable(node: ast.Name, vars: _Vars, blocks) -> SpecError:

@@ -446,3 +446,17 @@ def test_several_syntax_errors_and_their_lines():
         parse_text("model M:\n    relu;\n    conv(6, k=3) relu\n    if x = 1:\n        relu\n    else:\n"
                    "        relu\n    flatten\n", "t.spec")
     assert [(e.code, e.span.line) for e in caught.value.errors] == [("E0102", 2), ("E0101", 3), ("E0101", 4)]
+
+
+def test_the_checker_walks_every_field_that_holds_an_expression():
+    """`check._EXPR_CHILDREN` is written out for speed: it must follow the AST's fields."""
+    import typing
+
+    from specc.check import _EXPR_CHILDREN
+
+    for cls in (*typing.get_args(typing.get_args(ast.Expr)[0]), ast.Keyword):
+        kind = cls.model_fields["kind"].default
+        holding = {name for name, info in cls.model_fields.items()
+                   if name not in ("span", "name_span", "kind") and "Expr" in str(info.annotation)
+                   or "Keyword" in str(info.annotation)}
+        assert set(_EXPR_CHILDREN.get(kind, ())) == holding, kind
