@@ -29,7 +29,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .. import sources
 from ..diagnostics import Collector, Span, SpecError, raise_all, suggest
 from . import ast, yaml_form
-from .parse import parse_expression, parse_fragment
+from .ast import construct
+from .parse import cycle_collector_paused, parse_expression, parse_fragment
 
 MAX_NODES = 100_000  # aliases can make a small file expand without bound
 # Lists and mappings inside one another. Every step after composing recurses
@@ -60,10 +61,11 @@ _FastLoader = _without_dates(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 def parse_yaml(text: str, name: str = "<string>") -> ast.Module:
     """Parse a YAML spec into the AST, or raise every error found in it."""
     sources.register(name, text)
-    root = _compose(text, name)
-    values = _Plain(name).convert(root)
-    _validate(values[id(root)], root, name)
-    return _Builder(name, values).module(root)
+    with cycle_collector_paused():
+        root = _compose(text, name)
+        values = _Plain(name).convert(root)
+        _validate(values[id(root)], root, name)
+        return _Builder(name, values).module(root)
 
 
 # ---------------------------------------------------------------- spans
@@ -71,7 +73,7 @@ def parse_yaml(text: str, name: str = "<string>") -> ast.Module:
 
 def _span(file: str, start: Node, end: Optional[Node] = None) -> ast.Span:
     end = end or start
-    return ast.Span.model_construct(file=file, line=start.start_mark.line + 1, column=start.start_mark.column + 1,
+    return construct(ast.Span, file=file, line=start.start_mark.line + 1, column=start.start_mark.column + 1,
                                     end_line=end.end_mark.line + 1, end_column=end.end_mark.column + 1)
 
 
@@ -514,7 +516,7 @@ class _Builder:
         blocks = self.definitions(top.get("blocks"), ast.BlockDef)
         models = self.definitions(top.get("models"), ast.ModelDef)
         self.errors.raise_if_any()
-        return ast.Module.model_construct(span=self.span(root), file=self.file, uses=uses, blocks=blocks,
+        return construct(ast.Module, span=self.span(root), file=self.file, uses=uses, blocks=blocks,
                                           models=models)
 
     def uses(self, node: Node) -> list[ast.Use]:
@@ -526,7 +528,7 @@ class _Builder:
             else:
                 target = self.value(item)
                 is_path = not NAME.fullmatch(target)
-            out.append(ast.Use.model_construct(span=self.span(item), target=target, is_path=is_path))
+            out.append(construct(ast.Use, span=self.span(item), target=target, is_path=is_path))
         return out
 
     def definitions(self, entry: Optional[tuple[Node, Node]], cls) -> list:
@@ -551,7 +553,7 @@ class _Builder:
             if "input" in fields and self.value(fields["input"][1]) is not None:
                 self.errors.run(lambda: body.append(self.input(*fields["input"])))
             body.extend(self.body(fields["layers"][1]))
-        return cls.model_construct(span=self.span(key, node), name=key.value, name_span=self.span(key),
+        return construct(cls, span=self.span(key, node), name=key.value, name_span=self.span(key),
                                    params=params, body=body)
 
     def params(self, node: Node) -> list[ast.Param]:
@@ -562,12 +564,12 @@ class _Builder:
             if isinstance(item, MappingNode):
                 out.append(self.param(*item.value[0]))
             else:
-                out.append(ast.Param.model_construct(span=self.span(item), name=item.value, default=None))
+                out.append(construct(ast.Param, span=self.span(item), name=item.value, default=None))
         return out
 
     def param(self, key: Node, value: Node) -> ast.Param:
         default = None if self.value(value) is None else self.expr(value)
-        return ast.Param.model_construct(span=self.span(key, value), name=key.value, default=default)
+        return construct(ast.Param, span=self.span(key, value), name=key.value, default=default)
 
     # -- statements
 
@@ -591,7 +593,7 @@ class _Builder:
         if kind == "<input>":
             return [self.input(*fields["input"], whole=node)]
         if kind == "<let>":
-            return [ast.Let.model_construct(span=self.span(key, value), name=key.value, name_span=self.span(key),
+            return [construct(ast.Let, span=self.span(key, value), name=key.value, name_span=self.span(key),
                                             value=self.expr(value)) for key, value in fields["let"][1].value]
         if kind == "<for>":
             return [self.for_(node, fields)]
@@ -603,42 +605,42 @@ class _Builder:
         if kind == "<call>":
             key, value = next((k, v) for k, v in node.value if k.value != "name")
             call = self.call(key, value)
-            return ast.Chain.model_construct(span=self.span(key, value), items=[call])
+            return construct(ast.Chain, span=self.span(key, value), items=[call])
         if kind == "<chain>":
             return self.chain(node, fields["chain"][1])
         if kind in ("<concat>", "<add>"):
             op = kind[1:-1]
-            return ast.Combine.model_construct(span=self.span(node), op=op, body=self.body(fields[op][1]))
+            return construct(ast.Combine, span=self.span(node), op=op, body=self.body(fields[op][1]))
         if kind == "<seq>":
-            return ast.Seq.model_construct(span=self.span(node), body=self.body(fields["seq"][1]))
+            return construct(ast.Seq, span=self.span(node), body=self.body(fields["seq"][1]))
         assert kind == "<repeat>", kind
-        return ast.Repeat.model_construct(span=self.span(node), count=self.expr(fields["repeat"][1]),
+        return construct(ast.Repeat, span=self.span(node), count=self.expr(fields["repeat"][1]),
                                           body=self.body(fields["do"][1]))
 
     def named(self, node: Node, fields: dict, stmt):
         if "name" not in fields:
             return stmt
         key, value = fields["name"]
-        return ast.Named.model_construct(span=self.span(node), name=value.value, name_span=self.span(value),
+        return construct(ast.Named, span=self.span(node), name=value.value, name_span=self.span(value),
                                          stmt=stmt)
 
     def input(self, key: Node, value: Node, whole: Optional[Node] = None) -> ast.Input:
         span = self.span(whole) if whole is not None else self.span(key, value)
         if isinstance(value, SequenceNode):
-            return ast.Input.model_construct(span=span, dims=[self.expr(item) for item in value.value])
+            return construct(ast.Input, span=span, dims=[self.expr(item) for item in value.value])
         line, column = self.content_start(value)
         parsed = parse_fragment("input " + value.value, "input_stmt", self.file, line, column - len("input "))
-        return ast.Input.model_construct(span=span, dims=parsed.dims)
+        return construct(ast.Input, span=span, dims=parsed.dims)
 
     def chain(self, whole: Node, node: Node) -> ast.Chain:
         if isinstance(node, ScalarNode):
             line, column = self.content_start(node)
             parsed = parse_fragment(node.value, "chain", self.file, line, column)
-            return ast.Chain.model_construct(span=self.span(whole), items=parsed.items)
+            return construct(ast.Chain, span=self.span(whole), items=parsed.items)
         items = []
         for item in node.value:
             items.extend(self.layers(item))
-        return ast.Chain.model_construct(span=self.span(whole), items=items)
+        return construct(ast.Chain, span=self.span(whole), items=items)
 
     def layers(self, node: Node) -> list:
         if isinstance(node, ScalarNode):
@@ -653,25 +655,25 @@ class _Builder:
             names = [(item.value, self.span(item)) for item in targets_node.value]
         else:
             line, column = self.content_start(targets_node)
-            names = [(m.group(), ast.Span.model_construct(file=self.file, line=line, column=column + m.start(),
+            names = [(m.group(), construct(ast.Span, file=self.file, line=line, column=column + m.start(),
                                                           end_line=line, end_column=column + m.end()))
                      for m in NAME.finditer(targets_node.value)]
-        return ast.For.model_construct(span=self.span(node), targets=[n for n, _ in names],
+        return construct(ast.For, span=self.span(node), targets=[n for n, _ in names],
                                        target_spans=[s for _, s in names], iter=self.expr(fields["in"][1]),
                                        body=self.body(fields["do"][1]))
 
     def if_(self, node: MappingNode, fields: dict) -> ast.If:
-        branches = [ast.IfBranch.model_construct(span=self.span(node), test=self.expr(fields["if"][1]),
+        branches = [construct(ast.IfBranch, span=self.span(node), test=self.expr(fields["if"][1]),
                                                  body=self.body(fields["then"][1]))]
         if "elif" in fields and self.value(fields["elif"][1]) is not None:
             for clause in fields["elif"][1].value:
                 parts = self.pairs(clause)
-                branches.append(ast.IfBranch.model_construct(span=self.span(clause), test=self.expr(parts["if"][1]),
+                branches.append(construct(ast.IfBranch, span=self.span(clause), test=self.expr(parts["if"][1]),
                                                              body=self.body(parts["then"][1])))
         orelse = None
         if "else" in fields and self.value(fields["else"][1]) is not None:
             orelse = self.body(fields["else"][1])
-        return ast.If.model_construct(span=self.span(node), branches=branches, orelse=orelse)
+        return construct(ast.If, span=self.span(node), branches=branches, orelse=orelse)
 
     # -- calls and expressions
 
@@ -690,20 +692,20 @@ class _Builder:
             kwargs = self.keywords(value)
         elif kind == "<single>":
             args = [self.expr(value)]
-        return ast.Call.model_construct(span=self.span(key, end), name=key.value, name_span=self.span(key),
+        return construct(ast.Call, span=self.span(key, end), name=key.value, name_span=self.span(key),
                                         args=args, kwargs=kwargs, bare=kind == "<bare>")
 
     def keywords(self, node: MappingNode) -> list[ast.Keyword]:
-        return [ast.Keyword.model_construct(span=self.span(key, value), name=key.value, value=self.expr(value))
+        return [construct(ast.Keyword, span=self.span(key, value), name=key.value, value=self.expr(value))
                 for key, value in node.value]
 
     def expr(self, node: Node):
         value = self.value(node)
         span = self.span(node)
         if isinstance(node, SequenceNode):
-            return ast.ListExpr.model_construct(span=span, items=[self.expr(item) for item in node.value])
+            return construct(ast.ListExpr, span=span, items=[self.expr(item) for item in node.value])
         if isinstance(value, bool):
-            return ast.Bool.model_construct(span=span, value=value)
+            return construct(ast.Bool, span=span, value=value)
         if isinstance(value, (int, float)):
             return self.number(value, node.value.lstrip().startswith("-"), span)
         line, column = self.content_start(node)
@@ -713,10 +715,10 @@ class _Builder:
     def number(value, negative: bool, span: ast.Span):
         cls = ast.Int if isinstance(value, int) else ast.Float
         if not negative:
-            return cls.model_construct(span=span, value=value)
+            return construct(cls, span=span, value=value)
         # `-1` in the DSL is `-` applied to `1`: build the same nodes (`-0` included).
         inner = span.model_copy(update={"column": span.column + 1})
-        return ast.UnaryOp.model_construct(span=span, op="-", operand=cls.model_construct(span=inner, value=-value))
+        return construct(ast.UnaryOp, span=span, op="-", operand=construct(cls, span=inner, value=-value))
 
     def content_start(self, node: ScalarNode) -> tuple[int, int]:
         """Where a string's text starts in the file: after the quote of a quoted scalar."""
