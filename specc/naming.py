@@ -36,7 +36,7 @@ BASE_NAMES = {
 def assign(definition: ast.ModelDef, body: list, input_shape: Shape, output_shape: Shape,
            params: dict[str, Any], overrides: dict[str, Any]) -> Graph:
     sequential = is_sequential(body)
-    nodes = _build(body, "", sequential)
+    nodes = _build(body, "", sequential, {})
     total_params, total_macs = _totals(nodes)
     return Graph(
         model=definition.name, file=definition.span.file, params_values=dict(params), overrides=dict(overrides),
@@ -89,18 +89,22 @@ def _base(node) -> str:
     return node.cls
 
 
-def _build(body: list, prefix: str, sequential: bool) -> tuple:
-    names = _names(body, sequential)
-    return tuple(_node(node, prefix, names) for node in body)
+def _build(body: list, prefix: str, sequential: bool, memo: dict[int, dict[int, str]]) -> tuple:
+    # Elaboration shares the body of identical block calls: name each body once (`memo`,
+    # by the body's id, lives for one `assign`, while every body does).
+    names = memo.get(id(body))
+    if names is None:
+        names = memo[id(body)] = _names(body, sequential)
+    return tuple(_node(node, prefix, names, memo) for node in body)
 
 
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def _node(node, prefix: str, names: dict[int, str]):
+def _node(node, prefix: str, names: dict[int, str], memo: dict[int, dict[int, str]]):
     if node.kind == "combine":
-        branches = tuple(tuple(_node(n, prefix, names) for n in branch) for branch in node.branches)
+        branches = tuple(tuple(_node(n, prefix, names, memo) for n in branch) for branch in node.branches)
         return Combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span)
     if node.kind == "layer":
         if node.op == "identity":
@@ -111,7 +115,7 @@ def _node(node, prefix: str, names: dict[int, str]):
     name = names[id(node)]
     path = _join(prefix, name)
     sequential = is_sequential(node.body)
-    body = _build(node.body, path, sequential)
+    body = _build(node.body, path, sequential, memo)
     params, macs = _totals(body)
     return Module(name, path, node.cls, node.block, node.args, body, sequential, node.in_shape, node.out_shape,
                   node.span, params=params, macs=macs)
