@@ -30,6 +30,14 @@ def comment_texts(text: str, name: str) -> list[str]:
 # ---------------------------------------------------------------- the specs of the repository
 
 
+def test_the_bundled_specs_are_in_canonical_form():
+    """What specc ships is what `specc fmt` writes: `fmt --check` over all of it, as a CI job would run it."""
+    done = subprocess.run([sys.executable, "-m", "specc", "fmt", "--check", *map(str, FILES)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"0 files would be reformatted, {len(FILES)} unchanged" in done.stderr
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_fmt_is_idempotent_and_keeps_comments(path):
     text, name = path.read_text(), str(path)
