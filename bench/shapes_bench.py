@@ -94,7 +94,7 @@ def row(*cells) -> str:
 
 def cold_shapes(spec: str, input_size: tuple) -> None:
     """`shapes` as a fresh process sees it: nothing parsed yet (the in-process AST cache emptied)."""
-    parse_cache._MEMORY.clear()  # noqa: SLF001
+    parse_cache.clear_memory()
     shapes(spec, input=input_size)
 
 

@@ -118,6 +118,10 @@ class SpecError(Exception):
         self.span = span
         self.label = label
         self.help = help
+        # Context elaboration gathers before the error is shown: the axis a size
+        # reached zero along (E0303), and the block calls it happened in, innermost first.
+        self.axis: Optional[str] = None
+        self.frames: list[str] = []
 
     @property
     def errors(self) -> list["SpecError"]:

@@ -109,7 +109,7 @@ class _Elaborator:
             body = self.body(definition.body, env.child(shape), shape)
         except SpecError as error:
             # The search re-elaborates the model ~30 times: only for models of modest size.
-            if error.code == "E0303" and getattr(error, "axis", None) and self.state.layers <= SEARCH_LAYERS:
+            if error.code == "E0303" and error.axis and self.state.layers <= SEARCH_LAYERS:
                 _add_smallest_input(error, self.program, definition, overrides, shape)
             _add_call_stack(error)
             raise
@@ -123,7 +123,7 @@ class _Elaborator:
         try:
             self.body(definition.body, env.child(shape), shape)
         except SpecError as error:
-            return not (error.code == "E0303" and getattr(error, "axis", None) == axis)
+            return not (error.code == "E0303" and error.axis == axis)
         return True
 
     def _model_params(self, definition: ast.ModelDef, overrides: dict) -> dict:
@@ -348,7 +348,7 @@ class _Elaborator:
                     node = keyword
         label = f"input here is {format_shape(shape)}"
         error = SpecError(problem.code, problem.message, node.where, label=label, help=problem.help)
-        error.axis = problem.axis  # type: ignore[attr-defined]  # for `_add_smallest_input`
+        error.axis = problem.axis  # for `_add_smallest_input`
         return error
 
     def _account(self, call: ast.Call, out: Shape, params: int) -> None:
@@ -384,12 +384,12 @@ class _Elaborator:
             body, layers, params = self._bodies[key]
             self._add(call, layers, params)  # its sizes were checked when it was elaborated
         else:
-            body = self._block_body(block, values, call, shape)
+            body = self._block_body(block, values, call, shape, key)
         out = body[-1].out_shape if body else shape
         return DraftModule(cls=block.name, block=block.name, args=values, body=body, in_shape=shape,
                            out_shape=out, span=call.where)
 
-    def _block_body(self, block: ast.BlockDef, values: dict, call: ast.Call, shape: Shape) -> list:
+    def _block_body(self, block: ast.BlockDef, values: dict, call: ast.Call, shape: Shape, key: tuple) -> list:
         state = self.state
         layers, params = state.layers, state.params
         state.depth += 1
@@ -403,7 +403,6 @@ class _Elaborator:
         finally:
             state.depth -= 1
             state.stack.pop()
-        key = _call_key(block, values, shape, state.depth)
         self._bodies[key] = (body, state.layers - layers, state.params - params)
         return body
 
@@ -520,16 +519,15 @@ MAX_FRAMES = 4
 
 def _record_call(error: SpecError, block: ast.BlockDef, values: dict, call: ast.Call) -> None:
     """Remember, innermost first, the block calls an error happened in (see `_add_call_stack`)."""
+    args = ", ".join(f"{k}={show(v)}" for k, v in values.items())
     for one in error.errors:
-        frames = one.__dict__.setdefault("frames", [])
-        args = ", ".join(f"{k}={show(v)}" for k, v in values.items())
-        frames.append(f"`{block.name}({args})` at {call.where}")
+        one.frames.append(f"`{block.name}({args})` at {call.where}")
 
 
 def _add_call_stack(error: SpecError) -> None:
     """An error inside a block (often in a library file) says which call of the user's led there."""
     for one in error.errors:
-        frames = one.__dict__.pop("frames", None)
+        frames, one.frames = one.frames, []
         if not frames:
             continue
         shown = frames if len(frames) <= MAX_FRAMES else [*frames[:MAX_FRAMES - 1], "...", frames[-1]]

@@ -21,6 +21,7 @@ import pytest
 from specc import elaborate as elaboration
 from specc.api import shapes
 from specc.diagnostics import SpecError
+from specc.report import to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,14 +55,8 @@ def test_reused_bodies_count_towards_the_layer_limit(monkeypatch):
 
 def test_reused_bodies_get_their_own_paths():
     graph = shapes(ROOT / "specs" / "resnet152.spec")
-    paths = [row["path"] for row in _layers(graph) if row["module"]]
+    paths = [row["path"] for row in to_json(graph)["layers"] if row["module"]]
     assert len(paths) == len(set(paths))
-
-
-def _layers(graph):
-    from specc.report import to_json
-
-    return to_json(graph)["layers"]
 
 
 # ---------------------------------------------------------------- the parse cache on disk

@@ -187,6 +187,16 @@ def test_build_is_deterministic_and_prints_to_stdout_without_o(spec, generated):
     assert again.stdout.startswith(MARKER)
 
 
+def test_build_never_imports_torch(tmp_path):
+    """The README's promise: writing the file needs no torch, only running it does."""
+    target = tmp_path / "resnet18.py"
+    code = (f"import sys; from specc.cli import main; main(['build', 'specs/resnet18.spec', '-o', {str(target)!r}]); "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "class ResNet18" in target.read_text(encoding="utf-8")
+
+
 def test_dash_o_dash_prints_to_stdout(generated):
     spec = Path("specs/lenet.spec")
     result = cli("build", str(spec), "-o", "-")

@@ -3,13 +3,14 @@
 ASTs are immutable, so a text parsed once under a name can be handed out
 again. In one process that makes repeated `specc.shapes(...)` calls skip
 the parser; on disk it spares every `specc shapes` process the ~25 ms of
-parsing `d2l` (a pickle loads in ~3 ms). Only the bundled libraries go to
-disk: they change only with specc itself, and the key holds specc's version
-and the text's hash, so a stale entry is never read. The directory is the
+parsing `d2l` (a pickle loads in ~3 ms). Only what the caller marks
+`persist` (the bundled libraries) goes to disk: they change only with specc
+itself, and the key holds specc's version and the text's hash, so a stale
+entry is never read. The directory is the
 user's own cache (`$XDG_CACHE_HOME/specc`, mode 0700), not a shared temp
 directory, since a pickle is code. Any trouble with it just means parsing.
 
-    module = cached("<d2l>", text, parse_text)
+    module = cached("<d2l>", text, parse_text, persist=True)
 """
 
 from __future__ import annotations
@@ -29,30 +30,32 @@ MEMORY_ENTRIES = 64
 _MEMORY: "OrderedDict[tuple[str, str], ast.Module]" = OrderedDict()
 
 
-def cached(name: str, text: str, parse: Callable[[str, str], ast.Module]) -> ast.Module:
-    """`parse(text, name)`, or the AST it gave before for the same name and text."""
+def cached(name: str, text: str, parse: Callable[[str, str], ast.Module], *, persist: bool = False) -> ast.Module:
+    """`parse(text, name)`, or the AST it gave before for the same name and text (also on disk if `persist`)."""
+    sources.register(name, text)  # diagnostics need the text, parsed or not
     key = (name, text)
     module = _MEMORY.get(key)
     if module is not None:
         _MEMORY.move_to_end(key)
-        sources.register(name, text)  # diagnostics still need the text
         return module
-    path = _disk_path(name, text)
+    path = _disk_path(name, text) if persist else None
     module = _read(path) if path else None
     if module is None:
         module = parse(text, name)
         if path:
             _write(path, module)
-    sources.register(name, text)
     _MEMORY[key] = module
     if len(_MEMORY) > MEMORY_ENTRIES:
         _MEMORY.popitem(last=False)
     return module
 
 
-def _disk_path(name: str, text: str) -> Optional[Path]:
-    if not (name.startswith("<") and name.endswith(">")) or name == "<string>":
-        return None  # only bundled libraries (`<d2l>`): user files change under us
+def clear_memory() -> None:
+    """Forget what this process parsed (the benchmarks' "cold" runs)."""
+    _MEMORY.clear()
+
+
+def _disk_path(name: str, text: str) -> Path:
     root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     digest = hashlib.sha256(f"{__version__}\0{name}\0{text}".encode()).hexdigest()[:32]
     return Path(root) / "specc" / f"{digest}.pickle"
