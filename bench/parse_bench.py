@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 from lark import Lark  # noqa: E402
 
 from timing import best  # noqa: E402
-from specc.syntax.parse import Indenter, _grammar_text, cycle_collector_paused, parse_text  # noqa: E402
+from specc.syntax.lalr import Indenter, _grammar_text  # noqa: E402
+from specc.syntax.parse import cycle_collector_paused, parse_text  # noqa: E402
 
 LINE = "conv(64, k=3, p=1) -> batchnorm -> relu  # layer {i}"
 PYTHON_LINE = "x = relu(batchnorm(conv(x, 64, k=3, p=1)))  # layer {i}"

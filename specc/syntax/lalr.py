@@ -1,0 +1,542 @@
+"""The reference DSL front-end: spec text -> Lark parse tree -> typed AST.
+
+Lark's LALR parser over `grammar/specc.lark` defines the language. It reads
+every text the fast path (`descent.py`) is not sure of, and it alone reports
+syntax errors, in words (never Lark's exception text). After an error it
+blanks the offending line (and the block it opens) and tries again, so
+independent mistakes in one file are reported together. It also parses the
+DSL fragments inside YAML specs.
+
+    module = parse_text("model M:\\n    input 1 x 28 x 28\\n    relu\\n", "m.spec")
+    module.models[0].body[1]   # Chain(items=[Call(name="relu", bare=True)])
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Iterator, Optional
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, VisitError
+
+from ..diagnostics import Span as DiagSpan
+from ..diagnostics import SpecError, raise_all
+from . import ast
+from .ast import construct
+from .build import MAX_BLOCK_DEPTH, MAX_EXPRESSION_DEPTH, NESTING_OPERATORS, check_argument_order, to_layer, unquote
+from .words import END_OF_FILE, blank_error_lines, statement_lines, syntax_error
+
+MAX_REPORTED = 20
+
+_NESTING_HELP = "name the inner parts with `let` and combine the names"
+
+
+# ---------------------------------------------------------------- indentation
+
+
+class Nesting:
+    """Counts the operators and brackets on the path from a statement down to each token.
+
+    Lark's parser and transformer, and every later stage, recurse once per
+    level: the count ends in E0109 long before Python's recursion limit.
+    """
+
+    OPEN = {"LPAR", "LSQB"}
+    CLOSE = {"RPAR", "RSQB"}
+    # Tokens that add a level to the expression tree (by value: Lark names
+    # some of them `__ANON_n`); `->` does not, a chain is a flat list.
+    OPERATORS = NESTING_OPERATORS
+
+    def __init__(self) -> None:
+        self.file = "<spec>"
+        self.depths = [0]  # one count per open bracket
+
+    def reset(self, file: str) -> None:
+        self.file, self.depths = file, [0]
+
+    def see(self, token: Token) -> None:
+        depths = self.depths
+        if token.type in self.OPEN:
+            depths[-1] += 1
+            depths.append(0)
+        elif token.type in self.CLOSE:
+            if len(depths) > 1:
+                depths.pop()
+            return
+        elif token.type == "COMMA":
+            depths[-1] = 0  # the next element starts afresh beside its sibling
+            return
+        elif token.value in self.OPERATORS and token.type not in ("NAME", "STRING"):
+            depths[-1] += 1
+        else:
+            return
+        if sum(depths) > MAX_EXPRESSION_DEPTH:
+            raise SpecError("E0109", f"expected an expression nested at most {MAX_EXPRESSION_DEPTH} "
+                                     f"levels deep, found a deeper one", _token_span(self.file, token),
+                            label="nested too deeply here", help=_NESTING_HELP)
+
+
+class Indenter:
+    """Lark post-lexer: turns the newline token into _NL, _INDENT and _DEDENT.
+
+    Written here rather than using `lark.indenter.Indenter` so that bad
+    indentation and mixed tabs become located diagnostics.
+    """
+
+    always_accept = ("_NL",)
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.open_brackets: list[Token] = []
+        self.nesting = Nesting()
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        levels, indent_char = [0], None
+        brackets = self.open_brackets = []
+        nesting = self.nesting
+        nesting.reset(self.file)
+        token = None
+        for token in stream:
+            if token.type == "_NL":
+                if brackets:
+                    continue
+                yield token
+                nesting.reset(self.file)
+                indent = token.value.rsplit("\n", 1)[-1]
+                indent_char = self._check_chars(indent, token, indent_char)
+                yield from self._indentation(len(indent), levels, token)
+                continue
+            yield token
+            if token.type in Nesting.OPEN:
+                brackets.append(token)
+            elif token.type in Nesting.CLOSE and brackets:
+                brackets.pop()
+            nesting.see(token)
+        if brackets:
+            return  # let the parser meet the end of file inside the brackets: "expected `)`, found end of file"
+        while len(levels) > 1:
+            levels.pop()
+            yield Token("_DEDENT", END_OF_FILE, 0, *_end_position(token))
+
+    def _indentation(self, width: int, levels: list[int], nl: Token) -> Iterator[Token]:
+        line, column = _line_after(nl), width + 1
+        if width > levels[-1]:
+            if len(levels) > MAX_BLOCK_DEPTH:
+                span = DiagSpan(self.file, line, 1, line, column)
+                raise SpecError("E0109", f"expected blocks nested at most {MAX_BLOCK_DEPTH} levels deep, "
+                                         f"found a deeper one", span, label="nested too deeply here",
+                                help="move the inner statements into a `block` and call it")
+            levels.append(width)
+            yield Token("_INDENT", " " * width, 0, line, column, line, column, 0)
+            return
+        while width < levels[-1]:
+            levels.pop()
+            # A block ends where its last line does (the newline's start), not at the next line.
+            yield Token("_DEDENT", "", 0, nl.line, nl.column, nl.line, nl.column, 0)
+        if width != levels[-1]:
+            span = DiagSpan(self.file, line, 1, line, column)
+            raise SpecError(
+                "E0104", f"expected indentation of {levels[-1]} columns, found {width}",
+                span, label="this indentation matches no enclosing block",
+                help=f"indent this line by {levels[-1]} columns, like the block it belongs to")
+
+    def _check_chars(self, indent: str, nl: Token, seen: Optional[str]) -> Optional[str]:
+        if not indent:
+            return seen
+        chars = set(indent)
+        line = _line_after(nl)
+        if len(chars) > 1 or (seen is not None and chars != {seen}):
+            span = DiagSpan(self.file, line, 1, line, len(indent) + 1)
+            raise SpecError("E0105", "expected one kind of indentation, found tabs mixed with spaces",
+                            span, label="tabs and spaces",
+                            help="indent with spaces only (4 per level is the convention)")
+        return seen or indent[0]
+
+
+def _line_after(nl: Token) -> int:
+    return nl.line + nl.value.count("\n")
+
+
+def _end_position(token: Optional[Token]) -> tuple[int, int, int, int]:
+    if token is None:
+        return (1, 1, 1, 1)
+    if token.type == "_NL":  # the text always ends with one: the file ends where it starts
+        return (token.line, token.column, token.line, token.column)
+    return (token.end_line or 1, token.end_column or 1, token.end_line or 1, token.end_column or 1)
+
+
+# ---------------------------------------------------------------- parse tree -> AST
+
+
+def _span(file: str, meta) -> ast.Span:
+    if getattr(meta, "empty", True):
+        return construct(ast.Span, file=file, line=1, column=1, end_line=1, end_column=1)
+    return construct(ast.Span, file=file, line=meta.line, column=meta.column,
+                    end_line=meta.end_line, end_column=meta.end_column)
+
+
+def _token_span(file: str, token: Token) -> ast.Span:
+    return construct(ast.Span, file=file, line=token.line, column=token.column,
+                    end_line=token.end_line, end_column=token.end_column)
+
+
+@v_args(inline=True, meta=True)
+class ToAst(Transformer):
+    """Explicit transformer methods, one per grammar rule (STYLE.md: not ast_utils).
+
+    Nodes are built with `ast.construct`: the grammar already guarantees
+    their types, and skipping validation keeps parsing fast (a 10,000-line
+    spec in a fraction of a second) and start-up short (no validator is
+    built on the DSL path). `tests/test_parse.py` validates whole ASTs to
+    keep that promise honest.
+    """
+
+    def __init__(self, file: str) -> None:
+        super().__init__()
+        self.file = file
+
+    def _s(self, meta) -> ast.Span:
+        return _span(self.file, meta)
+
+    # -- top level
+
+    def start(self, meta, *items):
+        uses = [i for i in items if isinstance(i, ast.Use)]
+        blocks = [i for i in items if isinstance(i, ast.BlockDef)]
+        models = [i for i in items if isinstance(i, ast.ModelDef)]
+        return construct(ast.Module, span=self._s(meta), file=self.file, uses=uses, blocks=blocks, models=models)
+
+    def use_stmt(self, meta, target):
+        is_path = target.type == "STRING"
+        value = unquote(str(target)) if is_path else str(target)
+        return construct(ast.Use, span=self._s(meta), target=value, is_path=is_path)
+
+    def block_def(self, meta, name, params, body):
+        return construct(ast.BlockDef, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
+                            params=params or [], body=body)
+
+    def model_def(self, meta, name, params, body):
+        return construct(ast.ModelDef, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
+                            params=params or [], body=body)
+
+    def params(self, meta, *params):
+        return [p for p in params if p is not None]
+
+    def param(self, meta, name, default):
+        return construct(ast.Param, span=self._s(meta), name=str(name), default=default)
+
+    def suite(self, meta, *stmts):
+        return list(stmts)
+
+    # -- statements
+
+    def input_stmt(self, meta, *dims):
+        return construct(ast.Input, span=self._s(meta), dims=list(dims))
+
+    def let_stmt(self, meta, name, value):
+        return construct(ast.Let, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name), value=value)
+
+    def chain(self, meta, *items):
+        return construct(ast.Chain, span=self._s(meta), items=[to_layer(i) for i in items])
+
+    def named_chain(self, meta, name, stmt):
+        return self._named(meta, name, stmt)
+
+    def named_compound(self, meta, name, stmt):
+        return self._named(meta, name, stmt)
+
+    def _named(self, meta, name, stmt):
+        return construct(ast.Named, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name), stmt=stmt)
+
+    def combine(self, meta, op, body):
+        return construct(ast.Combine, span=self._s(meta), op=str(op), body=body)
+
+    def seq(self, meta, body):
+        return construct(ast.Seq, span=self._s(meta), body=body)
+
+    def repeat(self, meta, count, body):
+        return construct(ast.Repeat, span=self._s(meta), count=count, body=body)
+
+    def for_stmt(self, meta, targets, iterable, body):
+        return construct(ast.For, span=self._s(meta), targets=[str(t) for t in targets],
+                       target_spans=[_token_span(self.file, t) for t in targets], iter=iterable, body=body)
+
+    def targets(self, meta, *names):
+        return list(names)
+
+    def if_stmt(self, meta, test, body, *rest):
+        branches = [construct(ast.IfBranch, span=self._s(meta), test=test, body=body)]
+        orelse = None
+        for clause in rest:
+            if isinstance(clause, ast.IfBranch):
+                branches.append(clause)
+            else:
+                orelse = clause
+        return construct(ast.If, span=self._s(meta), branches=branches, orelse=orelse)
+
+    def elif_clause(self, meta, test, body):
+        return construct(ast.IfBranch, span=self._s(meta), test=test, body=body)
+
+    def else_clause(self, meta, body):
+        return body
+
+    # -- expressions
+
+    def ifexp(self, meta, body, test, orelse):
+        return construct(ast.IfExp, span=self._s(meta), body=body, test=test, orelse=orelse)
+
+    def or_(self, meta, *values):
+        return construct(ast.BoolOp, span=self._s(meta), op="or", values=list(values))
+
+    def and_(self, meta, *values):
+        return construct(ast.BoolOp, span=self._s(meta), op="and", values=list(values))
+
+    def not_(self, meta, operand):
+        return construct(ast.UnaryOp, span=self._s(meta), op="not", operand=operand)
+
+    def compare(self, meta, first, *rest):
+        return construct(ast.Compare, span=self._s(meta), first=first, ops=[str(o) for o in rest[0::2]],
+                           rest=list(rest[1::2]))
+
+    def binary(self, meta, left, *rest):
+        # Left-associative: a - b - c is (a - b) - c.
+        for op, right in zip(rest[0::2], rest[1::2]):
+            span = construct(ast.Span, file=self.file, line=left.span.line, column=left.span.column,
+                            end_line=right.span.end_line, end_column=right.span.end_column)
+            left = construct(ast.BinOp, span=span, op=str(op), left=left, right=right)
+        return left
+
+    def unary(self, meta, op, operand):
+        return construct(ast.UnaryOp, span=self._s(meta), op=str(op), operand=operand)
+
+    def power(self, meta, base, exponent):
+        return construct(ast.BinOp, span=self._s(meta), op="**", left=base, right=exponent)
+
+    def call(self, meta, name, arguments):
+        args = [a for a in arguments or [] if not isinstance(a, ast.Keyword)]
+        kwargs = [a for a in arguments or [] if isinstance(a, ast.Keyword)]
+        check_argument_order(arguments or [])
+        return construct(ast.Call, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
+                        args=args, kwargs=kwargs)
+
+    def arguments(self, meta, *items):
+        return list(items)
+
+    def kwarg(self, meta, name, value):
+        return construct(ast.Keyword, span=self._s(meta), name=str(name), value=value)
+
+    def getitem(self, meta, value, index):
+        return construct(ast.Index, span=self._s(meta), value=value, index=index)
+
+    def int_(self, meta, token):
+        return construct(ast.Int, span=self._s(meta), value=int(token.replace("_", "")))
+
+    def float_(self, meta, token):
+        return construct(ast.Float, span=self._s(meta), value=float(token.replace("_", "")))
+
+    def string(self, meta, token):
+        return construct(ast.Str, span=self._s(meta), value=unquote(str(token)))
+
+    def true(self, meta):
+        return construct(ast.Bool, span=self._s(meta), value=True)
+
+    def false(self, meta):
+        return construct(ast.Bool, span=self._s(meta), value=False)
+
+    def name(self, meta, token):
+        return construct(ast.Name, span=self._s(meta), id=str(token))
+
+    def in_shape(self, meta, _in, attr):
+        if attr not in ("c", "h", "w", "shape"):
+            raise SpecError("E0203", f"expected `in.c`, `in.h`, `in.w` or `in.shape`, found `in.{attr}`",
+                            _token_span(self.file, attr).to_diagnostic(), label="no such part of the shape",
+                            help="`in` is the shape flowing into the statement: c channels, h height, w width")
+        return construct(ast.InShape, span=self._s(meta), attr=str(attr))
+
+    def tuple_(self, meta, *items):
+        flat = []
+        for item in items:
+            if isinstance(item, list):
+                flat.extend(item)
+            elif item is not None:
+                flat.append(item)
+        return construct(ast.TupleExpr, span=self._s(meta), items=flat)
+
+    def list_(self, meta, items):
+        return construct(ast.ListExpr, span=self._s(meta), items=items or [])
+
+    def tests(self, meta, *items):
+        return list(items)
+
+
+# ---------------------------------------------------------------- entry points
+
+
+@lru_cache(maxsize=None)
+def _grammar_text() -> str:
+    return resources.files("specc").joinpath("grammar/specc.lark").read_text(encoding="utf-8")
+
+
+_INDENTER = Indenter("<spec>")
+
+
+@lru_cache(maxsize=None)
+def _parser() -> Lark:
+    # cache=True keeps the analysed grammar in the temp directory: building the
+    # LALR tables takes ~0.4 s, loading them ~15 ms.
+    return Lark(_grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=True, postlex=_INDENTER, cache=True)
+
+
+def parse_text(text: str, file: str = "<string>") -> ast.Module:
+    """Parse one spec text into an AST, or raise every syntax error found in it.
+
+    `specc.syntax.parse.parse_text` is the entry point: it registers the
+    text, pauses the cycle collector and tries the fast path first.
+    """
+    if not text.strip():
+        raise SpecError("E0003", "expected a spec, found an empty file", DiagSpan(file, 1, 1, 1, 1),
+                        help="a spec holds `use` lines, `block` definitions and `model` definitions")
+    lines = text.split("\n")
+    errors: list[SpecError] = []
+    while True:
+        try:
+            module = _parse_once("\n".join(lines), file)
+        except SpecError as error:
+            errors.extend(error.errors)
+            # Too deep a nesting leaves nothing sensible to resume from: blanking
+            # one line of it turns the lines below into indentation errors.
+            if error.code != "E0109" and len(errors) < MAX_REPORTED \
+                    and blank_error_lines(lines, error, *_statement_lines(error, lines)):
+                continue
+            raise_all(_dedupe(errors))
+        if errors:
+            raise_all(_dedupe(errors))
+        return module
+
+
+def _statement_lines(error: SpecError, lines: list[str]) -> tuple[Optional[int], Optional[int]]:
+    """The first and last lines of the statement holding `error`.
+
+    A missing `)` shows only where the parser meets the next line: the first
+    bracket still open says where the statement began. Recovery must blank
+    the whole statement, or it reports the same mistake again on every
+    following line, or a bracket it left open as a new one.
+    """
+    span = error.errors[0].span
+    if span is None:
+        return None, None
+    first, last = statement_lines(lines, span.line)
+    brackets = _INDENTER.open_brackets
+    if brackets:
+        first = min(first, brackets[0].line)
+    return first, last
+
+
+def _parse_once(text: str, file: str) -> ast.Module:
+    _INDENTER.file = file
+    if not text.endswith("\n"):
+        text += "\n"
+    try:
+        return ToAst(file).transform(_parser().parse(text))
+    except VisitError as error:
+        if isinstance(error.orig_exc, SpecError):
+            raise error.orig_exc from None
+        raise
+    except UnexpectedInput as error:
+        raise syntax_error(error, file, text, _literal, _INDENTER.open_brackets) from None
+
+
+def _literal(terminal: str) -> str:
+    """The literal text of a keyword or punctuation terminal, or "" for a pattern."""
+    try:
+        pattern = _parser().get_terminal(terminal).pattern
+    except KeyError:
+        return ""
+    return pattern.value if pattern.type == "str" else ""
+
+
+def _dedupe(errors: list[SpecError]) -> list[SpecError]:
+    seen, unique = set(), []
+    for error in errors:
+        key = (error.code, error.span, error.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(error)
+    return unique
+
+
+# ---------------------------------------------------------------- fragments (the YAML front-end)
+
+FRAGMENT_RULES = ("test", "chain", "simple_stmt", "input_stmt")
+
+
+class _Shift:
+    """Post-lexer that moves every token to where the fragment lies in its file."""
+
+    always_accept = ()
+
+    def __init__(self) -> None:
+        self.lines = self.columns = 0
+        self.moved: set[int] = set()
+        self.nesting = Nesting()
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        for token in stream:
+            self.moved.add(id(token))
+            token.line += self.lines
+            token.end_line += self.lines
+            token.column += self.columns
+            token.end_column += self.columns
+            self.nesting.see(token)
+            yield token
+
+
+_SHIFT = _Shift()
+
+
+@lru_cache(maxsize=None)
+def _fragment_parser() -> Lark:
+    return Lark(_grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=True, start=list(FRAGMENT_RULES), postlex=_SHIFT, cache=True)
+
+
+def parse_fragment(text: str, rule: str, file: str, line: int = 1, column: int = 1):
+    """Parse one line of DSL (an expression, a chain, a simple statement) found at `line:column` of `file`.
+
+    The YAML front-end keeps expressions in strings: `parse_fragment("c // 2", "test", "m.yaml", 7, 18)`
+    gives `BinOp(...)` whose spans point into the YAML file.
+    """
+    _SHIFT.lines, _SHIFT.columns, _SHIFT.moved = line - 1, column - 1, set()
+    _SHIFT.nesting.reset(file)
+    try:
+        return ToAst(file).transform(_fragment_parser().parse(text.replace("\n", " "), start=rule))
+    except VisitError as error:
+        if isinstance(error.orig_exc, SpecError):
+            raise error.orig_exc from None
+        raise
+    except UnexpectedInput as error:
+        _shift_error(error, line - 1, column - 1)
+        raise _fragment_error(syntax_error(error, file, text, _literal, [])) from None
+
+
+def _shift_error(error: UnexpectedInput, lines: int, columns: int) -> None:
+    """Errors the lexer raises carry positions the post-lexer never moved: move them too."""
+    if isinstance(error, UnexpectedCharacters):
+        error.line, error.column = error.line + lines, error.column + columns
+    token = getattr(error, "token", None)
+    borrowed = token is not None and token.type == "$END" and _SHIFT.moved  # placed after a moved token
+    if isinstance(token, Token) and id(token) not in _SHIFT.moved and not borrowed and token.line is not None:
+        token.line, token.end_line = token.line + lines, (token.end_line or token.line) + lines
+        token.column, token.end_column = token.column + columns, (token.end_column or token.column) + columns
+
+
+def _fragment_error(error: SpecError) -> SpecError:
+    """A fragment is a string inside another file: it ends at the end of the string, not of the file."""
+    if "end of file" not in error.message:
+        return error
+    message = error.message.replace("end of file", "the end of the string").replace("the the", "the")
+    at_end = message.endswith("the end of the string")
+    return SpecError(error.code, message, error.span, label="the string ends here" if at_end else error.label,
+                     help=error.help if "never closed" in error.help or not at_end else "")
