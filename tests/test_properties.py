@@ -14,6 +14,8 @@
     never raise anything but `SpecError` from loading and checking (nor, for
     what passes the checks, from elaboration), and never hang: each example
     runs under a hard alarm as well as a hypothesis deadline.
+(c) Throughout, the fast path (`specc.syntax.descent`) reads every text as
+    Lark does or steps aside, and never steps aside on a generated spec.
 
 The normal run draws a few hundred examples per test; `SPECC_LONG=1` ~20x.
 """
@@ -33,13 +35,15 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lark import Lark
 
+from differential import assert_alike
 from specc.check import check_program
 from specc.diagnostics import SpecError
 from specc.elaborate import elaborate
 from specc.resolve import load
 from specc.sources import decode
 from specc.syntax import ast
-from specc.syntax.parse import _grammar_text, parse_text
+from specc.syntax.lalr import _grammar_text
+from specc.syntax.parse import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted((ROOT / "specs").glob("**/*.spec")) + sorted((ROOT / "specc" / "lib").glob("*.spec")) \
@@ -72,7 +76,9 @@ def hard_limit(seconds: int = HARD_LIMIT):
 
 
 def parse(text: str) -> ast.Module:
+    """Parse with `parse_text`, holding the fast path to Lark's reading (and to not stepping aside)."""
     with hard_limit():
+        assert_alike(text, sure=True)
         return parse_text(text, "gen.spec")
 
 
@@ -367,10 +373,13 @@ def test_generated_specs_parse(case):
 def front_end(text: str, name: str = "random.spec", record=event) -> None:
     """Load and check `text` (and elaborate it when it checks); only `SpecError` may escape.
 
+    Both DSL parsers read it first: the fast path must agree with Lark or step aside.
+
     `record` notes the outcome for hypothesis' statistics; plain tests pass
     a no-op, since hypothesis refuses events outside a `@given` test.
     """
     with hard_limit():
+        assert_alike(text, sure=False)
         try:
             program = load(name, text=text)
             check_program(program)

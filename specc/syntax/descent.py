@@ -230,7 +230,8 @@ class _Parser:
         self.tokens = tokens
         self.at = 0
         self.file = file
-        # id(node) -> (line, column, end_line, end_column) of the outermost brackets around it.
+        # id(node) -> (line, column, end_line, end_column) where its parent measures it from, when
+        # that is not its span: the outermost brackets around it, or its operands' brackets.
         self.bracketed: dict[int, tuple[int, int, int, int]] = {}
 
     # -- tokens and spans
@@ -536,12 +537,17 @@ class _Parser:
     def binary(self, left, kind: str, operand_level: int):
         """`a - b - c` is `(a - b) - c`, each spanning its operands only (brackets left out)."""
         tokens = self.tokens
+        first = left
         while tokens[self.at][0] == kind:
             op = tokens[self.at][1]
             self.at += 1
             right = self.expr(operand_level)
             span = make_span(self.file, left.span.line, left.span.column, right.span.end_line, right.span.end_column)
             left = make_binop(span, op, left, right)
+        if self.bracketed:  # the chain's parent still measures it with its operands' brackets
+            start, end = self.start(first), self.end(right)
+            if start != (span.line, span.column) or end != (span.end_line, span.end_column):
+                self.bracketed[id(left)] = (*start, *end)
         return left
 
     def compare(self, first) -> ast.Compare:
