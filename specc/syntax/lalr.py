@@ -13,6 +13,7 @@ DSL fragments inside YAML specs.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Iterator, Optional
@@ -25,6 +26,7 @@ from ..diagnostics import SpecError, raise_all
 from . import ast
 from .ast import construct
 from .build import MAX_BLOCK_DEPTH, MAX_EXPRESSION_DEPTH, NESTING_OPERATORS, check_argument_order, to_layer, unquote
+from .descent import KEYWORDS, NAME
 from .words import END_OF_FILE, blank_error_lines, statement_lines, syntax_error
 
 MAX_REPORTED = 20
@@ -88,6 +90,7 @@ class Indenter:
 
     def __init__(self, file: str) -> None:
         self.file = file
+        self.text = ""  # what is being parsed
         self.open_brackets: list[Token] = []
         self.nesting = Nesting()
 
@@ -108,6 +111,7 @@ class Indenter:
                 yield from self._indentation(len(indent), levels, token)
                 continue
             yield token
+            _check_separate(token, self.text, self.file)
             if token.type in Nesting.OPEN:
                 brackets.append(token)
             elif token.type in Nesting.CLOSE and brackets:
@@ -152,6 +156,29 @@ class Indenter:
                             span, label="tabs and spaces",
                             help="indent with spaces only (4 per level is the convention)")
         return seen or indent[0]
+
+
+_WORD = re.compile(NAME)
+
+
+def _check_separate(token: Token, text: str, file: str) -> None:
+    """A keyword split off the front of a longer word (`modelM:` read as `model M:`) is a typo.
+
+    Lark's contextual lexer only looks for the terminals the parser can take
+    next, so where a name cannot follow, `modelM` lexes as `model` and `M`.
+    (`x` is meant to split: `1x28x28`.)
+    """
+    end = token.end_pos
+    if end is None or end >= len(text) or token.type in ("NAME", "_X") or token.value not in KEYWORDS:
+        return
+    word = _WORD.match(text, token.start_pos)
+    if word is None or word.end() == end:
+        return
+    rest = word.group()[len(token.value):]
+    span = DiagSpan(file, token.line, token.column, token.line, token.column + len(word.group()))
+    raise SpecError("E0101", f"expected a space after `{token}`, found `{word.group()}`", span,
+                    label=f"`{token}` runs into `{rest}`",
+                    help=f"keywords are words of their own: write `{token} {rest}`")
 
 
 def _line_after(nl: Token) -> int:
@@ -435,9 +462,9 @@ def _statement_lines(error: SpecError, lines: list[str]) -> tuple[Optional[int],
 
 
 def _parse_once(text: str, file: str) -> ast.Module:
-    _INDENTER.file = file
     if not text.endswith("\n"):
         text += "\n"
+    _INDENTER.file, _INDENTER.text = file, text
     try:
         return ToAst(file).transform(_parser().parse(text))
     except VisitError as error:
@@ -478,6 +505,7 @@ class _Shift:
     always_accept = ()
 
     def __init__(self) -> None:
+        self.text = ""
         self.lines = self.columns = 0
         self.moved: set[int] = set()
         self.nesting = Nesting()
@@ -490,6 +518,7 @@ class _Shift:
             token.column += self.columns
             token.end_column += self.columns
             self.nesting.see(token)
+            _check_separate(token, self.text, self.nesting.file)
             yield token
 
 
@@ -509,6 +538,7 @@ def parse_fragment(text: str, rule: str, file: str, line: int = 1, column: int =
     gives `BinOp(...)` whose spans point into the YAML file.
     """
     _SHIFT.lines, _SHIFT.columns, _SHIFT.moved = line - 1, column - 1, set()
+    _SHIFT.text = text.replace("\n", " ")
     _SHIFT.nesting.reset(file)
     try:
         return ToAst(file).transform(_fragment_parser().parse(text.replace("\n", " "), start=rule))
