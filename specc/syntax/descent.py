@@ -211,6 +211,16 @@ _LAYER_ENDS = frozenset({"->", "NL"})
 # ---------------------------------------------------------------- parser
 
 
+def _start_of(token) -> tuple[int, int]:
+    return token[2], token[3]
+
+
+def _end_of(token) -> tuple[int, int]:
+    """Where a token on one line ends (every token but NL)."""
+    return token[2], token[3] + len(token[1])
+
+
+
 def parse(text: str, file: str) -> ast.Module:
     """The AST of a spec text, or `Unsure`."""
     if not text.endswith("\n"):
@@ -235,6 +245,10 @@ class _Parser:
         self.bracketed: dict[int, tuple[int, int, int, int]] = {}
 
     # -- tokens and spans
+
+    def peek(self) -> str:
+        """The kind of the next token."""
+        return self.tokens[self.at][0]
 
     def take(self, kind: str) -> tuple[str, str, int, int]:
         token = self.tokens[self.at]
@@ -274,9 +288,9 @@ class _Parser:
 
     def module(self) -> ast.Module:
         uses, blocks, models, items = [], [], [], []
-        first = self.take("NL") if self.tokens[self.at][0] == "NL" else None
-        while self.tokens[self.at][0] != "END":
-            kind = self.tokens[self.at][0]
+        first = self.take("NL") if self.peek() == "NL" else None
+        while self.peek() != "END":
+            kind = self.peek()
             if kind == "use":
                 item = self.use()
                 uses.append(item)
@@ -291,7 +305,7 @@ class _Parser:
             items.append(item)
         if not items:
             raise Unsure
-        start = (first[2], first[3]) if first else self.start(items[0])
+        start = _start_of(first) if first else self.start(items[0])
         return make_module(self.span(start, self.end(items[-1])), self.file, uses, blocks, models)
 
     def use(self) -> ast.Use:
@@ -304,7 +318,7 @@ class _Parser:
         value = newline[1]
         end = (newline[2] + value.count("\n"), len(value) - value.rindex("\n"))
         is_path = target[0] == "STRING"
-        return make_use(self.span((keyword[2], keyword[3]), end),
+        return make_use(self.span(_start_of(keyword), end),
                         unquote(target[1]) if is_path else target[1], is_path)
 
     def definition(self, make):
@@ -313,26 +327,26 @@ class _Parser:
         self.at += 1
         name = self.take("NAME")
         params = []
-        if keyword[0] == "block" or self.tokens[self.at][0] == "(":
+        if keyword[0] == "block" or self.peek() == "(":
             self.take("(")
             params = self.params()
             self.take(")")
         self.take(":")
         body, end = self.suite()
-        return make(self.span((keyword[2], keyword[3]), end), name[1], self.token_span(name), params, body)
+        return make(self.span(_start_of(keyword), end), name[1], self.token_span(name), params, body)
 
     def params(self) -> list[ast.Param]:
         params = []
-        while self.tokens[self.at][0] != ")":
+        while self.peek() != ")":
             name = self.take("NAME")
             default = None
-            end = (name[2], name[3] + len(name[1]))
-            if self.tokens[self.at][0] == "=":
+            end = _end_of(name)
+            if self.peek() == "=":
                 self.at += 1
                 default = self.expr(TEST)
                 end = self.end(default)
-            params.append(make_param(self.span((name[2], name[3]), end), name[1], default))
-            if self.tokens[self.at][0] != ",":
+            params.append(make_param(self.span(_start_of(name), end), name[1], default))
+            if self.peek() != ",":
                 break
             self.at += 1
         return params
@@ -346,7 +360,7 @@ class _Parser:
             body.append(self.statement())
         dedent = self.tokens[self.at]
         self.at += 1
-        return body, (dedent[2], dedent[3])
+        return body, _start_of(dedent)
 
     # -- statements
 
@@ -371,13 +385,13 @@ class _Parser:
     def named(self) -> ast.Named:
         name = self.take("NAME")
         self.take("=")
-        kind = self.tokens[self.at][0]
+        kind = self.peek()
         if kind in ("concat", "add", "seq", "repeat"):
             stmt = self.COMPOUND[kind](self)
         else:
             stmt = self.chain()
             self.take("NL")
-        return make_named(self.span((name[2], name[3]), (stmt.span.end_line, stmt.span.end_column)),
+        return make_named(self.span(_start_of(name), (stmt.span.end_line, stmt.span.end_column)),
                           name[1], self.token_span(name), stmt)
 
     def input(self) -> ast.Input:
@@ -389,14 +403,14 @@ class _Parser:
                 break
             self.at += 1
             dims.append(self.atom_expr())
-        return make_input(self.span((keyword[2], keyword[3]), self.end(dims[-1])), dims)
+        return make_input(self.span(_start_of(keyword), self.end(dims[-1])), dims)
 
     def let(self) -> ast.Let:
         keyword = self.take("let")
         name = self.take("NAME")
         self.take("=")
         value = self.expr(TEST)
-        return make_let(self.span((keyword[2], keyword[3]), self.end(value)), name[1], self.token_span(name), value)
+        return make_let(self.span(_start_of(keyword), self.end(value)), name[1], self.token_span(name), value)
 
     def chain(self) -> ast.Chain:
         items = [self.layer()]
@@ -423,28 +437,28 @@ class _Parser:
         self.at += 1
         self.take(":")
         body, end = self.suite()
-        return make_combine(self.span((keyword[2], keyword[3]), end), keyword[0], body)
+        return make_combine(self.span(_start_of(keyword), end), keyword[0], body)
 
     def seq(self) -> ast.Seq:
         keyword = self.take("seq")
         self.take(":")
         body, end = self.suite()
-        return make_seq(self.span((keyword[2], keyword[3]), end), body)
+        return make_seq(self.span(_start_of(keyword), end), body)
 
     def repeat(self) -> ast.Repeat:
         keyword = self.take("repeat")
         count = self.expr(TEST)
         self.take(":")
         body, end = self.suite()
-        return make_repeat(self.span((keyword[2], keyword[3]), end), count, body)
+        return make_repeat(self.span(_start_of(keyword), end), count, body)
 
     def for_(self) -> ast.For:
         keyword = self.take("for")
-        bracketed = self.tokens[self.at][0] == "("
+        bracketed = self.peek() == "("
         if bracketed:
             self.at += 1
         targets = [self.take("NAME")]
-        while self.tokens[self.at][0] == ",":
+        while self.peek() == ",":
             self.at += 1
             targets.append(self.take("NAME"))
         if bracketed:
@@ -453,7 +467,7 @@ class _Parser:
         iterable = self.expr(TEST)
         self.take(":")
         body, end = self.suite()
-        return make_for(self.span((keyword[2], keyword[3]), end), [t[1] for t in targets],
+        return make_for(self.span(_start_of(keyword), end), [t[1] for t in targets],
                         [self.token_span(t) for t in targets], iterable, body)
 
     def if_(self) -> ast.If:
@@ -462,20 +476,20 @@ class _Parser:
         self.take(":")
         body, end = self.suite()
         clauses = [(keyword, test, body, end)]
-        while self.tokens[self.at][0] == "elif":
+        while self.peek() == "elif":
             clause = self.take("elif")
             test = self.expr(TEST)
             self.take(":")
             body, end = self.suite()
             clauses.append((clause, test, body, end))
         orelse = None
-        if self.tokens[self.at][0] == "else":
+        if self.peek() == "else":
             self.at += 1
             self.take(":")
             orelse, end = self.suite()
-        whole = self.span((keyword[2], keyword[3]), end)
+        whole = self.span(_start_of(keyword), end)
         # Lark's first branch is the whole statement; each `elif` runs to the end of its own block.
-        branches = [make_if_branch(whole if token is keyword else self.span((token[2], token[3]), clause_end),
+        branches = [make_if_branch(whole if token is keyword else self.span(_start_of(token), clause_end),
                                    test, body)
                     for token, test, body, clause_end in clauses]
         return make_if(whole, branches, orelse)
@@ -497,11 +511,11 @@ class _Parser:
         if kind == "not" and level <= NOT:
             self.at += 1
             operand = self.expr(NOT)
-            node = make_unary(self.span((token[2], token[3]), self.end(operand)), "not", operand)
+            node = make_unary(self.span(_start_of(token), self.end(operand)), "not", operand)
         elif kind == "ADD_OP" and level <= FACTOR:
             self.at += 1
             operand = self.expr(FACTOR)
-            node = make_unary(self.span((token[2], token[3]), self.end(operand)), token[1], operand)
+            node = make_unary(self.span(_start_of(token), self.end(operand)), token[1], operand)
         else:
             node = self.atom_expr()
             if self.tokens[self.at][0] == "**":
@@ -552,7 +566,7 @@ class _Parser:
 
     def compare(self, first) -> ast.Compare:
         ops, rest = [], []
-        while self.tokens[self.at][0] == "COMP_OP":
+        while self.peek() == "COMP_OP":
             ops.append(self.tokens[self.at][1])
             self.at += 1
             rest.append(self.expr(ARITH))
@@ -560,7 +574,7 @@ class _Parser:
 
     def boolop(self, first, op: str, operand_level: int) -> ast.BoolOp:
         values = [first]
-        while self.tokens[self.at][0] == op:
+        while self.peek() == op:
             self.at += 1
             values.append(self.expr(operand_level))
         return make_boolop(self.between(first, values[-1]), op, values)
@@ -584,20 +598,20 @@ class _Parser:
             attr = self.take("NAME")
             if attr[1] not in _SHAPE_PARTS:
                 raise Unsure
-            node = make_in_shape(self.span((token[2], token[3]), (attr[2], attr[3] + len(attr[1]))), attr[1])
+            node = make_in_shape(self.span(_start_of(token), _end_of(attr)), attr[1])
         elif kind == "(":
             node = self.parenthesised(token)
         elif kind == "[":
             items = self.items("]")
             close = self.take("]")
-            node = make_list(self.span((token[2], token[3]), (close[2], close[3] + 1)), items)
+            node = make_list(self.span(_start_of(token), _end_of(close)), items)
         else:
             raise Unsure
         while self.tokens[self.at][0] == "[":
             self.at += 1
             index = self.expr(TEST)
             close = self.take("]")
-            node = make_index(self.span(self.start(node), (close[2], close[3] + 1)), node, index)
+            node = make_index(self.span(self.start(node), _end_of(close)), node, index)
         return node
 
     def call(self, name) -> ast.Call:
@@ -613,7 +627,7 @@ class _Parser:
         check_argument_order(arguments)
         args = [a for a in arguments if a.kind != "keyword"]
         kwargs = [a for a in arguments if a.kind == "keyword"]
-        return make_call(self.span((name[2], name[3]), (close[2], close[3] + 1)), name[1], self.token_span(name),
+        return make_call(self.span(_start_of(name), _end_of(close)), name[1], self.token_span(name),
                          args, kwargs)
 
     def argument(self):
@@ -627,25 +641,25 @@ class _Parser:
 
     def parenthesised(self, open_):
         """`()` and `(a, b)` are tuples; `(a)` is `a`, measured with its brackets by its parent."""
-        if self.tokens[self.at][0] == ")":
+        if self.peek() == ")":
             close = self.take(")")
-            return make_tuple(self.span((open_[2], open_[3]), (close[2], close[3] + 1)), [])
+            return make_tuple(self.span(_start_of(open_), _end_of(close)), [])
         first = self.expr(TEST)
-        if self.tokens[self.at][0] == ")":
+        if self.peek() == ")":
             close = self.take(")")
             self.bracketed[id(first)] = (open_[2], open_[3], close[2], close[3] + 1)
             return first
         self.take(",")
-        items = [first] + (self.items(")") if self.tokens[self.at][0] != ")" else [])
+        items = [first] + (self.items(")") if self.peek() != ")" else [])
         close = self.take(")")
-        return make_tuple(self.span((open_[2], open_[3]), (close[2], close[3] + 1)), items)
+        return make_tuple(self.span(_start_of(open_), _end_of(close)), items)
 
     def items(self, close: str) -> list:
         """`a, b, c` with an optional trailing comma, up to `close`."""
         items = []
-        while self.tokens[self.at][0] != close:
+        while self.peek() != close:
             items.append(self.expr(TEST))
-            if self.tokens[self.at][0] != ",":
+            if self.peek() != ",":
                 break
             self.at += 1
         return items
