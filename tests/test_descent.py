@@ -73,6 +73,7 @@ WELL_FORMED = {
     "use by path": 'use "blocks.spec"\nuse d2l\n\nmodel M:\n    relu\n',
     "named statements": "model M:\n    stem = conv(3) -> relu\n    x = relu\n",
     "deep but allowed": "model M:\n    let v = " + "(" * 99 + "1" + ")" * 99 + "\n",
+    "long but shallow": "model M:\n    conv(" + ", ".join(["a + (b * -c)"] * 60) + ") -> relu\n",
 }
 
 

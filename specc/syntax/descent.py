@@ -80,10 +80,10 @@ def tokenize(text: str) -> list[tuple[str, str, int, int]]:
     tokens: list[tuple[str, str, int, int]] = []
     append = tokens.append
     line, line_start = 1, 0
-    brackets = 0
     levels, indent_char = [0], ""
-    operators = 0  # brackets and operators since the statement began: a bound on its nesting
-    last_newline = None
+    # Lark's nesting count (`lalr.Nesting`), kept as it goes: the operators
+    # on the path to each token, one count per open bracket, and their sum.
+    depths, nesting = [0], 0
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         value = match.group(kind)
@@ -91,33 +91,36 @@ def tokenize(text: str) -> list[tuple[str, str, int, int]]:
         if kind == "NAME":
             if value in KEYWORDS:
                 kind = value
-                operators += value in NESTING_OPERATORS
+                if value in NESTING_OPERATORS:
+                    depths[-1] += 1
+                    nesting += 1
         elif kind == "OP":
             kind = _OPERATOR_KINDS.get(value, value)
-            operators += value in NESTING_OPERATORS
+            if value in NESTING_OPERATORS:
+                depths[-1] += 1
+                nesting += 1
+            elif value == ",":  # the next element starts afresh beside its sibling
+                nesting -= depths[-1]
+                depths[-1] = 0
         elif kind == "NL":
-            column = start - line_start + 1
-            newline = (kind, value, line, column)
+            newline = (kind, value, line, start - line_start + 1)
             line += value.count("\n")
             line_start = start + value.rindex("\n") + 1
-            if brackets:
+            if len(depths) > 1:  # inside brackets a line break is only space
                 continue
-            if operators > MAX_EXPRESSION_DEPTH:
-                raise Unsure
-            operators = 0
+            depths[0] = nesting = 0
             append(newline)
-            last_newline = newline
-            indent = value[value.rindex("\n") + 1:]
-            indent_char = _indentation(indent, indent_char, levels, newline, line, append)
+            indent_char = _indentation(value[value.rindex("\n") + 1:], indent_char, levels, newline, line, append)
             continue
         elif kind == "OPEN":
-            brackets += 1
-            operators += 1
+            depths[-1] += 1
+            depths.append(0)
+            nesting += 1
             kind = value
         elif kind == "CLOSE":
-            if not brackets:
+            if len(depths) == 1:
                 raise Unsure
-            brackets -= 1
+            nesting -= depths.pop()
             kind = value
         elif kind == "SKIP":
             if value[0] == "\\":
@@ -126,15 +129,17 @@ def tokenize(text: str) -> list[tuple[str, str, int, int]]:
             continue
         elif kind == "BAD":
             raise Unsure
+        if nesting > MAX_EXPRESSION_DEPTH:
+            raise Unsure
         append((kind, value, line, start - line_start + 1))
     # Lark ends the open blocks where the last newline begins; a text ending
     # otherwise (in brackets, after a line continuation) is left to Lark.
-    if brackets or not tokens or tokens[-1][0] not in ("NL", "DEDENT") or operators > MAX_EXPRESSION_DEPTH:
+    if len(depths) > 1 or not tokens or tokens[-1][0] not in ("NL", "DEDENT"):
         raise Unsure
-    _, _, end_line, end_column = last_newline
+    last_newline = next(token for token in reversed(tokens) if token[0] == "NL")
     for _ in levels[1:]:
-        append(("DEDENT", "", end_line, end_column))
-    append(("END", "", end_line, end_column))
+        append(("DEDENT", "", last_newline[2], last_newline[3]))
+    append(("END", "", last_newline[2], last_newline[3]))
     return tokens
 
 
