@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from specc.syntax import ast
 
-SPAN = ast.Span.model_construct(file="<random>", line=1, column=1, end_line=1, end_column=1)
+SPAN = ast.Span(file="<random>", line=1, column=1, end_line=1, end_column=1)
 
 NAMES = ["a", "b", "ch", "n", "stride", "k2", "_p", "on", "null", "yes", "y", "No"]
 OPS = ["conv", "relu", "linear", "my_block", "on", "chain", "name", "do"]

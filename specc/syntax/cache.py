@@ -5,7 +5,7 @@ again. In one process that makes repeated `specc.shapes(...)` calls skip
 the parser; on disk it spares every `specc shapes` process the ~25 ms of
 parsing `d2l` (a pickle loads in ~3 ms). Only what the caller marks
 `persist` (the bundled libraries) goes to disk: they change only with specc
-itself, and the key holds specc's version and the text's hash, so a stale
+itself, and the key holds specc's version, the AST's format and the text's hash, so a stale
 entry is never read. The directory is the
 user's own cache (`$XDG_CACHE_HOME/specc`, mode 0700), not a shared temp
 directory, since a pickle is code. Any trouble with it just means parsing.
@@ -27,6 +27,9 @@ from .. import __version__, sources
 from . import ast
 
 MEMORY_ENTRIES = 64
+# Part of the disk key: bump it when the AST classes change shape within a
+# version (2: spans became named tuples), so old pickles are never read.
+AST_FORMAT = 2
 _MEMORY: "OrderedDict[tuple[str, str], ast.Module]" = OrderedDict()
 
 
@@ -57,7 +60,7 @@ def clear_memory() -> None:
 
 def _disk_path(name: str, text: str) -> Path:
     root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    digest = hashlib.sha256(f"{__version__}\0{name}\0{text}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{__version__}\0{AST_FORMAT}\0{name}\0{text}".encode()).hexdigest()[:32]
     return Path(root) / "specc" / f"{digest}.pickle"
 
 

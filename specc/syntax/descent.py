@@ -166,7 +166,7 @@ def _indentation(indent: str, seen: str, levels: list[int], newline, line: int, 
 
 # ---------------------------------------------------------------- nodes
 
-make_span = ast.factory(ast.Span, "file", "line", "column", "end_line", "end_column")
+make_span = ast.Span
 make_module = ast.factory(ast.Module, "span", "file", "uses", "blocks", "models")
 make_use = ast.factory(ast.Use, "span", "target", "is_path")
 make_block = ast.factory(ast.BlockDef, "span", "name", "name_span", "params", "body")
@@ -245,9 +245,9 @@ class _Parser:
         self.tokens = tokens
         self.at = 0
         self.file = file
-        # id(node) -> (line, column, end_line, end_column) where its parent measures it from, when
-        # that is not its span: the outermost brackets around it, or its operands' brackets.
-        self.bracketed: dict[int, tuple[int, int, int, int]] = {}
+        # id(node) -> (node, line, column, end_line, end_column): where its parent measures it
+        # from, when that is not its span: the outermost brackets around it, or its operands'.
+        self.bracketed: dict[int, tuple] = {}
 
     # -- tokens and spans
 
@@ -266,16 +266,21 @@ class _Parser:
         line, column = token[2], token[3]
         return make_span(self.file, line, column, line, column + len(token[1]))
 
+    def measure(self, node, line: int, column: int, end_line: int, end_column: int) -> None:
+        """Record where `node`'s parent measures it from. The entry holds the node, so that
+        its id is not reused (by a node made later) while the entry stands."""
+        self.bracketed[id(node)] = (node, line, column, end_line, end_column)
+
     def start(self, node) -> tuple[int, int]:
         outer = self.bracketed.get(id(node)) if self.bracketed else None
         if outer:
-            return outer[0], outer[1]
+            return outer[1], outer[2]
         return node.span.line, node.span.column
 
     def end(self, node) -> tuple[int, int]:
         outer = self.bracketed.get(id(node)) if self.bracketed else None
         if outer:
-            return outer[2], outer[3]
+            return outer[3], outer[4]
         return node.span.end_line, node.span.end_column
 
     def span(self, start: tuple[int, int], end: tuple[int, int]) -> ast.Span:
@@ -566,7 +571,7 @@ class _Parser:
         if self.bracketed:  # the chain's parent still measures it with its operands' brackets
             start, end = self.start(first), self.end(right)
             if start != (span.line, span.column) or end != (span.end_line, span.end_column):
-                self.bracketed[id(left)] = (*start, *end)
+                self.measure(left, *start, *end)
         return left
 
     def compare(self, first) -> ast.Compare:
@@ -652,7 +657,7 @@ class _Parser:
         first = self.expr(TEST)
         if self.peek() == ")":
             close = self.take(")")
-            self.bracketed[id(first)] = (open_[2], open_[3], close[2], close[3] + 1)
+            self.measure(first, open_[2], open_[3], close[2], close[3] + 1)
             return first
         self.take(",")
         items = [first] + (self.items(")") if self.peek() != ")" else [])

@@ -198,13 +198,13 @@ def _end_position(token: Optional[Token]) -> tuple[int, int, int, int]:
 
 def _span(file: str, meta) -> ast.Span:
     if getattr(meta, "empty", True):
-        return construct(ast.Span, file=file, line=1, column=1, end_line=1, end_column=1)
-    return construct(ast.Span, file=file, line=meta.line, column=meta.column,
+        return ast.Span(file=file, line=1, column=1, end_line=1, end_column=1)
+    return ast.Span(file=file, line=meta.line, column=meta.column,
                     end_line=meta.end_line, end_column=meta.end_column)
 
 
 def _token_span(file: str, token: Token) -> ast.Span:
-    return construct(ast.Span, file=file, line=token.line, column=token.column,
+    return ast.Span(file=file, line=token.line, column=token.column,
                     end_line=token.end_line, end_column=token.end_column)
 
 
@@ -329,7 +329,7 @@ class ToAst(Transformer):
     def binary(self, meta, left, *rest):
         # Left-associative: a - b - c is (a - b) - c.
         for op, right in zip(rest[0::2], rest[1::2]):
-            span = construct(ast.Span, file=self.file, line=left.span.line, column=left.span.column,
+            span = ast.Span(file=self.file, line=left.span.line, column=left.span.column,
                             end_line=right.span.end_line, end_column=right.span.end_column)
             left = construct(ast.BinOp, span=span, op=str(op), left=left, right=right)
         return left

@@ -73,7 +73,7 @@ def parse_yaml(text: str, name: str = "<string>") -> ast.Module:
 
 def _span(file: str, start: Node, end: Optional[Node] = None) -> ast.Span:
     end = end or start
-    return construct(ast.Span, file=file, line=start.start_mark.line + 1, column=start.start_mark.column + 1,
+    return ast.Span(file=file, line=start.start_mark.line + 1, column=start.start_mark.column + 1,
                                     end_line=end.end_mark.line + 1, end_column=end.end_mark.column + 1)
 
 
@@ -655,7 +655,7 @@ class _Builder:
             names = [(item.value, self.span(item)) for item in targets_node.value]
         else:
             line, column = self.content_start(targets_node)
-            names = [(m.group(), construct(ast.Span, file=self.file, line=line, column=column + m.start(),
+            names = [(m.group(), ast.Span(file=self.file, line=line, column=column + m.start(),
                                                           end_line=line, end_column=column + m.end()))
                      for m in NAME.finditer(targets_node.value)]
         return construct(ast.For, span=self.span(node), targets=[n for n, _ in names],
@@ -717,7 +717,7 @@ class _Builder:
         if not negative:
             return construct(cls, span=span, value=value)
         # `-1` in the DSL is `-` applied to `1`: build the same nodes (`-0` included).
-        inner = span.model_copy(update={"column": span.column + 1})
+        inner = span._replace(column=span.column + 1)
         return construct(ast.UnaryOp, span=span, op="-", operand=construct(cls, span=inner, value=-value))
 
     def content_start(self, node: ScalarNode) -> tuple[int, int]:
