@@ -25,6 +25,7 @@ follow it.
 from __future__ import annotations
 
 import re
+import string
 
 from ..diagnostics import SpecError
 from . import ast
@@ -50,24 +51,38 @@ STRING = r""""[^"\\\n]*(\\.[^"\\\n]*)*"|'[^'\\\n]*(\\.[^'\\\n]*)*'"""
 COMMENT = r"#[^\n]*"
 CONTINUATION = r"\\[\t ]*\r?\n"
 
-_TOKEN = re.compile(
-    r"[\t ]*(?:"
-    rf"(?P<NL>{NEWLINE})"
-    rf"|(?P<SKIP>{COMMENT}|{CONTINUATION})"
-    # `x` right after a number (`28x28`): Lark's contextual lexer splits it
-    # off where the grammar takes `x` between sizes; elsewhere it is refused.
-    r"|(?P<X>(?<=[0-9])x)"
-    rf"|(?P<FLOAT>{FLOAT})|(?P<INT>{INT})|(?P<NAME>{NAME})|(?P<STRING>{STRING})"
-    r"|(?P<OP>->|\*\*|//|==|!=|<=|>=|[-+*/%<>,.:=])"
-    r"|(?P<OPEN>[(\[])|(?P<CLOSE>[)\]])"
-    r"|(?P<BAD>[\s\S]))"
+def _plain(pattern: str) -> str:
+    """`pattern` with its groups made non-capturing, so `findall` returns whole tokens."""
+    return re.sub(r"\((?!\?)", "(?:", pattern)
+
+
+# One token a match, as (the blanks before it, the token): `findall` does the
+# whole text in C, and the first character tells the kind. Lark's %ignore'd
+# blanks, comments and line continuations come back as tokens to step over.
+_PIECE = re.compile(
+    r"([\t ]*)("
+    + "|".join([
+        _plain(NEWLINE), COMMENT, CONTINUATION,
+        # `x` right after a number (`28x28`): Lark's contextual lexer splits it
+        # off where the grammar takes `x` between sizes; elsewhere it is refused.
+        r"(?<=[0-9])x",
+        _plain(FLOAT), _plain(INT), NAME, _plain(STRING),
+        r"->|\*\*|//|==|!=|<=|>=|[-+*/%<>,.:=()\[\]]",
+        r"[\s\S]",  # anything else: not a token of the language
+    ])
+    + ")"
 )
 
 KEYWORDS = frozenset({"use", "block", "model", "input", "let", "seq", "repeat", "for", "in", "if", "elif",
                       "else", "not", "and", "or", "true", "True", "false", "False", "concat", "add"})
-_OPERATOR_KINDS = {"+": "ADD_OP", "-": "ADD_OP", "*": "MUL_OP", "/": "MUL_OP", "//": "MUL_OP", "%": "MUL_OP",
-                   "==": "COMP_OP", "!=": "COMP_OP", "<": "COMP_OP", "<=": "COMP_OP", ">": "COMP_OP",
-                   ">=": "COMP_OP"}
+# The kind of every punctuation token: its terminal class, or itself.
+_PUNCTUATION = {"+": "ADD_OP", "-": "ADD_OP", "*": "MUL_OP", "/": "MUL_OP", "//": "MUL_OP", "%": "MUL_OP",
+                "==": "COMP_OP", "!=": "COMP_OP", "<": "COMP_OP", "<=": "COMP_OP", ">": "COMP_OP",
+                ">=": "COMP_OP", "->": "->", "**": "**", ",": ",", ".": ".", ":": ":", "=": "="}
+# What a token's first character says it is.
+_FIRST = {**dict.fromkeys(string.ascii_letters + "_", "NAME"), **dict.fromkeys(string.digits, "NUMBER"),
+          "\n": "NL", "\r": "NL", "#": "SKIP", "\\": "SKIP", '"': "STRING", "'": "STRING",
+          "(": "OPEN", "[": "OPEN", ")": "CLOSE", "]": "CLOSE"}
 
 
 def tokenize(text: str) -> list[tuple[str, str, int, int]]:
@@ -79,33 +94,45 @@ def tokenize(text: str) -> list[tuple[str, str, int, int]]:
     """
     tokens: list[tuple[str, str, int, int]] = []
     append = tokens.append
-    line, line_start = 1, 0
+    line, column = 1, 1
     levels, indent_char = [0], ""
     # Lark's nesting count (`lalr.Nesting`), kept as it goes: the operators
     # on the path to each token, one count per open bracket, and their sum.
     depths, nesting = [0], 0
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        value = match.group(kind)
-        start = match.start(kind)
+    after_digit = False  # the previous token ends in a digit, right before this one
+    for space, value in _PIECE.findall(text):
+        column += len(space)
+        kind = _FIRST.get(value[0])
         if kind == "NAME":
             if value in KEYWORDS:
                 kind = value
                 if value in NESTING_OPERATORS:
                     depths[-1] += 1
                     nesting += 1
-        elif kind == "OP":
-            kind = _OPERATOR_KINDS.get(value, value)
-            if value in NESTING_OPERATORS:
-                depths[-1] += 1
-                nesting += 1
-            elif value == ",":  # the next element starts afresh beside its sibling
-                nesting -= depths[-1]
-                depths[-1] = 0
+            elif value == "x" and after_digit and not space:
+                kind = "X"
+        elif kind == "NUMBER":
+            kind = "FLOAT" if "." in value or "e" in value or "E" in value else "INT"
+        elif kind is None:
+            if value[0] == "." and len(value) > 1:
+                kind = "FLOAT"  # `.5`
+            else:
+                kind = _PUNCTUATION.get(value)
+                if kind is None:
+                    raise Unsure  # a character the language does not have
+                if value in NESTING_OPERATORS:
+                    depths[-1] += 1
+                    nesting += 1
+                elif value == ",":  # the next element starts afresh beside its sibling
+                    nesting -= depths[-1]
+                    depths[-1] = 0
         elif kind == "NL":
-            newline = (kind, value, line, start - line_start + 1)
+            if "\n" not in value:
+                raise Unsure  # a carriage return on its own
+            newline = ("NL", value, line, column)
             line += value.count("\n")
-            line_start = start + value.rindex("\n") + 1
+            column = len(value) - value.rindex("\n")
+            after_digit = False
             if len(depths) > 1:  # inside brackets a line break is only space
                 continue
             depths[0] = nesting = 0
@@ -122,16 +149,18 @@ def tokenize(text: str) -> list[tuple[str, str, int, int]]:
                 raise Unsure
             nesting -= depths.pop()
             kind = value
-        elif kind == "SKIP":
+        elif kind == "SKIP":  # a comment, or a backslash that continues the line
             if value[0] == "\\":
-                line += 1
-                line_start = match.end()
+                line, column = line + 1, 1
+            else:
+                column += len(value)
+            after_digit = False
             continue
-        elif kind == "BAD":
-            raise Unsure
         if nesting > MAX_EXPRESSION_DEPTH:
             raise Unsure
-        append((kind, value, line, start - line_start + 1))
+        append((kind, value, line, column))
+        column += len(value)
+        after_digit = value[-1] in string.digits and (kind == "INT" or kind == "FLOAT")
     # Lark ends the open blocks where the last newline begins; a text ending
     # otherwise (in brackets, after a line continuation) is left to Lark.
     if len(depths) > 1 or not tokens or tokens[-1][0] not in ("NL", "DEDENT"):
