@@ -82,8 +82,8 @@ class _Loader:
         self.units: dict[str, Unit] = {}
         self.collector = Collector()
 
-    def unit(self, name: str, text: str, base: Path, stack: tuple[str, ...], bundled: bool = False) -> Unit:
-        unit = Unit(name, parse_source(text, name, bundled=bundled))
+    def unit(self, name: str, text: str, base: Path, stack: tuple[str, ...]) -> Unit:
+        unit = Unit(name, parse_source(text, name))
         self.units[name] = unit
         imported: dict[str, tuple[ast.BlockDef, ast.Use]] = {}
         for use in unit.module.uses:
@@ -100,7 +100,7 @@ class _Loader:
             chain = " -> ".join(f"`{s}`" for s in (*stack[stack.index(name):], name))
             raise SpecError("E0210", f"`use` cycle: {chain}", use.where, label="this `use` closes the cycle",
                             help="move the shared blocks into a third file that both use")
-        used = self.units.get(name) or self.unit(name, text, used_base, stack, bundled=not use.is_path)
+        used = self.units.get(name) or self.unit(name, text, used_base, stack)
         for block in used.module.blocks:
             if block.name in imported and imported[block.name][0] is not block:
                 other = imported[block.name][1]

@@ -3,14 +3,11 @@
 - Elaboration shares the body of identical block calls (same block, same
   arguments, same incoming shape, same depth): types, shapes and the limits
   must still tell calls apart.
-- The parsed bundled library is pickled into the user's cache directory:
-  the CLI gives the same output with and without it, and ignores an entry
-  it cannot trust.
+- A parsed text is remembered in the process, per file name and text.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -22,6 +19,7 @@ from specc import elaborate as elaboration
 from specc.api import shapes
 from specc.diagnostics import SpecError
 from specc.report import to_json
+from specc.syntax.frontend import parse_source
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,42 +57,21 @@ def test_reused_bodies_get_their_own_paths():
     assert len(paths) == len(set(paths))
 
 
-# ---------------------------------------------------------------- the parse cache on disk
+# ---------------------------------------------------------------- the parse cache
 
 
-def cli(cache: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    return subprocess.run([sys.executable, "-m", "specc", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+def test_a_text_is_parsed_once_per_name():
+    text = "model M:\n    relu\n"
+    first, again = parse_source(text, "cache_a.spec"), parse_source(text, "cache_a.spec")
+    assert first is again
+    assert parse_source(text, "cache_b.spec").span.file == "cache_b.spec"  # spans name their file
+    assert parse_source(text + "    relu\n", "cache_a.spec") is not first
 
 
-def test_the_library_cache_gives_the_same_output(tmp_path):
-    cold = cli(tmp_path, "shapes", "specs/densenet.spec", "--json")
-    entries = list((tmp_path / "specc").glob("*.pickle"))
-    assert len(entries) == 1 and (tmp_path / "specc").stat().st_mode & 0o777 == 0o700
-    warm = cli(tmp_path, "shapes", "specs/densenet.spec", "--json")
-    assert cold.returncode == warm.returncode == 0, cold.stderr + warm.stderr
-    assert json.loads(warm.stdout) == json.loads(cold.stdout)
-
-
-@pytest.mark.parametrize("damage", ["garbage", "shared directory"])
-def test_an_entry_it_cannot_trust_is_ignored(tmp_path, damage):
-    reference = cli(tmp_path, "shapes", "specs/resnet18.spec")
-    (entry,) = (tmp_path / "specc").glob("*.pickle")
-    if damage == "garbage":
-        entry.write_bytes(b"not a pickle")
-    else:
-        # A pickle is code: one in a directory others may write is never loaded.
-        entry.write_bytes(b"cos\nsystem\n(S'echo pwned > pwned.txt'\ntR.")
-        (tmp_path / "specc").chmod(0o777)
-    again = cli(tmp_path, "shapes", "specs/resnet18.spec")
-    assert again.returncode == 0, again.stderr
-    assert again.stdout == reference.stdout
-    assert not (ROOT / "pwned.txt").exists()
-
-
-def test_an_unwritable_cache_directory_is_no_error(tmp_path):
-    blocked = tmp_path / "file"
-    blocked.write_text("a file where the cache directory would go")
-    done = cli(blocked, "shapes", "specs/resnet18.spec")
+def test_the_command_line_writes_no_cache(tmp_path):
+    """Parsing is fast enough that nothing is kept between processes (no pickles to trust)."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "specc", "shapes", "specs/resnet18.spec"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -13,10 +13,10 @@ def is_yaml(name: str) -> bool:
     return name.lower().endswith(YAML_SUFFIXES)
 
 
-def parse_source(text: str, name: str, *, bundled: bool = False) -> ast.Module:
-    """The AST of a source; `bundled` marks a library shipped with specc, whose AST is also kept on disk."""
+def parse_source(text: str, name: str) -> ast.Module:
+    """The AST of a source (remembered for the rest of the process)."""
     if is_yaml(name):
         from .yaml import parse_yaml  # the YAML front-end loads PyYAML only when needed
 
-        return cached(name, text, parse_yaml, persist=bundled)
-    return cached(name, text, parse_text, persist=bundled)
+        return cached(name, text, parse_yaml)
+    return cached(name, text, parse_text)
