@@ -19,8 +19,7 @@ Several independent errors travel together as a `SpecErrorGroup`, itself a
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
 # The registry. Codes are stable: never renumber, only add. The first two
 # digits group them: 00 input bytes, 01 syntax, 02 names and calls, 03
@@ -84,9 +83,11 @@ CODES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Span:
-    """A region of a source file; lines and columns count from 1, ends are exclusive."""
+class Span(NamedTuple):
+    """A region of a source file; lines and columns count from 1, ends are exclusive.
+
+    A named tuple: the AST's spans (`ast.Span`) are these too, one per node.
+    """
 
     file: str
     line: int

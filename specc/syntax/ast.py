@@ -12,7 +12,7 @@ Call(name="sigmoid", bare=True)])`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, NamedTuple, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -101,22 +101,18 @@ def _layout(cls) -> tuple[dict, tuple[str, ...]]:
     return _LAYOUTS[cls]
 
 
-class Span(NamedTuple):
-    """Where a node came from: lines and columns count from 1, ends are exclusive.
+class Span(SpanData):
+    """Where a node came from: a diagnostics span, so errors point at nodes at no cost.
 
     A named tuple rather than a model: a parse makes one for nearly every
     token, and a tuple costs a quarter of a model to build and a third of
     its memory. pydantic validates and dumps it all the same (as a tuple).
     """
 
-    file: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+    __slots__ = ()
 
     def to_diagnostic(self) -> SpanData:
-        return SpanData(self.file, self.line, self.column, self.end_line, self.end_column)
+        return self
 
 
 class Node(BaseModel):
