@@ -23,6 +23,7 @@ layer on the hot path of `specc shapes`, which must stay fast on ResNet-152.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional, Union
 
@@ -88,6 +89,37 @@ class Module:
 
 
 Node = Union[Layer, Combine, Module]
+
+
+def builder(cls):
+    """A constructor for the frozen, slotted IR class `cls`, several times cheaper than `cls(...)`.
+
+        make_layer = builder(Layer)
+        make_layer("relu", {}, "relu", "relu", shape, shape, 0, 0, span) == Layer("relu", {}, ...)
+
+    A frozen dataclass's `__init__` sets each field through `object.__setattr__`;
+    this sets the slots directly (compiled for the class, as `dataclasses`
+    compiles its own), taking the same arguments with the same defaults.
+    Naming builds one IR node per layer of every block call.
+    """
+    fields = dataclasses.fields(cls)
+    params = ", ".join(f.name if f.default is dataclasses.MISSING else f"{f.name}=_default_{f.name}"
+                       for f in fields)
+    lines = [f"def make({params}):", "    node = _new(_cls)"]
+    lines += [f"    _set_{f.name}(node, {f.name})" for f in fields]
+    lines.append("    return node")
+    scope = {"_new": object.__new__, "_cls": cls}
+    for f in fields:
+        scope[f"_set_{f.name}"] = cls.__dict__[f.name].__set__  # the slot, beneath the frozen __setattr__
+        if f.default is not dataclasses.MISSING:
+            scope[f"_default_{f.name}"] = f.default
+    exec(compile("\n".join(lines) + "\n", f"<builder of {cls.__name__}>", "exec"), scope)  # noqa: S102
+    return scope["make"]
+
+
+make_layer = builder(Layer)
+make_combine = builder(Combine)
+make_module = builder(Module)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from collections import Counter
 from typing import Any, Iterator
 
 from . import reserved
-from .ir import Combine, Graph, Layer, Module
+from .ir import Graph, make_combine, make_layer, make_module
 from .ops import Shape
 from .syntax import ast
 
@@ -105,20 +105,20 @@ def _join(prefix: str, name: str) -> str:
 def _node(node, prefix: str, names: dict[int, str], memo: dict[int, dict[int, str]]):
     if node.kind == "combine":
         branches = tuple(tuple(_node(n, prefix, names, memo) for n in branch) for branch in node.branches)
-        return Combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span)
+        return make_combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span)
     if node.kind == "layer":
         if node.op == "identity":
-            return Layer(node.op, node.args, "", prefix, node.in_shape, node.out_shape, 0, 0, node.span)
+            return make_layer(node.op, node.args, "", prefix, node.in_shape, node.out_shape, 0, 0, node.span)
         name = names[id(node)]
-        return Layer(node.op, node.args, name, _join(prefix, name), node.in_shape, node.out_shape,
-                     node.params, node.macs, node.span)
+        return make_layer(node.op, node.args, name, _join(prefix, name), node.in_shape, node.out_shape,
+                          node.params, node.macs, node.span)
     name = names[id(node)]
     path = _join(prefix, name)
     sequential = is_sequential(node.body)
     body = _build(node.body, path, sequential, memo)
     params, macs = _totals(body)
-    return Module(name, path, node.cls, node.block, node.args, body, sequential, node.in_shape, node.out_shape,
-                  node.span, params=params, macs=macs)
+    return make_module(name, path, node.cls, node.block, node.args, body, sequential, node.in_shape,
+                       node.out_shape, node.span, params=params, macs=macs)
 
 
 def _totals(body: tuple) -> tuple[int, int]:

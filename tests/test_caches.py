@@ -1,4 +1,4 @@
-"""The two caches are invisible: a reused block body or a cached parse gives what a fresh one would.
+"""The shortcuts are invisible: a shared block body, a cached parse, a fast IR constructor change nothing.
 
 - Elaboration shares the body of identical block calls (same block, same
   arguments, same incoming shape, same depth): types, shapes and the limits
@@ -75,3 +75,22 @@ def test_the_command_line_writes_no_cache(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_ir_builders_make_what_the_classes_make():
+    """Naming builds IR nodes with `ir.builder`'s constructors: equal nodes, still frozen."""
+    import dataclasses
+
+    from specc import ir
+    from specc.diagnostics import Span
+
+    span = Span("f", 1, 1, 1, 2)
+    layer = ir.make_layer("conv", {"c": 3}, "conv", "b.conv", ("N", 1, 8, 8), ("N", 3, 6, 6), 30, 30, span)
+    assert layer == ir.Layer("conv", {"c": 3}, "conv", "b.conv", ("N", 1, 8, 8), ("N", 3, 6, 6), 30, 30, span)
+    module = ir.make_module("b", "b", "Block", "block", {}, (layer,), True, ("N", 1, 8, 8), ("N", 3, 6, 6), span,
+                            params=30)
+    assert module == ir.Module("b", "b", "Block", "block", {}, (layer,), True, ("N", 1, 8, 8), ("N", 3, 6, 6),
+                               span, params=30)
+    assert ir.make_combine("add", (), "", (), (), span) == ir.Combine("add", (), "", (), (), span)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        layer.op = "relu"
