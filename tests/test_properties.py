@@ -41,7 +41,7 @@ from specc.diagnostics import SpecError
 from specc.elaborate import elaborate
 from specc.resolve import load
 from specc.sources import decode
-from specc.syntax import ast
+from specc.syntax import ast, descent
 from specc.syntax.lalr import _grammar_text
 from specc.syntax.parse import parse_text
 
@@ -86,8 +86,7 @@ def parse(text: str) -> ast.Module:
 
 # Names the generator may use. `c`, `h`, `w`, `shape` also make `in.<name>` valid.
 NAMES = ["a", "b", "c", "h", "w", "shape", "n", "xs", "k2", "_p", "x", "Size"]
-KEYWORDS = {"use", "block", "model", "input", "let", "seq", "repeat", "for", "if", "elif", "else", "or",
-            "and", "not", "in", "x", "concat", "add", "true", "false", "True", "False"}
+KEYWORDS = descent.KEYWORDS | {"x"}  # `x` is a keyword between the sizes of `input`
 
 _EXPRESSION_GRAMMAR = Lark(_grammar_text(), parser="lalr", start="test")
 

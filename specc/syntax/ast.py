@@ -32,13 +32,14 @@ _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def construct(cls, **fields):
-    """`cls(**fields)` without validation: the DSL parser's constructor.
+    """`cls(**fields)` without validation: the constructor of Lark's tree builder and the YAML front-end.
 
-    The grammar already guarantees the types, and this is several times
-    cheaper than `model_construct` (which runs pydantic's field machinery
-    per node): it is what lets a long spec parse quickly. An unknown field
-    fails here; a missing one fails validation, and `tests/test_parse.py`
-    validates whole parsed ASTs, so the shortcut cannot drift from the models.
+    The grammar (or the YAML form's models) already guarantee the types, and
+    this is several times cheaper than `model_construct`, which runs
+    pydantic's field machinery per node. An unknown field fails here; a
+    missing one fails validation, and `tests/test_parse.py` validates whole
+    parsed ASTs, so the shortcut cannot drift from the models. The fast
+    parser uses `factory`, cheaper again.
     """
     template, lists = _LAYOUTS.get(cls) or _layout(cls)
     values = template.copy()

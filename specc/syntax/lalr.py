@@ -46,9 +46,7 @@ class Nesting:
 
     OPEN = {"LPAR", "LSQB"}
     CLOSE = {"RPAR", "RSQB"}
-    # Tokens that add a level to the expression tree (by value: Lark names
-    # some of them `__ANON_n`); `->` does not, a chain is a flat list.
-    OPERATORS = NESTING_OPERATORS
+    OPERATORS = NESTING_OPERATORS  # matched by value: Lark names some of them `__ANON_n`
 
     def __init__(self) -> None:
         self.file = "<spec>"
@@ -213,10 +211,9 @@ class ToAst(Transformer):
     """Explicit transformer methods, one per grammar rule (STYLE.md: not ast_utils).
 
     Nodes are built with `ast.construct`: the grammar already guarantees
-    their types, and skipping validation keeps parsing fast (a 10,000-line
-    spec in a fraction of a second) and start-up short (no validator is
-    built on the DSL path). `tests/test_parse.py` validates whole ASTs to
-    keep that promise honest.
+    their types, and no validator is built on the DSL path.
+    `tests/test_parse.py` validates whole ASTs to keep that promise honest;
+    `tests/test_descent.py` holds the fast path to the same nodes.
     """
 
     def __init__(self, file: str) -> None:
