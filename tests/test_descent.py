@@ -102,6 +102,10 @@ EDGES = {
     "continuation at the end": "model M:\n    relu \\\n",
     "lone carriage return": "model M:\r    relu\n",
     "not ascii": "model M:\n    r\u00e9lu\n",
+    "stray backslash": "\\# a comment\nmodel M:\n    relu\n",
+    "backslash mid-line": "model M:\n    relu \\ -> relu\n",
+    "unclosed string": "model M:\n    conv(pad=\"same) -> relu\n",
+    "unclosed string at the end": "model M:\n    let s = 'a\n",
     "empty suite": "model M:\n",
     "blocks 51 deep": "model M:\n" + "".join(" " * (i + 1) + "seq:\n" for i in range(51)) + " " * 52 + "relu\n",
 }

@@ -68,7 +68,7 @@ _PIECE = re.compile(
         r"(?<=[0-9])x",
         _plain(FLOAT), _plain(INT), NAME, _plain(STRING),
         r"->|\*\*|//|==|!=|<=|>=|[-+*/%<>,.:=()\[\]]",
-        r"[\s\S]",  # anything else: not a token of the language
+        r"[\s\S]",  # anything else, one character: not a token (a lone `\\`, `"` or `\r` among them)
     ])
     + ")"
 )
@@ -111,6 +111,9 @@ def tokenize(text: str) -> list[tuple[str, str, int, int]]:
                     nesting += 1
             elif value == "x" and after_digit and not space:
                 kind = "X"
+        elif kind == "STRING":
+            if len(value) == 1:
+                raise Unsure  # a quote never closed on its line
         elif kind == "NUMBER":
             kind = "FLOAT" if "." in value or "e" in value or "E" in value else "INT"
         elif kind is None:
@@ -151,6 +154,8 @@ def tokenize(text: str) -> list[tuple[str, str, int, int]]:
             kind = value
         elif kind == "SKIP":  # a comment, or a backslash that continues the line
             if value[0] == "\\":
+                if value[-1] != "\n":
+                    raise Unsure  # a backslash that does not end its line
                 line, column = line + 1, 1
             else:
                 column += len(value)
