@@ -35,7 +35,8 @@ from lark import Lark  # noqa: E402
 from timing import best  # noqa: E402
 from specc.syntax import lalr  # noqa: E402
 from specc.syntax.lalr import Indenter, _grammar_text  # noqa: E402
-from specc.syntax.parse import cycle_collector_paused, parse_text  # noqa: E402
+from specc import collector  # noqa: E402
+from specc.syntax.parse import parse_text  # noqa: E402
 
 LINE = "conv(64, k=3, p=1) -> batchnorm -> relu  # layer {i}"
 PYTHON_LINE = "x = relu(batchnorm(conv(x, 64, k=3, p=1)))  # layer {i}"
@@ -68,7 +69,7 @@ def main() -> None:
     parse_text(text, "bench.spec")  # warm: import and build what the first parse needs
     specc_s = best(lambda: parse_text(text, "bench.spec"), repeat)
     # The baselines get what specc gives itself: no cycle collection while parsing.
-    with cycle_collector_paused():
+    with collector.paused():
         lalr.parse_text(text, "bench.spec")
         reference_s = best(lambda: lalr.parse_text(text, "bench.spec"), repeat)
         lark_s = best(lambda: lark.parse(text), repeat)

@@ -13,34 +13,14 @@ imported when it is needed.
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
-
-from .. import sources
+from .. import collector, sources
 from . import ast, descent
-
-
-@contextmanager
-def cycle_collector_paused():
-    """Parsing allocates millions of short-lived, acyclic objects (tokens, trees, nodes).
-
-    CPython's cycle collector would rescan the growing heap again and again
-    while they accumulate (a 10,000-line spec through Lark: 12 s with it,
-    5 s without); reference counting frees them all the same.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def parse_text(text: str, file: str = "<string>") -> ast.Module:
     """Parse one spec text into an AST, or raise every syntax error found in it."""
     sources.register(file, text)
-    with cycle_collector_paused():
+    with collector.paused():
         try:
             return descent.parse(text, file)
         except descent.Unsure:

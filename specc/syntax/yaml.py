@@ -26,11 +26,11 @@ import yaml
 from pydantic import ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .. import sources
+from .. import collector, sources
 from ..diagnostics import Collector, Span, SpecError, raise_all, suggest
 from . import ast, yaml_form
 from .ast import construct
-from .parse import cycle_collector_paused, parse_expression, parse_fragment
+from .parse import parse_expression, parse_fragment
 
 MAX_NODES = 100_000  # aliases can make a small file expand without bound
 # Lists and mappings inside one another. Every step after composing recurses
@@ -61,7 +61,7 @@ _FastLoader = _without_dates(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 def parse_yaml(text: str, name: str = "<string>") -> ast.Module:
     """Parse a YAML spec into the AST, or raise every error found in it."""
     sources.register(name, text)
-    with cycle_collector_paused():
+    with collector.paused():
         root = _compose(text, name)
         values = _Plain(name).convert(root)
         _validate(values[id(root)], root, name)
