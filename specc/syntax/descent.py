@@ -29,8 +29,7 @@ import string
 
 from ..diagnostics import SpecError
 from . import ast
-from .build import (MAX_BLOCK_DEPTH, MAX_EXPRESSION_DEPTH, NESTING_OPERATORS, check_argument_order,
-                    make_bare_call, to_layer, unquote)
+from .build import MAX_BLOCK_DEPTH, MAX_EXPRESSION_DEPTH, NESTING_OPERATORS, make_bare_call, to_layer, unquote
 
 
 class Unsure(Exception):
@@ -94,48 +93,53 @@ def tokenize(text: str) -> list[tuple[str, str, int, int]]:
     """
     tokens: list[tuple[str, str, int, int]] = []
     append = tokens.append
+    first_kind, keywords, punctuation, digits = _FIRST.get, KEYWORDS, _PUNCTUATION, string.digits
     line, column = 1, 1
     levels, indent_char = [0], ""
     # Lark's nesting count (`lalr.Nesting`), kept as it goes: the operators
     # on the path to each token, one count per open bracket, and their sum.
     depths, nesting = [0], 0
-    after_digit = False  # the previous token ends in a digit, right before this one
+    number_end = None  # (line, column) right after the last number ending in a digit: `28x28` splits there
     for space, value in _PIECE.findall(text):
         column += len(space)
-        kind = _FIRST.get(value[0])
+        kind = first_kind(value[0])
         if kind == "NAME":
-            if value in KEYWORDS:
+            if value in keywords:
                 kind = value
                 if value in NESTING_OPERATORS:
                     depths[-1] += 1
                     nesting += 1
-            elif value == "x" and after_digit and not space:
+                    if nesting > MAX_EXPRESSION_DEPTH:
+                        raise Unsure
+            elif value == "x" and not space and number_end == (line, column):
                 kind = "X"
-        elif kind == "STRING":
-            if len(value) == 1:
-                raise Unsure  # a quote never closed on its line
-        elif kind == "NUMBER":
-            kind = "FLOAT" if "." in value or "e" in value or "E" in value else "INT"
         elif kind is None:
             if value[0] == "." and len(value) > 1:
                 kind = "FLOAT"  # `.5`
+                if value[-1] in digits:
+                    number_end = line, column + len(value)
             else:
-                kind = _PUNCTUATION.get(value)
+                kind = punctuation.get(value)
                 if kind is None:
                     raise Unsure  # a character the language does not have
                 if value in NESTING_OPERATORS:
                     depths[-1] += 1
                     nesting += 1
+                    if nesting > MAX_EXPRESSION_DEPTH:
+                        raise Unsure
                 elif value == ",":  # the next element starts afresh beside its sibling
                     nesting -= depths[-1]
                     depths[-1] = 0
+        elif kind == "NUMBER":
+            kind = "FLOAT" if "." in value or "e" in value or "E" in value else "INT"
+            if value[-1] in digits:
+                number_end = line, column + len(value)
         elif kind == "NL":
             if "\n" not in value:
                 raise Unsure  # a carriage return on its own
             newline = ("NL", value, line, column)
             line += value.count("\n")
             column = len(value) - value.rindex("\n")
-            after_digit = False
             if len(depths) > 1:  # inside brackets a line break is only space
                 continue
             depths[0] = nesting = 0
@@ -146,26 +150,27 @@ def tokenize(text: str) -> list[tuple[str, str, int, int]]:
             depths[-1] += 1
             depths.append(0)
             nesting += 1
+            if nesting > MAX_EXPRESSION_DEPTH:
+                raise Unsure
             kind = value
         elif kind == "CLOSE":
             if len(depths) == 1:
                 raise Unsure
             nesting -= depths.pop()
             kind = value
-        elif kind == "SKIP":  # a comment, or a backslash that continues the line
+        elif kind == "STRING":
+            if len(value) == 1:
+                raise Unsure  # a quote never closed on its line
+        else:  # SKIP: a comment, or a backslash that continues the line
             if value[0] == "\\":
                 if value[-1] != "\n":
                     raise Unsure  # a backslash that does not end its line
                 line, column = line + 1, 1
             else:
                 column += len(value)
-            after_digit = False
             continue
-        if nesting > MAX_EXPRESSION_DEPTH:
-            raise Unsure
         append((kind, value, line, column))
         column += len(value)
-        after_digit = value[-1] in string.digits and (kind == "INT" or kind == "FLOAT")
     # Lark ends the open blocks where the last newline begins; a text ending
     # otherwise (in brackets, after a line continuation) is left to Lark.
     if len(depths) > 1 or not tokens or tokens[-1][0] not in ("NL", "DEDENT"):
@@ -200,7 +205,10 @@ def _indentation(indent: str, seen: str, levels: list[int], newline, line: int, 
 
 # ---------------------------------------------------------------- nodes
 
-make_span = ast.Span
+# A span straight from its five values: the named tuple's own `__new__` is a Python
+# function around this, and a parse makes one span for nearly every token.
+_tuple_new = tuple.__new__
+_Span = ast.Span
 make_module = ast.factory(ast.Module, "span", "file", "uses", "blocks", "models")
 make_use = ast.factory(ast.Use, "span", "target", "is_path")
 make_block = ast.factory(ast.BlockDef, "span", "name", "name_span", "params", "body")
@@ -245,6 +253,8 @@ _INFIX = frozenset({"MUL_OP", "ADD_OP", "COMP_OP", "and", "or", "if"})
 _SIMPLE = frozenset({"NAME", "INT"})
 _ENDS = frozenset({",", ")", "]", "->", "NL", ":"})
 _LAYER_ENDS = frozenset({"->", "NL"})
+# What may name a keyword argument: the grammar takes `in=` too.
+_KEYWORD_NAMES = frozenset({"NAME", "in"})
 
 
 # ---------------------------------------------------------------- parser
@@ -298,7 +308,7 @@ class _Parser:
 
     def token_span(self, token) -> ast.Span:
         line, column = token[2], token[3]
-        return make_span(self.file, line, column, line, column + len(token[1]))
+        return _tuple_new(_Span, (self.file, line, column, line, column + len(token[1])))
 
     def measure(self, node, line: int, column: int, end_line: int, end_column: int) -> None:
         """Record where `node`'s parent measures it from. The entry holds the node, so that
@@ -318,15 +328,15 @@ class _Parser:
         return node.span.end_line, node.span.end_column
 
     def span(self, start: tuple[int, int], end: tuple[int, int]) -> ast.Span:
-        return make_span(self.file, start[0], start[1], end[0], end[1])
+        return _tuple_new(_Span, (self.file, start[0], start[1], end[0], end[1]))
 
     def between(self, first, last) -> ast.Span:
         """From where `first` starts to where `last` ends, counting the brackets around them."""
         if self.bracketed:
             (line, column), (end_line, end_column) = self.start(first), self.end(last)
-            return make_span(self.file, line, column, end_line, end_column)
+            return _tuple_new(_Span, (self.file, line, column, end_line, end_column))
         start, end = first.span, last.span
-        return make_span(self.file, start.line, start.column, end.end_line, end.end_column)
+        return _tuple_new(_Span, (self.file, start.line, start.column, end.end_line, end.end_column))
 
     # -- top level
 
@@ -472,7 +482,7 @@ class _Parser:
         if token[0] == "NAME" and tokens[self.at + 1][0] in _LAYER_ENDS:
             self.at += 1
             line, column, value = token[2], token[3], token[1]
-            span = make_span(self.file, line, column, line, column + len(value))
+            span = _tuple_new(_Span, (self.file, line, column, line, column + len(value)))
             return make_bare_call(span, value, span, True)
         return self.expr(TEST)
 
@@ -550,7 +560,7 @@ class _Parser:
         if kind in _SIMPLE and tokens[self.at + 1][0] in _ENDS:  # the common case, `3` or `relu`: no climbing
             self.at += 1
             line, column, value = token[2], token[3], token[1]
-            span = make_span(self.file, line, column, line, column + len(value))
+            span = _tuple_new(_Span, (self.file, line, column, line, column + len(value)))
             return make_name(span, value) if kind == "NAME" else make_int(span, int(value.replace("_", "")))
         if kind == "not" and level <= NOT:
             self.at += 1
@@ -600,7 +610,7 @@ class _Parser:
             op = tokens[self.at][1]
             self.at += 1
             right = self.expr(operand_level)
-            span = make_span(self.file, left.span.line, left.span.column, right.span.end_line, right.span.end_column)
+            span = _tuple_new(_Span, (self.file, left.span.line, left.span.column, right.span.end_line, right.span.end_column))
             left = make_binop(span, op, left, right)
         if self.bracketed:  # the chain's parent still measures it with its operands' brackets
             start, end = self.start(first), self.end(right)
@@ -659,29 +669,28 @@ class _Parser:
         return node
 
     def call(self, name) -> ast.Call:
+        """`name(args, kw=value)`; a positional argument after a keyword one is Lark's to report."""
         self.at += 1  # (
         tokens = self.tokens
-        arguments = []
+        args, kwargs = [], []
         while tokens[self.at][0] != ")":
-            arguments.append(self.argument())
+            token = tokens[self.at]
+            if token[0] in _KEYWORD_NAMES and tokens[self.at + 1][0] == "=":
+                self.at += 2
+                value = self.expr(TEST)
+                end_line, end_column = self.end(value)
+                kwargs.append(make_keyword(_tuple_new(_Span, (self.file, token[2], token[3], end_line, end_column)),
+                                           token[1], value))
+            elif kwargs:
+                raise Unsure
+            else:
+                args.append(self.expr(TEST))
             if tokens[self.at][0] != ",":
                 break
             self.at += 1
         close = self.take(")")
-        check_argument_order(arguments)
-        args = [a for a in arguments if a.kind != "keyword"]
-        kwargs = [a for a in arguments if a.kind == "keyword"]
         return make_call(self.span(_start_of(name), _end_of(close)), name[1], self.token_span(name),
                          args, kwargs)
-
-    def argument(self):
-        token = self.tokens[self.at]
-        if token[0] in ("NAME", "in") and self.tokens[self.at + 1][0] == "=":
-            self.at += 2
-            value = self.expr(TEST)
-            end_line, end_column = self.end(value)
-            return make_keyword(make_span(self.file, token[2], token[3], end_line, end_column), token[1], value)
-        return self.expr(TEST)
 
     def parenthesised(self, open_):
         """`()` and `(a, b)` are tuples; `(a)` is `a`, measured with its brackets by its parent."""
