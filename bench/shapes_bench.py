@@ -11,6 +11,8 @@ Three measurements, every ratio taken from numbers of the same run:
    input, and a hand-built nn.Sequential for the synthetic specs. torchinfo
    runs a real forward pass; with `device="meta"` it runs the forward on
    meta tensors (shapes only, no arithmetic), which is the fairer rival.
+   The contestants take turns, round by round, so a drift in the machine's
+   speed does not end up in the ratios.
 2. Growth: synthetic specs of 1k, 5k and 10k layers (conv -> batchnorm ->
    relu, written out line by line, so parsing grows too): time per layer
    should stay flat.
@@ -74,18 +76,27 @@ def torchvision_module(name: str, **kwargs):
 # ---------------------------------------------------------------- measurements
 
 
-def torchinfo_time(make_module: Callable, input_size: tuple, device: str | None, repeat: int) -> float:
+def torchinfo_run(make_module: Callable, input_size: tuple, device: Optional[str]) -> Callable[[], object]:
     import torchinfo
 
     module = make_module()
     kwargs = {"device": device} if device else {}
-
-    def run():
-        torchinfo.summary(module, input_size=input_size, verbose=0, **kwargs)
-
-    return best(run, repeat)
+    return lambda: torchinfo.summary(module, input_size=input_size, verbose=0, **kwargs)
 
 
+def interleaved(actions: dict[str, tuple[Callable, Optional[Callable], int]], rounds: int) -> dict[str, float]:
+    """The best time of each action, taking turns round by round.
+
+    This machine's speed drifts by up to 2x over seconds; timing one contestant
+    after the other would put the drift into the ratio. Each round runs every
+    action (`runs` times, with `setup` before each), so each best comes from
+    the same stretches of time.
+    """
+    fastest = dict.fromkeys(actions, float("inf"))
+    for _ in range(rounds):
+        for name, (action, setup, runs) in actions.items():
+            fastest[name] = min(fastest[name], best(action, runs, setup))
+    return fastest
 def cli_time(args: list[str], repeat: int) -> float:
     return best(lambda: subprocess.run(args, cwd=ROOT, check=True, capture_output=True), repeat)
 
@@ -100,15 +111,20 @@ def cold(spec: str, input_size: Optional[tuple], repeat: int) -> float:
     return best(lambda: shapes(spec, input=input_size), repeat, setup=parse_cache.clear_memory)
 
 
-def in_process(cases: list[tuple[str, str, Callable, tuple, bool]], repeat: int) -> None:
+def in_process(cases: list[tuple[str, str, Callable, tuple, bool]], rounds: int) -> None:
     print("In process: specc.api.shapes against torchinfo.summary (seconds, best of runs)")
     print("  cold: parse, check, elaborate; warm: the spec parsed before (check and elaborate only)")
     print(row("model", "specc cold", "specc warm", "torchinfo", "meta", "x cpu cold", "x cpu warm", "x meta cold"))
     for name, spec, make_module, input_size, run_cpu in cases:
-        cold_s = cold(spec, input_size, repeat)
-        warm = best(lambda: shapes(spec, input=input_size), repeat)
-        cpu = torchinfo_time(make_module, input_size, None, max(1, repeat // 3)) if run_cpu else float("nan")
-        meta = torchinfo_time(make_module, input_size, "meta", max(1, repeat // 3))
+        def specc(spec=spec, input_size=input_size):
+            return shapes(spec, input=input_size)
+        actions = {"cold": (specc, parse_cache.clear_memory, 3), "warm": (specc, None, 3),
+                   "meta": (torchinfo_run(make_module, input_size, "meta"), None, 1)}
+        if run_cpu:
+            actions["cpu"] = (torchinfo_run(make_module, input_size, None), None, 1)
+        times = interleaved(actions, rounds)
+        cold_s, warm, meta = times["cold"], times["warm"], times["meta"]
+        cpu = times.get("cpu", float("nan"))
         print(row(name, f"{cold_s:.4f}", f"{warm:.4f}", f"{cpu:.3f}", f"{meta:.3f}", f"{cpu / cold_s:.0f}x",
                   f"{cpu / warm:.0f}x", f"{meta / cold_s:.1f}x"))
 
@@ -172,7 +188,7 @@ def main() -> None:
                not options.quick or n < 10_000) for n in SYNTHETIC_SIZES),
         ]
         print(f"python {sys.version.split()[0]}; inputs: {rgb} for the resnets, {side} synthetic\n")
-        in_process(cases, repeat)
+        in_process(cases, rounds=max(2, repeat // 3))
         growth(files, repeat)
         command_line(["specs/lenet.spec", "specs/resnet18.spec", "specs/resnet152.spec", files[10_000]],
                      max(3, repeat // 2))

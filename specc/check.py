@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
-from . import reserved
+from . import collector, reserved
 from .diagnostics import Collector, SpecError, suggest
 from .expr import BUILTINS
 from .ops import COMBINATORS, OPS
@@ -27,13 +27,14 @@ from .syntax import ast
 
 
 def check_program(program: Program) -> None:
-    collector = Collector()
-    for unit in program.units.values():
-        _check_definitions(unit.module, collector)
-        for definition in [*unit.module.blocks, *unit.module.models]:
-            checker = _BodyChecker(unit.scope, collector, is_model=isinstance(definition, ast.ModelDef))
-            collector.run(lambda d=definition, c=checker: c.definition(d))
-    collector.raise_if_any()
+    problems = Collector()
+    with collector.paused():  # a walk over every node of every unit: see `collector`
+        for unit in program.units.values():
+            _check_definitions(unit.module, problems)
+            for definition in [*unit.module.blocks, *unit.module.models]:
+                checker = _BodyChecker(unit.scope, problems, is_model=isinstance(definition, ast.ModelDef))
+                problems.run(lambda d=definition, c=checker: c.definition(d))
+    problems.raise_if_any()
 
 
 # ---------------------------------------------------------------- definitions

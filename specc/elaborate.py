@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from . import naming
+from . import collector, naming
 from .diagnostics import Span, SpecError, suggest
 from .expr import Env, describe, evaluate, show
 from .ir import Graph
@@ -87,7 +87,8 @@ def elaborate(program: Program, model: Optional[str] = None, overrides: Optional
               input_shape: Optional[tuple] = None) -> Graph:
     """Elaborate one model of `program` into the IR (see the module docstring)."""
     definition = program.model(model)
-    return _Elaborator(program).model(definition, overrides or {}, input_shape)
+    with collector.paused():  # tens of thousands of short-lived drafts and scopes: see `collector`
+        return _Elaborator(program).model(definition, overrides or {}, input_shape)
 
 
 class _Elaborator:
@@ -321,13 +322,15 @@ class _Elaborator:
         return DraftLayer(op.name, args, shape, out, params, macs, call.where)
 
     def _bind_op(self, op: Op, call: ast.Call, env: Env) -> dict:
+        bound = dict(op.defaults)
+        if not call.args and not call.kwargs:
+            return bound
         given: dict[str, tuple[Any, ast.Node]] = {}
         for arg, node in zip(op.args, call.args):
             given[arg.name] = (evaluate(node, env), node)
         for keyword in call.kwargs:
             given[op.arg(keyword.name).name] = (evaluate(keyword.value, env), keyword.value)
-        bound = {}
-        for arg in op.args:
+        for arg in op.args:  # coerced in the op's order, so the first bad argument is the one reported
             if arg.name in given:
                 value, node = given[arg.name]
                 try:
@@ -335,8 +338,6 @@ class _Elaborator:
                 except OpProblem as problem:
                     raise SpecError(problem.code, f"{problem.message} in `{op.name}`", node.where,
                                     label="this argument", help=problem.help) from None
-            else:
-                bound[arg.name] = None if arg.required else coerce(op, arg, arg.default)
         return bound
 
     def _located(self, problem: OpProblem, call: ast.Call, shape: Shape) -> SpecError:

@@ -36,8 +36,7 @@ BASE_NAMES = {
 def assign(definition: ast.ModelDef, body: list, input_shape: Shape, output_shape: Shape,
            params: dict[str, Any], overrides: dict[str, Any]) -> Graph:
     sequential = is_sequential(body)
-    nodes = _build(body, "", sequential, {})
-    total_params, total_macs = _totals(nodes)
+    nodes, total_params, total_macs = _build(body, "", sequential, {})
     return Graph(
         model=definition.name, file=definition.span.file, params_values=dict(params), overrides=dict(overrides),
         input=input_shape, output=output_shape, body=nodes, sequential=sequential, span=definition.where,
@@ -45,7 +44,10 @@ def assign(definition: ast.ModelDef, body: list, input_shape: Shape, output_shap
 
 
 def is_sequential(body: list) -> bool:
-    return all(node.kind != "combine" for node in body)
+    for node in body:
+        if node.kind == "combine":
+            return False
+    return True
 
 
 def _children(body: list) -> Iterator:
@@ -89,46 +91,53 @@ def _base(node) -> str:
     return node.cls
 
 
-def _build(body: list, prefix: str, sequential: bool, memo: dict[int, dict[int, str]]) -> tuple:
+def _build(body: list, prefix: str, sequential: bool, memo: dict[int, dict[int, str]]) -> tuple[tuple, int, int]:
+    """The IR nodes of a draft body under `prefix`, with their parameter and mult-add totals."""
     # Elaboration shares the body of identical block calls: name each body once (`memo`,
     # by the body's id, lives for one `assign`, while every body does).
     names = memo.get(id(body))
     if names is None:
         names = memo[id(body)] = _names(body, sequential)
-    return tuple(_node(node, prefix, names, memo) for node in body)
-
-
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
+    nodes = []
+    params = macs = 0
+    for draft in body:
+        node = _node(draft, prefix, names, memo)
+        nodes.append(node)
+        if node.kind == "combine":  # counts nothing itself: its branches' layers count for this module
+            p, m = _totals(node.branches)
+            params, macs = params + p, macs + m
+        else:
+            params, macs = params + node.params, macs + node.macs
+    return tuple(nodes), params, macs
 
 
 def _node(node, prefix: str, names: dict[int, str], memo: dict[int, dict[int, str]]):
-    if node.kind == "combine":
-        branches = tuple(tuple(_node(n, prefix, names, memo) for n in branch) for branch in node.branches)
-        return make_combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span)
-    if node.kind == "layer":
+    kind = node.kind
+    if kind == "layer":
         if node.op == "identity":
             return make_layer(node.op, node.args, "", prefix, node.in_shape, node.out_shape, 0, 0, node.span)
         name = names[id(node)]
-        return make_layer(node.op, node.args, name, _join(prefix, name), node.in_shape, node.out_shape,
-                          node.params, node.macs, node.span)
+        return make_layer(node.op, node.args, name, f"{prefix}.{name}" if prefix else name, node.in_shape,
+                          node.out_shape, node.params, node.macs, node.span)
+    if kind == "combine":
+        branches = tuple([tuple([_node(n, prefix, names, memo) for n in branch]) for branch in node.branches])
+        return make_combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span)
     name = names[id(node)]
-    path = _join(prefix, name)
+    path = f"{prefix}.{name}" if prefix else name
     sequential = is_sequential(node.body)
-    body = _build(node.body, path, sequential, memo)
-    params, macs = _totals(body)
+    body, params, macs = _build(node.body, path, sequential, memo)
     return make_module(name, path, node.cls, node.block, node.args, body, sequential, node.in_shape,
                        node.out_shape, node.span, params=params, macs=macs)
 
 
-def _totals(body: tuple) -> tuple[int, int]:
-    """Parameters and mult-adds of a body from its direct children (modules already hold their totals)."""
+def _totals(branches: tuple) -> tuple[int, int]:
+    """Parameters and mult-adds of a combine's branches (modules already hold their totals)."""
     params = macs = 0
-    for node in body:
-        if node.kind == "combine":
-            for branch in node.branches:
-                p, m = _totals(branch)
+    for branch in branches:
+        for node in branch:
+            if node.kind == "combine":
+                p, m = _totals(node.branches)
                 params, macs = params + p, macs + m
-        else:
-            params, macs = params + node.params, macs + node.macs
+            else:
+                params, macs = params + node.params, macs + node.macs
     return params, macs

@@ -43,14 +43,15 @@ class Arg:
     default: Any = REQUIRED
     aliases: tuple[str, ...] = ()
     doc: str = ""
+    # Derived once: elaboration asks for them at every call of the op.
+    spellings: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    required: bool = field(init=False, repr=False, compare=False)
+    label: str = field(init=False, repr=False, compare=False)  # how messages name it: `kernel`
 
-    @property
-    def required(self) -> bool:
-        return self.default is REQUIRED
-
-    @property
-    def spellings(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "spellings", (self.name, *self.aliases))
+        object.__setattr__(self, "required", self.default is REQUIRED)
+        object.__setattr__(self, "label", f"`{self.name}`")
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,18 @@ class Op:
     torch: Optional[Callable[[dict, Shape], TorchCall]]
     count: Callable[[dict, Shape, Shape], tuple[int, int]] = lambda a, i, o: (0, 0)
     short: Callable[[dict], str] = lambda a: ""
+    # Derived once: every spelling of every argument, and the arguments as a call
+    # that gives none binds them (the normalised default; None when required).
+    by_spelling: dict[str, Arg] = field(init=False, repr=False, compare=False)
+    defaults: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_spelling", {s: arg for arg in reversed(self.args) for s in arg.spellings})
+        object.__setattr__(self, "defaults", {arg.name: None if arg.required else coerce(self, arg, arg.default)
+                                              for arg in self.args})
 
     def arg(self, spelling: str) -> Optional[Arg]:
-        for arg in self.args:
-            if spelling in arg.spellings:
-                return arg
-        return None
+        return self.by_spelling.get(spelling)
 
 
 # ---------------------------------------------------------------- argument kinds
@@ -175,7 +182,7 @@ KINDS: dict[str, Callable[[Any, str], Any]] = {
 def coerce(op: Op, arg: Arg, value: Any) -> Any:
     """Check one argument value against its kind, returning the normalised value."""
     try:
-        return KINDS[arg.kind](value, f"`{arg.name}`")
+        return KINDS[arg.kind](value, arg.label)
     except OpProblem as problem:
         problem.arg = arg.name
         raise
@@ -183,15 +190,12 @@ def coerce(op: Op, arg: Arg, value: Any) -> Any:
 
 def bind(op: Op, args: list, kwargs: dict) -> dict:
     """Match already-evaluated positional and keyword values to `op.args` (for tests and tools)."""
-    bound = {}
+    bound = dict(op.defaults)
     for arg, value in zip(op.args, args):
         bound[arg.name] = coerce(op, arg, value)
     for spelling, value in kwargs.items():
         arg = op.arg(spelling)
         bound[arg.name] = coerce(op, arg, value)
-    for arg in op.args:
-        if arg.name not in bound:
-            bound[arg.name] = None if arg.required else coerce(op, arg, arg.default)
     return bound
 
 
