@@ -241,7 +241,10 @@ BUILTINS: dict[str, Callable] = {
 
 
 def evaluate(node, env: Env) -> Any:
-    return _bounded(node, _EVALUATORS[node.kind](node, env))
+    value = _EVALUATORS[node.kind](node, env)
+    if type(value) is int and -MAX_INT <= value <= MAX_INT:  # most values are sizes: bounded at a glance
+        return value
+    return _bounded(node, value)
 
 
 def _name(node: ast.Name, env: Env) -> Any:

@@ -55,11 +55,12 @@ def _plain(pattern: str) -> str:
     return re.sub(r"\((?!\?)", "(?:", pattern)
 
 
-# One token a match, as (the blanks before it, the token): `findall` does the
-# whole text in C, and the first character tells the kind. Lark's %ignore'd
-# blanks, comments and line continuations come back as tokens to step over.
+# One token a match, with the blanks before it: `findall` does the whole text
+# in C (a match with no groups is one string, the cheapest thing it can
+# return), and the first character tells the kind. Lark's %ignore'd blanks,
+# comments and line continuations come back as tokens to step over.
 _PIECE = re.compile(
-    r"([\t ]*)("
+    r"[\t ]*(?:"
     + "|".join([
         _plain(NEWLINE), COMMENT, CONTINUATION,
         # `x` right after a number (`28x28`): Lark's contextual lexer splits it
@@ -100,8 +101,13 @@ def tokenize(text: str) -> list[tuple[str, str, int, int]]:
     # on the path to each token, one count per open bracket, and their sum.
     depths, nesting = [0], 0
     number_end = None  # (line, column) right after the last number ending in a digit: `28x28` splits there
-    for space, value in _PIECE.findall(text):
-        column += len(space)
+    for value in _PIECE.findall(text):
+        if value[0] in " \t":
+            token = value.lstrip(" \t")
+            if not token:
+                raise Unsure  # blanks that end a text with no newline
+            column += len(value) - len(token)
+            value = token
         kind = first_kind(value[0])
         if kind == "NAME":
             if value in keywords:
@@ -111,7 +117,7 @@ def tokenize(text: str) -> list[tuple[str, str, int, int]]:
                     nesting += 1
                     if nesting > MAX_EXPRESSION_DEPTH:
                         raise Unsure
-            elif value == "x" and not space and number_end == (line, column):
+            elif value == "x" and number_end == (line, column):
                 kind = "X"
         elif kind is None:
             if value[0] == "." and len(value) > 1:
@@ -479,11 +485,20 @@ class _Parser:
         """A chain item; a bare op (`relu ->`) becomes its Call at once."""
         tokens = self.tokens
         token = tokens[self.at]
-        if token[0] == "NAME" and tokens[self.at + 1][0] in _LAYER_ENDS:
-            self.at += 1
-            line, column, value = token[2], token[3], token[1]
-            span = _tuple_new(_Span, (self.file, line, column, line, column + len(value)))
-            return make_bare_call(span, value, span, True)
+        if token[0] == "NAME":
+            after = tokens[self.at + 1][0]
+            if after in _LAYER_ENDS:
+                self.at += 1
+                line, column, value = token[2], token[3], token[1]
+                span = _tuple_new(_Span, (self.file, line, column, line, column + len(value)))
+                return make_bare_call(span, value, span, True)
+            if after == "(":  # `conv(6, k=5) ->`: the call is the layer, unless an operator follows it
+                start = self.at
+                self.at += 1
+                call = self.call(token)
+                if tokens[self.at][0] in _LAYER_ENDS:
+                    return call
+                self.at = start
         return self.expr(TEST)
 
     def combine(self) -> ast.Combine:
