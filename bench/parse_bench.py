@@ -1,9 +1,10 @@
 """How fast does specc parse? A 10,000-line spec, against Lark and Python's own parser.
 
-    python bench/parse_bench.py            # 10,000 lines, best of 5
-    python bench/parse_bench.py --quick    # 2,000 lines, best of 3
+    python bench/parse_bench.py            # 10,000 lines, best of 5 rounds
+    python bench/parse_bench.py --quick    # 2,000 lines, best of 3 rounds
 
-Every number comes from the same run, so the ratios hold on a busy machine:
+Every number comes from the same run, the contestants taking turns round by
+round, so the ratios hold on a busy machine whose speed drifts:
 
 - `specc parse_text`: the whole front-end as `specc` runs it (the
   recursive-descent fast path: lex, indentation, parse, the typed AST with
@@ -32,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from lark import Lark  # noqa: E402
 
-from timing import best  # noqa: E402
+from timing import interleaved  # noqa: E402
 from specc.syntax import lalr  # noqa: E402
 from specc.syntax.lalr import Indenter, _grammar_text  # noqa: E402
 from specc import collector  # noqa: E402
@@ -53,6 +54,13 @@ def python_text(lines: int) -> str:
 
 
 
+def paused(action):
+    def run():
+        with collector.paused():
+            return action()
+    return run
+
+
 def bare_lark() -> Lark:
     return Lark(_grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=True,
                 postlex=Indenter("bench.spec"))
@@ -64,26 +72,28 @@ def main() -> None:
     args = parser.parse_args()
     lines, repeat = (2_000, 3) if args.quick else (10_000, 5)
 
-    text, python = spec_text(lines), python_text(lines)
+    text, python, small = spec_text(lines), python_text(lines), spec_text(1_000)
     lark = bare_lark()
     parse_text(text, "bench.spec")  # warm: import and build what the first parse needs
-    specc_s = best(lambda: parse_text(text, "bench.spec"), repeat)
-    # The baselines get what specc gives itself: no cycle collection while parsing.
-    with collector.paused():
-        lalr.parse_text(text, "bench.spec")
-        reference_s = best(lambda: lalr.parse_text(text, "bench.spec"), repeat)
-        lark_s = best(lambda: lark.parse(text), repeat)
-        python_s = best(lambda: python_ast.parse(python), repeat)
+    lalr.parse_text(text, "bench.spec")
+    times = interleaved({
+        "specc": (lambda: parse_text(text, "bench.spec"), None, 1),
+        "small": (lambda: parse_text(small, "bench.spec"), None, 3),
+        # The baselines get what specc gives itself: no cycle collection while parsing.
+        "reference": (paused(lambda: lalr.parse_text(text, "bench.spec")), None, 1),
+        "lark": (paused(lambda: lark.parse(text)), None, 1),
+        "python": (paused(lambda: python_ast.parse(python)), None, 1),
+    }, repeat)
+    specc_s, reference_s, lark_s, python_s = times["specc"], times["reference"], times["lark"], times["python"]
 
-    print(f"Parsing a {lines:,}-line spec (best of {repeat})")
+    print(f"Parsing a {lines:,}-line spec (best of {repeat}, taking turns)")
     print(f"  specc parse_text      {specc_s:8.3f} s   {specc_s / lines * 1e6:7.1f} us/line"
           f"   ({lines / specc_s:,.0f} lines/s)")
     print(f"  specc through Lark    {reference_s:8.3f} s   the fast path is {reference_s / specc_s:.1f}x faster")
     print(f"  lark, bare tree       {lark_s:8.3f} s   specc takes {specc_s / lark_s:.2f}x Lark's floor")
     print(f"  python ast.parse      {python_s:8.3f} s   specc takes {specc_s / python_s:.1f}x CPython's parser")
 
-    small = spec_text(1_000)
-    small_s = best(lambda: parse_text(small, "bench.spec"), repeat)
+    small_s = times["small"]
     spread = (specc_s / lines) / (small_s / 1_000)
     print(f"  per-line cost at {lines:,} lines is {spread:.2f}x that at 1,000 "
           f"({'linear' if spread < 1.5 else 'NOT linear'})")

@@ -38,7 +38,7 @@ from typing import Callable, Optional
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from timing import best  # noqa: E402
+from timing import best, interleaved  # noqa: E402
 from specc.api import shapes  # noqa: E402
 from specc.syntax import cache as parse_cache  # noqa: E402
 
@@ -84,19 +84,6 @@ def torchinfo_run(make_module: Callable, input_size: tuple, device: Optional[str
     return lambda: torchinfo.summary(module, input_size=input_size, verbose=0, **kwargs)
 
 
-def interleaved(actions: dict[str, tuple[Callable, Optional[Callable], int]], rounds: int) -> dict[str, float]:
-    """The best time of each action, taking turns round by round.
-
-    This machine's speed drifts by up to 2x over seconds; timing one contestant
-    after the other would put the drift into the ratio. Each round runs every
-    action (`runs` times, with `setup` before each), so each best comes from
-    the same stretches of time.
-    """
-    fastest = dict.fromkeys(actions, float("inf"))
-    for _ in range(rounds):
-        for name, (action, setup, runs) in actions.items():
-            fastest[name] = min(fastest[name], best(action, runs, setup))
-    return fastest
 def cli_time(args: list[str], repeat: int) -> float:
     return best(lambda: subprocess.run(args, cwd=ROOT, check=True, capture_output=True), repeat)
 

@@ -21,3 +21,18 @@ def best(action: Callable[[], object], repeat: int, setup: Optional[Callable[[],
         fastest = min(fastest, time.perf_counter() - start)
         del result  # freeing what the run built is not part of the run (a big AST takes a while)
     return fastest
+
+
+def interleaved(actions: dict[str, tuple[Callable, Optional[Callable], int]], rounds: int) -> dict[str, float]:
+    """The best time of each action, taking turns round by round.
+
+    This machine's speed drifts by up to 2x over seconds; timing one contestant
+    after the other would put the drift into the ratio. Each round runs every
+    action (`runs` times, with `setup` before each), so each best comes from
+    the same stretches of time.
+    """
+    fastest = dict.fromkeys(actions, float("inf"))
+    for _ in range(rounds):
+        for name, (action, setup, runs) in actions.items():
+            fastest[name] = min(fastest[name], best(action, runs, setup))
+    return fastest
