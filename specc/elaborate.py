@@ -354,7 +354,8 @@ class _Elaborator:
 
     def _account(self, call: ast.Call, out: Shape, params: int) -> None:
         self._add(call, 1, params)
-        big = [d for d in out[1:] if isinstance(d, int) and d > LIMITS["size"]]
+        limit = LIMITS["size"]
+        big = [d for d in out[1:] if isinstance(d, int) and d > limit]
         if big:
             raise SpecError("E0405", f"expected sizes of at most {LIMITS['size']:,}, found {big[0]:,} in "
                             f"{format_shape(out)}", call.where, label="too large")

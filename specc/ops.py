@@ -113,6 +113,8 @@ def _describe(value: Any) -> str:
 
 
 def _pair(value: Any, minimum: int, what: str) -> tuple[int, int]:
+    if type(value) is int and value >= minimum:  # the common case, `k=3`, at a glance
+        return (value, value)
     if _is_int(value):
         value = (value, value)
     if isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_int(v) for v in value):

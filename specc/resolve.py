@@ -11,6 +11,7 @@ own definitions shadow used ones. Cycles are errors at the `use` line.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -24,9 +25,16 @@ from .syntax.frontend import parse_source
 LIBRARY_DIR = "lib"
 
 
-def libraries() -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files("specc").joinpath(LIBRARY_DIR).iterdir()
-                  if p.name.endswith(".spec"))
+@functools.cache
+def libraries() -> tuple[str, ...]:
+    """The bundled libraries: they ship with the package, so one look per process serves."""
+    return tuple(sorted(p.name[:-5] for p in resources.files("specc").joinpath(LIBRARY_DIR).iterdir()
+                        if p.name.endswith(".spec")))
+
+
+@functools.cache
+def library_text(name: str) -> str:
+    return resources.files("specc").joinpath(LIBRARY_DIR, name + ".spec").read_text(encoding="utf-8")
 
 
 @dataclass
@@ -36,6 +44,8 @@ class Unit:
     name: str
     module: ast.Module
     scope: dict[str, ast.BlockDef] = field(default_factory=dict)
+    # A library bundled with specc (`use d2l`): checked by specc's own tests, not at every load.
+    bundled: bool = False
 
 
 @dataclass
@@ -82,8 +92,8 @@ class _Loader:
         self.units: dict[str, Unit] = {}
         self.collector = Collector()
 
-    def unit(self, name: str, text: str, base: Path, stack: tuple[str, ...]) -> Unit:
-        unit = Unit(name, parse_source(text, name))
+    def unit(self, name: str, text: str, base: Path, stack: tuple[str, ...], bundled: bool = False) -> Unit:
+        unit = Unit(name, parse_source(text, name), bundled=bundled)
         self.units[name] = unit
         imported: dict[str, tuple[ast.BlockDef, ast.Use]] = {}
         for use in unit.module.uses:
@@ -100,7 +110,7 @@ class _Loader:
             chain = " -> ".join(f"`{s}`" for s in (*stack[stack.index(name):], name))
             raise SpecError("E0210", f"`use` cycle: {chain}", use.where, label="this `use` closes the cycle",
                             help="move the shared blocks into a third file that both use")
-        used = self.units.get(name) or self.unit(name, text, used_base, stack)
+        used = self.units.get(name) or self.unit(name, text, used_base, stack, bundled=not use.is_path)
         for block in used.module.blocks:
             if block.name in imported and imported[block.name][0] is not block:
                 other = imported[block.name][1]
@@ -117,9 +127,8 @@ class _Loader:
                                 label="no such library",
                                 help=suggest(use.target, known) or
                                 f"bundled libraries: {', '.join(known)}; for a file, write `use \"path.spec\"`")
-            resource = resources.files("specc").joinpath(LIBRARY_DIR, use.target + ".spec")
             name = f"<{use.target}>"
-            text = resource.read_text(encoding="utf-8")
+            text = library_text(use.target)
             sources.register(name, text)
             return name, text, Path(".")
         path = base / use.target
