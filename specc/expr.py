@@ -25,7 +25,7 @@ MAX_LENGTH = 100_000
 Shape = tuple
 
 
-@dataclass
+@dataclass(slots=True)
 class Env:
     """Variables in scope (each body nests a child) and the shape flowing in."""
 
@@ -97,13 +97,16 @@ def _bounded(node: ast.Node, value: Any) -> Any:
 # ---------------------------------------------------------------- operators
 
 
-def _arith(op: str) -> Callable:
-    return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-            "//": operator.floordiv, "%": operator.mod, "**": operator.pow}[op]
+_ARITH: dict[str, Callable] = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+                               "//": operator.floordiv, "%": operator.mod, "**": operator.pow}
+# On two ints within MAX_INT these cannot fail, and `evaluate` bounds the result.
+_INT_SAFE = frozenset({"+", "-", "*"})
 
 
 def _binop(node: ast.BinOp, left: Any, right: Any) -> Any:
     op = node.op
+    if type(left) is int and type(right) is int and op in _INT_SAFE:  # sizes: `channels * expansion`
+        return _ARITH[op](left, right)
     if op == "+" and isinstance(left, type(right)) and isinstance(left, (list, tuple, str)) \
             and not isinstance(left, bool):
         return left + right
@@ -120,7 +123,7 @@ def _binop(node: ast.BinOp, left: Any, right: Any) -> Any:
         raise SpecError("E0405", f"expected an exponent of at most 64, found {right}", node.right.where,
                         label="too large")
     try:
-        return _arith(op)(left, right)
+        return _ARITH[op](left, right)
     except (OverflowError, ZeroDivisionError, ValueError) as error:
         raise SpecError("E0405", f"cannot compute `{op}`: {error}", node.where, label="here") from None
 
@@ -129,13 +132,15 @@ def _is_plain_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_COMPARISONS: dict[str, Callable] = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+                                     ">": operator.gt, ">=": operator.ge}
+
+
 def _compare(node: ast.Compare, values: list[Any]) -> bool:
-    ops = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-           ">": operator.gt, ">=": operator.ge}
     for op, (left, right) in zip(node.ops, zip(values, values[1:])):
         if op not in ("==", "!=") and not _comparable(left, right):
             raise _type_error(node, f"cannot order {describe(left)} and {describe(right)} with `{op}`")
-        if not ops[op](left, right):
+        if not _COMPARISONS[op](left, right):
             return False
     return True
 

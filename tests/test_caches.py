@@ -92,5 +92,10 @@ def test_the_ir_builders_make_what_the_classes_make():
     assert module == ir.Module("b", "b", "Block", "block", {}, (layer,), True, ("N", 1, 8, 8), ("N", 3, 6, 6),
                                span, params=30)
     assert ir.make_combine("add", (), "", (), (), span) == ir.Combine("add", (), "", (), (), span)
+    assert (type(layer), type(module)) == (ir.Layer, ir.Module)
+    assert repr(layer) == repr(ir.Layer("conv", {"c": 3}, "conv", "b.conv", ("N", 1, 8, 8), ("N", 3, 6, 6), 30, 30,
+                                        span))
     with pytest.raises(dataclasses.FrozenInstanceError):
         layer.op = "relu"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        module.body = ()
