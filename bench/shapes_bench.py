@@ -38,7 +38,7 @@ from typing import Callable, Optional
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from timing import best, interleaved  # noqa: E402
+from timing import interleaved  # noqa: E402
 from specc.api import shapes  # noqa: E402
 from specc.syntax import cache as parse_cache  # noqa: E402
 
@@ -84,18 +84,9 @@ def torchinfo_run(make_module: Callable, input_size: tuple, device: Optional[str
     return lambda: torchinfo.summary(module, input_size=input_size, verbose=0, **kwargs)
 
 
-def cli_time(args: list[str], repeat: int) -> float:
-    return best(lambda: subprocess.run(args, cwd=ROOT, check=True, capture_output=True), repeat)
-
-
 def row(*cells) -> str:
     widths = (26, 11, 11, 10, 8, 11, 11, 11)
     return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-
-
-def cold(spec: str, input_size: Optional[tuple], repeat: int) -> float:
-    """`shapes` as a fresh process sees it: nothing parsed yet (the in-process AST cache emptied, untimed)."""
-    return best(lambda: shapes(spec, input=input_size), repeat, setup=parse_cache.clear_memory)
 
 
 def in_process(cases: list[tuple[str, str, Callable, tuple, bool]], rounds: int) -> None:
@@ -117,12 +108,13 @@ def in_process(cases: list[tuple[str, str, Callable, tuple, bool]], rounds: int)
                   f"{cpu / warm:.0f}x", f"{meta / cold_s:.1f}x"))
 
 
-def growth(files: dict[int, str], repeat: int) -> None:
+def growth(files: dict[int, str], rounds: int) -> None:
     print("\nGrowth: specc.api.shapes on synthetic specs")
     print(row("layers", "seconds", "us / layer", "", "", ""))
+    times = interleaved({layers: (lambda spec=spec: shapes(spec), parse_cache.clear_memory, 2)
+                         for layers, spec in files.items()}, rounds)
     per_layer = []
-    for layers, spec in files.items():
-        seconds = cold(spec, None, repeat)
+    for layers, seconds in times.items():
         per_layer.append(seconds / layers * 1e6)
         print(row(f"{layers:,}", f"{seconds:.4f}", f"{per_layer[-1]:.1f}", "", "", ""))
     spread = max(per_layer) / min(per_layer)
@@ -130,23 +122,25 @@ def growth(files: dict[int, str], repeat: int) -> None:
           f"layers ({'linear' if spread < 1.5 else 'NOT linear'})")
 
 
-def command_line(specs: list[str], repeat: int) -> None:
+def command_line(specs: list[str], rounds: int) -> None:
     print("\nCommand line: wall time of a fresh process (seconds, best of runs)")
     # An installed package has its bytecode compiled (pip does it); a checkout
     # run with PYTHONDONTWRITEBYTECODE would compile specc's source every time.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "specc")], check=True, capture_output=True)
     python = sys.executable
-    baseline = cli_time([python, "-c", "pass"], repeat)
-    pydantic_import = cli_time([python, "-c", "import pydantic.main"], repeat)
-    torch_import = cli_time([python, "-c", "import torch"], repeat)
-    print(row("python -c pass", f"{baseline:.3f}", "", "", "", ""))
-    print(row("python -c 'import pydantic.main'", f"{pydantic_import:.3f}", "", "", "", ""))
-    print(row("python -c 'import torch'", f"{torch_import:.3f}", "", "", "", ""))
-    for spec in specs:
-        seconds = cli_time([python, "-m", "specc", "shapes", spec], repeat)
-        print(row(f"specc shapes {Path(spec).name}", f"{seconds:.3f}",
-                  f"{seconds / torch_import:.2f}x torch", f"+{seconds - pydantic_import:.3f} s over pydantic",
-                  "", ""))
+    commands = {"python -c pass": [python, "-c", "pass"],
+                "python -c 'import pydantic.main'": [python, "-c", "import pydantic.main"],
+                "python -c 'import torch'": [python, "-c", "import torch"],
+                **{f"specc shapes {Path(spec).name}": [python, "-m", "specc", "shapes", spec] for spec in specs}}
+    times = interleaved({name: (lambda args=args: subprocess.run(args, cwd=ROOT, check=True, capture_output=True),
+                                None, 1) for name, args in commands.items()}, rounds)
+    torch_import, pydantic_import = times["python -c 'import torch'"], times["python -c 'import pydantic.main'"]
+    for name, seconds in times.items():
+        if not name.startswith("specc"):
+            print(row(name, f"{seconds:.3f}", "", "", "", ""))
+            continue
+        print(row(name, f"{seconds:.3f}", f"{seconds / torch_import:.2f}x torch",
+                  f"+{seconds - pydantic_import:.3f} s over pydantic", "", ""))
 
 
 def main() -> None:
@@ -177,9 +171,9 @@ def main() -> None:
         ]
         print(f"python {sys.version.split()[0]}; inputs: {rgb} for the resnets, {side} synthetic\n")
         in_process(cases, rounds=max(2, repeat // 3))
-        growth(files, repeat)
+        growth(files, rounds=max(2, repeat // 2))
         command_line(["specs/lenet.spec", "specs/resnet18.spec", "specs/resnet152.spec", files[10_000]],
-                     max(3, repeat // 2))
+                     rounds=max(3, repeat // 2))
 
 
 if __name__ == "__main__":

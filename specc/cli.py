@@ -68,8 +68,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_shapes(args: argparse.Namespace) -> int:
-    import json
-
     from .api import shapes
     from .overrides import parse_input, parse_set
     from .report import to_json, to_table
@@ -77,6 +75,8 @@ def cmd_shapes(args: argparse.Namespace) -> int:
     graph = shapes(args.file, model=args.model, overrides=parse_set(args.overrides),
                    input=parse_input(args.input) if args.input else None)
     if args.json:
+        import json  # only here: the table is the common case, and every command pays for its imports
+
         print(json.dumps(to_json(graph), indent=2))
     else:
         sys.stdout.write(to_table(graph, depth=args.depth))

@@ -18,7 +18,6 @@ Several independent errors travel together as a `SpecErrorGroup`, itself a
 
 from __future__ import annotations
 
-import difflib
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
 # The registry. Codes are stable: never renumber, only add. The first two
@@ -191,6 +190,8 @@ class Collector:
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """A "did you mean" help line, or "" when nothing is close."""
+    import difflib  # only on an error: a clean run does not pay for it
+
     matches = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
     if not matches:
         lowered = [c for c in candidates if c.lower() == name.lower()]
