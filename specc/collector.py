@@ -40,6 +40,7 @@ def paused():
     except BaseException:
         gc.enable()
         raise
+    # (The count walks the frozen objects: free when there are none, the case that matters.)
     if gc.get_freeze_count() == 0:
         gc.freeze()
         gc.unfreeze()

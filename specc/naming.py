@@ -98,17 +98,12 @@ def _build(body: list, prefix: str, sequential: bool, memo: dict[int, dict[int, 
     names = memo.get(id(body))
     if names is None:
         names = memo[id(body)] = _names(body, sequential)
-    nodes = []
-    params = macs = 0
-    for draft in body:
-        node = _node(draft, prefix, names, memo)
-        nodes.append(node)
-        if node.kind == "combine":  # counts nothing itself: its branches' layers count for this module
-            p, m = _totals(node.branches)
-            params, macs = params + p, macs + m
-        else:
-            params, macs = params + node.params, macs + node.macs
-    return tuple(nodes), params, macs
+    nodes = tuple([_node(node, prefix, names, memo) for node in body])
+    return (nodes, *_totals((nodes,)))
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
 
 
 def _node(node, prefix: str, names: dict[int, str], memo: dict[int, dict[int, str]]):
@@ -117,24 +112,27 @@ def _node(node, prefix: str, names: dict[int, str], memo: dict[int, dict[int, st
         if node.op == "identity":
             return make_layer(node.op, node.args, "", prefix, node.in_shape, node.out_shape, 0, 0, node.span)
         name = names[id(node)]
-        return make_layer(node.op, node.args, name, f"{prefix}.{name}" if prefix else name, node.in_shape,
-                          node.out_shape, node.params, node.macs, node.span)
+        return make_layer(node.op, node.args, name, _join(prefix, name), node.in_shape, node.out_shape,
+                          node.params, node.macs, node.span)
     if kind == "combine":
         branches = tuple([tuple([_node(n, prefix, names, memo) for n in branch]) for branch in node.branches])
         return make_combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span)
     name = names[id(node)]
-    path = f"{prefix}.{name}" if prefix else name
+    path = _join(prefix, name)
     sequential = is_sequential(node.body)
     body, params, macs = _build(node.body, path, sequential, memo)
     return make_module(name, path, node.cls, node.block, node.args, body, sequential, node.in_shape,
                        node.out_shape, node.span, params=params, macs=macs)
 
 
-def _totals(branches: tuple) -> tuple[int, int]:
-    """Parameters and mult-adds of a combine's branches (modules already hold their totals)."""
+def _totals(sequences: tuple) -> tuple[int, int]:
+    """Parameters and mult-adds of sequences of nodes (a body, a combine's branches).
+
+    A module already holds its totals; a combine counts nothing itself, its branches' layers do.
+    """
     params = macs = 0
-    for branch in branches:
-        for node in branch:
+    for sequence in sequences:
+        for node in sequence:
             if node.kind == "combine":
                 p, m = _totals(node.branches)
                 params, macs = params + p, macs + m
