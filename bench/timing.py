@@ -1,13 +1,14 @@
-"""The one timing rule every benchmark here uses: the best of several runs.
+"""The timing rules every benchmark here uses: the best of several runs, contestants taking turns.
 
 The minimum is the run least disturbed by the rest of a shared machine;
-ratios between minima of the same run are what the benchmarks report.
+ratios between minima of the same run are what the benchmarks report, and
+`interleaved` takes those minima from the same stretches of time.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Callable, Optional
+from typing import Callable, Hashable, Optional
 
 
 def best(action: Callable[[], object], repeat: int, setup: Optional[Callable[[], object]] = None) -> float:
@@ -23,7 +24,8 @@ def best(action: Callable[[], object], repeat: int, setup: Optional[Callable[[],
     return fastest
 
 
-def interleaved(actions: dict[str, tuple[Callable, Optional[Callable], int]], rounds: int) -> dict[str, float]:
+def interleaved(actions: dict[Hashable, tuple[Callable, Optional[Callable], int]],
+                rounds: int) -> dict[Hashable, float]:
     """The best time of each action, taking turns round by round.
 
     This machine's speed drifts by up to 2x over seconds; timing one contestant

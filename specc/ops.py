@@ -87,6 +87,7 @@ class Op:
     defaults: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Built from the last argument back, so an earlier argument keeps a spelling two of them share.
         object.__setattr__(self, "by_spelling", {s: arg for arg in reversed(self.args) for s in arg.spellings})
         object.__setattr__(self, "defaults", {arg.name: None if arg.required else coerce(self, arg, arg.default)
                                               for arg in self.args})

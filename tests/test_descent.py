@@ -49,6 +49,9 @@ WELL_FORMED = {
     "a size named x": "model M(x=3):\n    input x x 28 x 28\n    relu\n",
     "symbolic sizes": "model M(c=1):\n    input c x (2 * 14) x in.w\n    relu\n",
     "a float size": "model M:\n    input 1.x 2\n    relu\n",
+    "a leading-dot float glued to x": "model M:\n    input 1 x .5x3 x 2\n    relu\n",
+    "x after a tab": "model M:\n    input 1 x 3\tx 2\n    relu\n",
+    "a size in brackets over two lines": "model M:\n    input 1 x (3\n)x 2\n    relu\n",
     "comments and blank lines": "# top\n\n# more\nuse d2l  # lib\n\n\nmodel M:  # m\n    # inside\n\n"
                                 "    relu   # r\n    # trailing\n\n",
     "crlf": "model M:\r\n    input 1 x 28 x 28\r\n    conv(6,\r\n        k=5) -> relu\r\n",

@@ -489,9 +489,8 @@ class _Parser:
             after = tokens[self.at + 1][0]
             if after in _LAYER_ENDS:
                 self.at += 1
-                line, column, value = token[2], token[3], token[1]
-                span = _tuple_new(_Span, (self.file, line, column, line, column + len(value)))
-                return make_bare_call(span, value, span, True)
+                span = self.token_span(token)
+                return make_bare_call(span, token[1], span, True)
             if after == "(":  # `conv(6, k=5) ->`: the call is the layer, unless an operator follows it
                 start = self.at
                 self.at += 1
@@ -574,9 +573,8 @@ class _Parser:
         kind = token[0]
         if kind in _SIMPLE and tokens[self.at + 1][0] in _ENDS:  # the common case, `3` or `relu`: no climbing
             self.at += 1
-            line, column, value = token[2], token[3], token[1]
-            span = _tuple_new(_Span, (self.file, line, column, line, column + len(value)))
-            return make_name(span, value) if kind == "NAME" else make_int(span, int(value.replace("_", "")))
+            span = self.token_span(token)
+            return make_name(span, token[1]) if kind == "NAME" else make_int(span, int(token[1].replace("_", "")))
         if kind == "not" and level <= NOT:
             self.at += 1
             operand = self.expr(NOT)
@@ -625,7 +623,7 @@ class _Parser:
             op = tokens[self.at][1]
             self.at += 1
             right = self.expr(operand_level)
-            span = _tuple_new(_Span, (self.file, left.span.line, left.span.column, right.span.end_line, right.span.end_column))
+            span = self.span((left.span.line, left.span.column), (right.span.end_line, right.span.end_column))
             left = make_binop(span, op, left, right)
         if self.bracketed:  # the chain's parent still measures it with its operands' brackets
             start, end = self.start(first), self.end(right)
@@ -693,9 +691,7 @@ class _Parser:
             if token[0] in _KEYWORD_NAMES and tokens[self.at + 1][0] == "=":
                 self.at += 2
                 value = self.expr(TEST)
-                end_line, end_column = self.end(value)
-                kwargs.append(make_keyword(_tuple_new(_Span, (self.file, token[2], token[3], end_line, end_column)),
-                                           token[1], value))
+                kwargs.append(make_keyword(self.span(_start_of(token), self.end(value)), token[1], value))
             elif kwargs:
                 raise Unsure
             else:

@@ -534,11 +534,11 @@ def parse_fragment(text: str, rule: str, file: str, line: int = 1, column: int =
     The YAML front-end keeps expressions in strings: `parse_fragment("c // 2", "test", "m.yaml", 7, 18)`
     gives `BinOp(...)` whose spans point into the YAML file.
     """
-    _SHIFT.lines, _SHIFT.columns, _SHIFT.moved = line - 1, column - 1, set()
-    _SHIFT.text = text.replace("\n", " ")
+    one_line = text.replace("\n", " ")
+    _SHIFT.lines, _SHIFT.columns, _SHIFT.moved, _SHIFT.text = line - 1, column - 1, set(), one_line
     _SHIFT.nesting.reset(file)
     try:
-        return ToAst(file).transform(_fragment_parser().parse(text.replace("\n", " "), start=rule))
+        return ToAst(file).transform(_fragment_parser().parse(one_line, start=rule))
     except VisitError as error:
         if isinstance(error.orig_exc, SpecError):
             raise error.orig_exc from None

@@ -74,7 +74,7 @@ def parse_yaml(text: str, name: str = "<string>") -> ast.Module:
 def _span(file: str, start: Node, end: Optional[Node] = None) -> ast.Span:
     end = end or start
     return ast.Span(file=file, line=start.start_mark.line + 1, column=start.start_mark.column + 1,
-                                    end_line=end.end_mark.line + 1, end_column=end.end_mark.column + 1)
+                    end_line=end.end_mark.line + 1, end_column=end.end_mark.column + 1)
 
 
 def _where(file: str, start: Node, end: Optional[Node] = None) -> Span:
@@ -656,7 +656,7 @@ class _Builder:
         else:
             line, column = self.content_start(targets_node)
             names = [(m.group(), ast.Span(file=self.file, line=line, column=column + m.start(),
-                                                          end_line=line, end_column=column + m.end()))
+                                          end_line=line, end_column=column + m.end()))
                      for m in NAME.finditer(targets_node.value)]
         return construct(ast.For, span=self.span(node), targets=[n for n, _ in names],
                                        target_spans=[s for _, s in names], iter=self.expr(fields["in"][1]),
