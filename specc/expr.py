@@ -110,7 +110,7 @@ def _binop(node: ast.BinOp, left: Any, right: Any) -> Any:
     if op == "+" and isinstance(left, type(right)) and isinstance(left, (list, tuple, str)) \
             and not isinstance(left, bool):
         return left + right
-    if op == "*" and isinstance(left, (list, tuple, str)) and _is_plain_int(right):
+    if op == "*" and isinstance(left, (list, tuple, str)) and is_int(right):
         if len(left) * max(right, 0) > MAX_LENGTH:
             raise SpecError("E0405", f"expected at most {MAX_LENGTH} items, found {len(left) * right}",
                             node.where, label="too long")
@@ -128,7 +128,8 @@ def _binop(node: ast.BinOp, left: Any, right: Any) -> Any:
         raise SpecError("E0405", f"cannot compute `{op}`: {error}", node.where, label="here") from None
 
 
-def _is_plain_int(value: Any) -> bool:
+def is_int(value: Any) -> bool:
+    """An int that is not a bool (`true` is not a size): the one test every stage uses."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
