@@ -1,7 +1,11 @@
 """The public API behind `specc/__init__.py`: load, check, shapes, build, emit.
 
-`source` is a path or spec text: text is recognised by a newline or by not
-naming an existing file.
+Each runs the pipeline (`pipeline.STAGES`) as far as it needs, then hands
+the IR to the report or a back-end.
+
+`source` is a path (a `Path`, or a `str` without a line break) or spec text
+(a `str` holding a line break; a spec always has several lines). The command
+line passes paths only.
 """
 
 from __future__ import annotations
@@ -9,38 +13,37 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional, Union
 
-from .check import check_program
-from .elaborate import elaborate
 from .ir import Graph
-from .resolve import Program, load as _load
+from .pipeline import Compilation, run
+from .resolve import Program
 
 Source = Union[str, Path]
+TEXT_NAME = "<string>"
 
 
-def _is_text(source: Source) -> bool:
-    if isinstance(source, Path):
-        return False
-    return "\n" in source or not Path(source).suffix
+def compilation(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
+                overrides: Optional[dict] = None) -> Compilation:
+    """What the pipeline needs to know of a call: the source, and the model options."""
+    options = dict(model=model, input=input, overrides=dict(overrides or {}))
+    if isinstance(source, str) and "\n" in source:
+        return Compilation(TEXT_NAME, text=source, **options)
+    return Compilation(source, **options)
 
 
 def load(source: Source) -> Program:
     """Parse a spec and everything it uses, without checking it."""
-    if _is_text(source):
-        return _load("<string>", text=source)
-    return _load(source)
+    return run(compilation(source), until="resolve").program
 
 
 def check(source: Source) -> Program:
     """Parse and statically check a spec; raise `SpecError` with every problem found."""
-    program = load(source)
-    check_program(program)
-    return program
+    return run(compilation(source), until="check").program
 
 
 def shapes(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
            overrides: Optional[dict] = None) -> Graph:
     """Check a spec and elaborate one of its models into the layer graph IR, every shape inferred."""
-    return elaborate(check(source), model=model, overrides=overrides, input_shape=input)
+    return run(compilation(source, model=model, input=input, overrides=overrides)).graph
 
 
 def build(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
@@ -56,5 +59,5 @@ def emit(source: Source, *, model: Optional[str] = None, input: Optional[tuple] 
     """Standalone Python source (importing only torch) for one model of a spec."""
     from .backends.python_source import emit as emit_source
 
-    graph = shapes(source, model=model, input=input, overrides=overrides)
-    return emit_source(graph, spec="<string>" if _is_text(source) else str(source))
+    done = run(compilation(source, model=model, input=input, overrides=overrides))
+    return emit_source(done.graph, spec=done.name)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
-from . import collector, reserved
+from . import reserved
 from .diagnostics import Collector, SpecError, suggest
 from .expr import BUILTINS
 from .ops import COMBINATORS, OPS
@@ -26,17 +26,19 @@ from .resolve import Program
 from .syntax import ast
 
 
-def check_program(program: Program) -> None:
-    problems = Collector()
-    with collector.paused():  # a walk over every node of every unit: see `collector`
-        for unit in program.units.values():
-            if unit.bundled:  # `tests/test_library.py` holds every bundled library to these checks
-                continue
-            _check_definitions(unit.module, problems)
-            for definition in [*unit.module.blocks, *unit.module.models]:
-                checker = _BodyChecker(unit.scope, problems, is_model=isinstance(definition, ast.ModelDef))
-                problems.run(lambda d=definition, c=checker: c.definition(d))
-    problems.raise_if_any()
+def check_program(program: Program, problems: Optional[Collector] = None) -> None:
+    """Check every file of `program`; problems go to `problems` (the pipeline's), or are raised here."""
+    own = problems is None
+    problems = Collector() if own else problems
+    for unit in program.units.values():
+        if unit.bundled:  # `tests/test_library.py` holds every bundled library to these checks
+            continue
+        _check_definitions(unit.module, problems)
+        for definition in [*unit.module.blocks, *unit.module.models]:
+            checker = _BodyChecker(unit.scope, problems, is_model=isinstance(definition, ast.ModelDef))
+            problems.run(lambda d=definition, c=checker: c.definition(d))
+    if own:
+        problems.raise_if_any()
 
 
 # ---------------------------------------------------------------- definitions
@@ -169,7 +171,7 @@ class _BodyChecker:
                             label=f"already declared at line {self._input_seen.line}", help="keep one `input` line")
         self._input_seen = stmt.span
         if not 1 <= len(stmt.dims) <= 4:
-            raise SpecError("E0502", f"expected 1 to 4 sizes in `input`, found {len(stmt.dims)}", stmt.where,
+            raise SpecError("E0220", f"expected 1 to 4 sizes in `input`, found {len(stmt.dims)}", stmt.where,
                             help="write `input C x H x W` for images or `input F` for features; "
                                  "a leading extra size is the batch")
         for dim in stmt.dims:

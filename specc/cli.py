@@ -1,20 +1,26 @@
 """The command line: `specc check | shapes | build | fmt | schema | ops`.
 
 Exit codes are a contract: 0 fine, 1 a spec error (diagnostics on stderr),
-2 a usage error (bad flags, unreadable files). Static commands never import
-torch.
+2 a usage error (bad flags, a path that is no readable file, `--set`,
+`--input` or `--model` values), 3 a bug in specc (reported, never a
+traceback; `SPECC_DEBUG=1` shows it). The status of a diagnostic comes from
+its code's category (`diagnostics.Category`). Every FILE is a path, or `-`
+for standard input. Static commands never import torch.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__, sources
-from .diagnostics import SpecError, render
+from .diagnostics import Category, SpecError, render
 
-EXIT_OK, EXIT_SPEC_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_SPEC_ERROR, EXIT_USAGE = 0, Category.SPEC.exit_status, Category.USAGE.exit_status
+STAGE_NAMES = ("parse", "resolve", "check", "elaborate", "name")  # `pipeline.STAGE_NAMES`, without importing it
 
 DESCRIPTION = """\
 specc compiles a short declarative spec of a CNN into a checked layer graph:
@@ -32,7 +38,7 @@ examples:
   specc fmt --check specs/*.spec
   specc fmt specs/alexnet.spec --to yaml
 
-exit codes: 0 fine, 1 errors in a spec, 2 usage errors
+exit codes: 0 fine, 1 errors in a spec, 2 usage errors, 3 a bug in specc
 """
 
 
@@ -40,40 +46,68 @@ class UsageError(Exception):
     """A mistake in the command line itself (exit 2)."""
 
 
-def _report(error: SpecError) -> None:
+def _report(error: SpecError) -> int:
+    """Print every diagnostic `error` holds; returns the exit status its codes call for."""
     sys.stderr.write(render(error, sources.text_of))
+    return error.exit_status
 
 
-def _usage_code(error: SpecError) -> int:
-    return EXIT_USAGE if error.code in ("E0001", "E0501", "E0502", "E0212") else EXIT_SPEC_ERROR
+def _path(file: str):
+    """A command-line FILE: a path, or `-` for standard input (never spec text)."""
+    from .pipeline import STDIN
+
+    return STDIN if file == STDIN else Path(file)
+
+
+def _compilation(args: argparse.Namespace, file: str):
+    from .overrides import parse_input, parse_set
+    from .pipeline import Compilation
+
+    return Compilation(_path(file), model=args.model, overrides=parse_set(args.overrides),
+                       input=parse_input(args.input) if args.input else None)
+
+
+def _run(compilation, args: argparse.Namespace, until: str = "name"):
+    """Run the pipeline; with `--dump STAGE`, print that stage's product and stop there.
+
+    Returns the compilation, or None when a dump was printed instead.
+    """
+    from .pipeline import run
+
+    dump = getattr(args, "dump", None)
+    if dump is None:
+        return run(compilation, until=until)
+    from .dump import print_stage
+
+    run(compilation, until=dump, after=lambda stage, done: print_stage(stage, done) if stage.name == dump else None)
+    return None
 
 
 # ---------------------------------------------------------------- commands
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .api import check
+    from .pipeline import Compilation
 
     status = EXIT_OK
     for file in args.files:
         try:
-            check(file)
+            _run(Compilation(_path(file)), args, until="check")
         except SpecError as error:
-            _report(error)
-            status = max(status, _usage_code(error))
-    if status == EXIT_OK:
+            status = max(status, _report(error))
+    if status == EXIT_OK and args.dump is None:
         count = len(args.files)
         print(f"checked {count} file{'s' if count != 1 else ''}: no errors")
     return status
 
 
 def cmd_shapes(args: argparse.Namespace) -> int:
-    from .api import shapes
-    from .overrides import parse_input, parse_set
     from .report import to_json, to_table
 
-    graph = shapes(args.file, model=args.model, overrides=parse_set(args.overrides),
-                   input=parse_input(args.input) if args.input else None)
+    done = _run(_compilation(args, args.file), args)
+    if done is None:
+        return EXIT_OK
+    graph = done.graph
     if args.json:
         import json  # only here: the table is the common case, and every command pays for its imports
 
@@ -84,12 +118,13 @@ def cmd_shapes(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .api import emit
+    from .backends.python_source import emit
     from .output import write_generated
-    from .overrides import parse_input, parse_set
 
-    source = emit(args.file, model=args.model, overrides=parse_set(args.overrides),
-                  input=parse_input(args.input) if args.input else None)
+    done = _run(_compilation(args, args.file), args)
+    if done is None:
+        return EXIT_OK
+    source = emit(done.graph, spec=done.name)
     if args.output is None or args.output == "-":
         sys.stdout.write(source)
     else:
@@ -107,8 +142,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
         try:
             outcome = format_file(file, args.to)
         except SpecError as error:
-            _report(error)
-            status = max(status, _usage_code(error))
+            status = max(status, _report(error))
             continue
         if args.check and outcome.changed:
             sys.stderr.write(f"would {'write' if outcome.target != file else 'reformat'} {outcome.target}\n")
@@ -159,6 +193,12 @@ def _show_default(value) -> str:
 # ---------------------------------------------------------------- parser
 
 
+def _add_dump_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dump", choices=STAGE_NAMES, metavar="STAGE",
+                        help="debugging: print what pipeline stage STAGE produced (the AST, the program, the "
+                             f"draft or the IR) as JSON, and stop there; one of {', '.join(STAGE_NAMES)}")
+
+
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", "-m", metavar="M", help="the model to use (default: the last one in the file)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
@@ -178,15 +218,18 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Parse each spec, resolve its `use` lines and every name, and check "
                                             "every call against its signature. Prints diagnostics to stderr; exits 0 "
                                             "when all files are clean, 1 when any has errors, 2 on usage errors.")
-    check.add_argument("files", nargs="+", metavar="FILE", help="a .spec (or .yaml) file")
+    check.add_argument("files", nargs="+", metavar="FILE", help="a .spec (or .yaml) file, or - for standard input")
+    check.add_argument("--dump", choices=STAGE_NAMES[:3], metavar="STAGE",
+                       help="debugging: print what STAGE (parse, resolve or check) produced, as JSON")
     check.set_defaults(run=cmd_check)
 
     shapes = commands.add_parser(
         "shapes", help="infer and print every layer's shape, parameters and mult-adds",
         description="Elaborate a model and print a table of every layer: its module path, op, arguments, output "
                     "shape, parameter count and mult-adds (torchinfo's convention), with totals. Never imports torch.")
-    shapes.add_argument("file", metavar="FILE", help="a .spec (or .yaml) file")
+    shapes.add_argument("file", metavar="FILE", help="a .spec (or .yaml) file, or - for standard input")
     _add_model_options(shapes)
+    _add_dump_option(shapes)
     shapes.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     shapes.add_argument("--depth", type=int, metavar="D", help="fold blocks nested deeper than D (0: top level only)")
     shapes.set_defaults(run=cmd_shapes)
@@ -196,8 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Elaborate a model and write one Python file that imports only torch: a class per block, a "
                     "class named as the model whose __init__ takes no arguments, the output shape of every layer "
                     "as a comment. Deterministic byte for byte. Without -o it prints to stdout.")
-    build.add_argument("file", metavar="FILE", help="a .spec (or .yaml) file")
+    build.add_argument("file", metavar="FILE", help="a .spec (or .yaml) file, or - for standard input")
     _add_model_options(build)
+    _add_dump_option(build)
     build.add_argument("-o", "--output", metavar="OUT.py", help="the file to write (atomically); - for stdout")
     build.add_argument("--force", action="store_true",
                        help="overwrite OUT.py even if specc did not generate it")
@@ -235,10 +279,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UsageError as error:
         parser.exit(EXIT_USAGE, f"specc: error: {error}\n")
     except SpecError as error:
-        _report(error)
-        return _usage_code(error)
+        return _report(error)
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - a bug in specc: reported as one, without a traceback
+        if os.environ.get("SPECC_DEBUG"):
+            raise
+        return _report(_internal(error))
+
+
+def _internal(error: Exception) -> SpecError:
+    return SpecError("E0901", f"internal error in specc: {type(error).__name__}: {error}",
+                     help="this is a bug in specc, not in your spec: please report it with the spec "
+                          "and the command (SPECC_DEBUG=1 shows the traceback)")
 
 
 if __name__ == "__main__":

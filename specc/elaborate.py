@@ -3,9 +3,11 @@
 Evaluates model parameters (defaults, then `--set` overrides), expressions,
 `let`, `repeat`, `for` and `if`; expands block calls; binds every op call to
 concrete arguments and runs its shape rule on the shape flowing in. The
-result is a draft tree that `naming.assign` turns into the named, frozen IR.
+result is a `Draft`: a mutable tree that the pipeline's next stage,
+`naming.assign`, turns into the named, frozen IR.
 
-    graph = elaborate(program, model="VGG11", overrides={"ratio": 4})
+    draft = elaborate(program, model="VGG11", overrides={"ratio": 4})
+    draft.output   # ('N', 10)
 
 Bounded by `LIMITS`: block recursion, repeat counts, layer counts, sizes and
 parameter totals all end in a diagnostic, never a hang or an out-of-memory.
@@ -16,10 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from . import collector, naming
 from .diagnostics import Span, SpecError, suggest
 from .expr import Env, describe, evaluate, show
-from .ir import Graph
 from .ops import OPS, Op, OpProblem, Shape, coerce, format_shape
 from .resolve import Program
 from .syntax import ast
@@ -73,6 +73,18 @@ class DraftModule:
 
 
 @dataclass
+class Draft:
+    """One elaborated model: its body as draft nodes, every shape known, nothing named yet."""
+
+    definition: ast.ModelDef
+    body: list
+    input: Shape
+    output: Shape
+    params: dict[str, Any]
+    overrides: dict[str, Any]
+
+
+@dataclass
 class _State:
     layers: int = 0
     params: int = 0
@@ -84,11 +96,10 @@ class _State:
 
 
 def elaborate(program: Program, model: Optional[str] = None, overrides: Optional[dict] = None,
-              input_shape: Optional[tuple] = None) -> Graph:
-    """Elaborate one model of `program` into the IR (see the module docstring)."""
+              input_shape: Optional[tuple] = None) -> Draft:
+    """Elaborate one model of `program` (see the module docstring)."""
     definition = program.model(model)
-    with collector.paused():  # tens of thousands of short-lived drafts and scopes: see `collector`
-        return _Elaborator(program).model(definition, overrides or {}, input_shape)
+    return _Elaborator(program).model(definition, overrides or {}, input_shape)
 
 
 class _Elaborator:
@@ -103,7 +114,7 @@ class _Elaborator:
 
     # -- the model
 
-    def model(self, definition: ast.ModelDef, overrides: dict, input_shape: Optional[tuple]) -> Graph:
+    def model(self, definition: ast.ModelDef, overrides: dict, input_shape: Optional[tuple]) -> Draft:
         env = Env(self._model_params(definition, overrides))
         shape = self._input(definition, env, input_shape)
         try:
@@ -115,7 +126,7 @@ class _Elaborator:
             _add_call_stack(error)
             raise
         out = body[-1].out_shape if body else shape
-        return naming.assign(definition, body, shape, out, env.vars, overrides)
+        return Draft(definition, body, shape, out, dict(env.vars), dict(overrides))
 
     def fits(self, definition: ast.ModelDef, overrides: dict, input_shape: tuple, axis: str) -> bool:
         """Whether the model elaborates from `input_shape` without a size reaching zero along `axis`."""
@@ -600,7 +611,8 @@ def _shape_from_sizes(sizes: list, span: Span, what: str) -> Shape:
         return ("N", *sizes)
     if len(sizes) in (2, 4):
         return tuple(sizes)
-    raise SpecError("E0502", f"expected 1 to 4 sizes in `{what}`, found {len(sizes)}", span,
+    code = "E0502" if what == "--input" else "E0220"  # the command line's mistake, or the spec's
+    raise SpecError(code, f"expected 1 to 4 sizes in `{what}`, found {len(sizes)}", span,
                     help="C x H x W for images, F for features; a leading extra size is the batch")
 
 

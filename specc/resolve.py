@@ -76,24 +76,37 @@ class Program:
         raise SpecError("E0212", f"expected one of this file's models, found `{name}`", help=help)
 
 
-def load(source: str | Path, *, text: Optional[str] = None) -> Program:
-    """Load a spec (from `text` when given, else from the file) and everything it uses."""
-    name = str(source)
-    if text is None:
-        text = sources.read(source)
-    loader = _Loader()
-    main = loader.unit(name, text, base=Path(name).parent, stack=())
-    loader.collector.raise_if_any()
+def resolve(module: ast.Module, base: Path, problems: Optional[Collector] = None) -> Program:
+    """The program of a parsed spec: every file it uses loaded, every file's block scope set.
+
+    `base` is the folder `use "path"` is relative to; independent problems go to
+    `problems` (the pipeline's), or are raised together at the end.
+    """
+    loader = _Loader(problems)
+    main = loader.resolve_unit(module.file, module, base, stack=())
+    if problems is None:
+        loader.collector.raise_if_any()
     return Program(main, loader.units)
 
 
+def load(source: str | Path, *, text: Optional[str] = None) -> Program:
+    """Parse a spec (from `text` when given, else from the file) and resolve it: `parse` and `resolve` in one."""
+    name = str(source)
+    module = parse_source(sources.read(source) if text is None else text, name)
+    return resolve(module, Path(name).parent)
+
+
 class _Loader:
-    def __init__(self) -> None:
+    def __init__(self, problems: Optional[Collector]) -> None:
         self.units: dict[str, Unit] = {}
-        self.collector = Collector()
+        self.collector = problems if problems is not None else Collector()
 
     def unit(self, name: str, text: str, base: Path, stack: tuple[str, ...], bundled: bool = False) -> Unit:
-        unit = Unit(name, parse_source(text, name), bundled=bundled)
+        return self.resolve_unit(name, parse_source(text, name), base, stack, bundled)
+
+    def resolve_unit(self, name: str, module: ast.Module, base: Path, stack: tuple[str, ...],
+                     bundled: bool = False) -> Unit:
+        unit = Unit(name, module, bundled=bundled)
         self.units[name] = unit
         imported: dict[str, tuple[ast.BlockDef, ast.Use]] = {}
         for use in unit.module.uses:

@@ -35,6 +35,13 @@ def read(path: str | Path) -> str:
     return decode(data, name)
 
 
+def read_stdin() -> str:
+    """The spec on standard input (`specc check -`), named `<stdin>` in diagnostics."""
+    import sys
+
+    return decode(sys.stdin.buffer.read(), "<stdin>")
+
+
 def decode(data: bytes, name: str) -> str:
     try:
         text = data.decode("utf-8")

@@ -1,0 +1,113 @@
+"""Exit statuses, as a user's script sees them: 1 for a mistake in a spec, 2 for one on the command line.
+
+Every golden diagnostic (DSL, shapes and YAML) is run through the command
+line; usage mistakes are made on purpose; nothing may print a traceback.
+The status comes from each code's category in `specc.diagnostics.CODES`,
+so this file also pins which codes are usage errors.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from specc import cli
+from specc.diagnostics import CODES, Category
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+LENET = str(ROOT / "specs" / "lenet.spec")
+
+# The mistakes only a command line can make: a path, `--model`, `--set`, `--input`.
+USAGE_CODES = {"E0001", "E0212", "E0501", "E0502"}
+
+
+def specc(*args: str, cwd: Path = ROOT, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "specc", *args], cwd=cwd, input=stdin,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_the_registry_says_which_codes_are_usage_errors():
+    usage = {code for code, entry in CODES.items() if entry.category is Category.USAGE}
+    assert usage == USAGE_CODES
+
+
+def _goldens() -> list[tuple[Path, list[str]]]:
+    """(spec, command-line arguments after FILE) for every golden diagnostic whose spec is a file."""
+    cases = []
+    for spec in sorted((TESTS / "diagnostics").glob("E0*.spec")):
+        first = spec.read_text(encoding="utf-8").split("\n", 1)[0]
+        args = shlex.split(first[len("# run:"):]) if first.startswith("# run:") else ["check"]
+        cases.append((spec, [args[0], spec.name, *args[1:]]))
+    for spec in sorted((TESTS / "shape_diagnostics").glob("E0*.spec")):
+        first = spec.read_text(encoding="utf-8").split("\n", 1)[0]
+        extra = shlex.split(first[len("# args:"):]) if first.startswith("# args:") else []
+        cases.append((spec, ["shapes", spec.name, *extra]))
+    for spec in sorted((TESTS / "yaml_diagnostics").glob("*.yaml")):
+        cases.append((spec, ["check", spec.name]))
+    return cases
+
+
+GOLDENS = _goldens()
+
+
+@pytest.mark.parametrize("spec, args", GOLDENS, ids=[f"{s.parent.name}/{s.stem}" for s, _ in GOLDENS])
+def test_every_golden_exits_by_its_category(spec: Path, args: list[str]):
+    done = specc(*args, cwd=spec.parent)
+    codes = {line[6:11] for line in done.stderr.splitlines() if line.startswith("error[")}
+    assert codes, done.stderr
+    wanted = 2 if codes & USAGE_CODES else 1
+    assert done.returncode == wanted, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_spec_problem_never_exits_2():
+    """`input` with five sizes is the spec's mistake (E0220), not the command line's."""
+    done = specc("shapes", "-", stdin="model M:\n    input 1 x 2 x 3 x 4 x 5\n    relu\n")
+    assert done.returncode == 1 and "error[E0220]" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("args, wanted", [
+    (["check", "specs/no_such_file.spec"], "error[E0001]"),
+    (["check", "specs"], "is a directory"),
+    (["shapes", "specs"], "is a directory"),
+    (["fmt", "specs"], "is a directory"),
+    (["check", "README"], "no such file"),           # a path without a suffix is still a path
+    (["shapes", LENET, "--no-such-flag"], "unrecognized arguments"),
+    (["shapes", LENET, "--input", "0x28x28"], "error[E0502]"),
+    (["shapes", LENET, "--input", "axbxc"], "error[E0502]"),
+    (["shapes", LENET, "--set", "classes"], "error[E0501]"),
+    (["shapes", LENET, "--set", "nope=3"], "error[E0501]"),
+    (["shapes", LENET, "--set", "classes=[1"], "error[E0501]"),
+    (["shapes", LENET, "--model", "Nope"], "error[E0212]"),
+    (["shapes", LENET, "--dump", "nowhere"], "invalid choice"),
+    (["build", LENET, "-o", "specs"], "is a directory"),
+    ([], "required"),
+])
+def test_usage_errors_exit_2(args: list[str], wanted: str):
+    done = specc(*args)
+    assert done.returncode == 2, done.stderr
+    assert wanted in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_standard_input_is_a_file_named_stdin():
+    done = specc("check", "-", stdin="model M:\n    input 3\n    lienar(2)\n")
+    assert done.returncode == 1
+    assert "--> <stdin>:3:5" in done.stderr
+
+
+def test_a_bug_in_specc_is_reported_without_a_traceback(monkeypatch, capsys):
+    def broken(args):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(cli, "cmd_check", broken)
+    monkeypatch.delenv("SPECC_DEBUG", raising=False)
+    assert cli.main(["check", LENET]) == Category.INTERNAL.exit_status
+    err = capsys.readouterr().err
+    assert err.startswith("error[E0901]: internal error in specc: KeyError: 'boom'")
+    assert "Traceback" not in err and "this is a bug in specc" in err
