@@ -24,6 +24,7 @@ from .expr import BUILTINS
 from .ops import COMBINATORS, OPS
 from .resolve import Program
 from .syntax import ast
+from .syntax.visit import StatementVisitor
 
 
 def check_program(program: Program, problems: Optional[Collector] = None) -> None:
@@ -110,11 +111,14 @@ class _Attrs:
     names: dict[str, ast.Span] = field(default_factory=dict)
 
 
-class _BodyChecker:
+class _BodyChecker(StatementVisitor):
     def __init__(self, blocks: dict[str, ast.BlockDef], collector: Collector, is_model: bool) -> None:
         self.blocks = blocks
         self.collector = collector
         self.is_model = is_model
+        self._input_seen: Optional[ast.Span] = None
+        self._input_in_place = False
+        self._top_body: Sequence = ()
 
     def run(self, action) -> None:
         self.collector.run(action)
@@ -124,6 +128,7 @@ class _BodyChecker:
     def definition(self, definition) -> None:
         params = _Vars({})
         self._params(definition, params)
+        self._top_body = definition.body
         self._body(definition.body, params.child(), _Attrs(), loop=False, top=True)
 
     def _params(self, definition, params: _Vars) -> None:
@@ -150,23 +155,24 @@ class _BodyChecker:
     def _body(self, body: Sequence, vars: _Vars, attrs: _Attrs, loop: bool, top: bool = False) -> None:
         layers_seen = False
         for stmt in body:
-            if isinstance(stmt, ast.Input):
-                self.run(lambda s=stmt, t=top, l=layers_seen: self._input(s, vars, t, l))
-            else:
-                layers_seen = layers_seen or not isinstance(stmt, ast.Let)
-                self.run(lambda s=stmt: self.stmt(s, vars, attrs, loop))
+            # `input` belongs at the top of a model, before any layer (`visit_input` reads this).
+            self._input_in_place = top and not layers_seen
+            layers_seen = layers_seen or stmt.kind not in ("let", "input")
+            self.run(lambda s=stmt: self.visit(s, vars, attrs, loop))
 
-    def _input(self, stmt: ast.Input, vars: _Vars, top: bool, after_layers: bool) -> None:
+    # One handler per statement kind (`self.visit(stmt, vars, attrs, loop)`).
+
+    def visit_input(self, stmt: ast.Input, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
         if not self.is_model:
             raise SpecError("E0217", "expected `input` in a model, found it in a block", stmt.where,
                             label="blocks take their input from the caller",
                             help="declare the input shape at the top of the model that uses this block")
-        if not top or after_layers:
-            found = "after a layer" if top else "inside a nested statement"
+        if not self._input_in_place:
+            found = "inside a nested statement" if self._input_nested(stmt) else "after a layer"
             raise SpecError("E0108", f"expected `input` at the top of the model body, found it {found}", stmt.where,
                             label="not at the top",
                             help="move `input` before the first layer")
-        if getattr(self, "_input_seen", None):
+        if self._input_seen is not None:
             raise SpecError("E0216", "`input` is declared twice", stmt.where,
                             label=f"already declared at line {self._input_seen.line}", help="keep one `input` line")
         self._input_seen = stmt.span
@@ -177,31 +183,39 @@ class _BodyChecker:
         for dim in stmt.dims:
             self.expr(dim, vars)
 
-    def stmt(self, stmt, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
-        kind = stmt.kind
-        if kind == "let":
-            self.expr(stmt.value, vars)
-            self._bind(stmt.name, stmt.name_span, vars, "variable")
-        elif kind == "chain":
-            for layer in stmt.items:
-                self.run(lambda l=layer: self.layer(l, vars))
-        elif kind in ("combine", "seq"):
-            self._body(stmt.body, vars.child(), attrs, loop)
-        elif kind == "repeat":
-            self.expr(stmt.count, vars)
-            self._body(stmt.body, vars.child(), attrs, loop=True)
-        elif kind == "for":
-            self.expr(stmt.iter, vars)
-            inner = vars.child()
-            for name, span in zip(stmt.targets, stmt.target_spans):
-                self.run(lambda n=name, s=span: self._bind(n, s, inner, "loop variable"))
-            self._body(stmt.body, inner, attrs, loop=True)
-        elif kind == "if":
-            self._if(stmt, vars, attrs, loop)
-        elif kind == "named":
-            self._named(stmt, vars, attrs, loop)
-        else:  # pragma: no cover - the AST union is closed
-            raise AssertionError(f"unknown statement kind {kind}")
+    def _input_nested(self, stmt: ast.Input) -> bool:
+        return all(s is not stmt for s in self._top_body)
+
+    def visit_let(self, stmt: ast.Let, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+        self.expr(stmt.value, vars)
+        self._bind(stmt.name, stmt.name_span, vars, "variable")
+
+    def visit_chain(self, stmt: ast.Chain, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+        for layer in stmt.items:
+            self.run(lambda l=layer: self.layer(l, vars))
+
+    def visit_combine(self, stmt: ast.Combine, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+        self._body(stmt.body, vars.child(), attrs, loop)
+
+    def visit_seq(self, stmt: ast.Seq, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+        self._body(stmt.body, vars.child(), attrs, loop)
+
+    def visit_repeat(self, stmt: ast.Repeat, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+        self.expr(stmt.count, vars)
+        self._body(stmt.body, vars.child(), attrs, loop=True)
+
+    def visit_for(self, stmt: ast.For, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+        self.expr(stmt.iter, vars)
+        inner = vars.child()
+        for name, span in zip(stmt.targets, stmt.target_spans):
+            self.run(lambda n=name, s=span: self._bind(n, s, inner, "loop variable"))
+        self._body(stmt.body, inner, attrs, loop=True)
+
+    def visit_if(self, stmt: ast.If, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+        self._if(stmt, vars, attrs, loop)
+
+    def visit_named(self, stmt: ast.Named, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+        self._named(stmt, vars, attrs, loop)
 
     def _if(self, stmt: ast.If, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
         # Each branch may define the same attribute names: only one of them runs.
@@ -235,10 +249,10 @@ class _BodyChecker:
         attrs.names.setdefault(stmt.name, stmt.name_span)
         inner = stmt.stmt
         if inner.kind == "chain":
-            self.stmt(inner, vars, attrs, loop)
+            self.visit(inner, vars, attrs, loop)
         else:
             # A named container is a module of its own: its names live in a fresh namespace.
-            self.stmt(inner, vars, _Attrs(), loop=False)
+            self.visit(inner, vars, _Attrs(), loop=False)
 
     def _bind(self, name: str, span: ast.Span, vars: _Vars, what: str) -> None:
         _check_name(name, span, what)

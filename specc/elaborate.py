@@ -23,6 +23,7 @@ from .expr import Env, describe, evaluate, show
 from .ops import OPS, Op, OpProblem, Shape, coerce, format_shape
 from .resolve import Program
 from .syntax import ast
+from .syntax.visit import StatementVisitor
 
 LIMITS = {
     "recursion": 64,          # nested block calls
@@ -102,7 +103,7 @@ def elaborate(program: Program, model: Optional[str] = None, overrides: Optional
     return _Elaborator(program).model(definition, overrides or {}, input_shape)
 
 
-class _Elaborator:
+class _Elaborator(StatementVisitor):
     def __init__(self, program: Program) -> None:
         self.program = program
         self.state = _State()
@@ -172,36 +173,44 @@ class _Elaborator:
         """Elaborate a sequence of statements from `shape`; returns the draft nodes in order."""
         nodes: list = []
         for stmt in stmts:
-            produced = self.stmt(stmt, env, shape)
+            produced = self.visit(stmt, env, shape)
             if produced:
                 nodes.extend(produced)
                 shape = produced[-1].out_shape
                 env = env.child(shape)
         return nodes
 
-    def stmt(self, stmt, env: Env, shape: Shape) -> list:
-        kind = stmt.kind
-        if kind == "input":
-            return []
-        if kind == "let":
-            env.vars[stmt.name] = evaluate(stmt.value, env.child(shape))
-            return []
-        if kind == "chain":
-            return self.chain(stmt, env, shape)
-        if kind == "combine":
-            return [self.combine(stmt, env, shape)]
-        if kind == "seq":
-            return self.body(stmt.body, env.child(shape), shape)
-        if kind == "repeat":
-            return self.repeat(stmt, env, shape)
-        if kind == "for":
-            return self.for_(stmt, env, shape)
-        if kind == "if":
-            chosen = self._choose(stmt, env.child(shape))
-            return self.body(chosen, env.child(shape), shape) if chosen is not None else []
-        if kind == "named":
-            return [self.named(stmt, env, shape)]
-        raise AssertionError(f"unknown statement kind {kind}")  # pragma: no cover
+    # One handler per statement kind (`self.visit(stmt, env, shape)`): the draft nodes
+    # the statement produces from `shape`; none for `input` and `let`.
+
+    def visit_input(self, stmt: ast.Input, env: Env, shape: Shape) -> list:
+        return []  # read by `_input` before the body runs
+
+    def visit_let(self, stmt: ast.Let, env: Env, shape: Shape) -> list:
+        env.vars[stmt.name] = evaluate(stmt.value, env.child(shape))
+        return []
+
+    def visit_chain(self, stmt: ast.Chain, env: Env, shape: Shape) -> list:
+        return self.chain(stmt, env, shape)
+
+    def visit_combine(self, stmt: ast.Combine, env: Env, shape: Shape) -> list:
+        return [self.combine(stmt, env, shape)]
+
+    def visit_seq(self, stmt: ast.Seq, env: Env, shape: Shape) -> list:
+        return self.body(stmt.body, env.child(shape), shape)
+
+    def visit_repeat(self, stmt: ast.Repeat, env: Env, shape: Shape) -> list:
+        return self.repeat(stmt, env, shape)
+
+    def visit_for(self, stmt: ast.For, env: Env, shape: Shape) -> list:
+        return self.for_(stmt, env, shape)
+
+    def visit_if(self, stmt: ast.If, env: Env, shape: Shape) -> list:
+        chosen = self._choose(stmt, env.child(shape))
+        return self.body(chosen, env.child(shape), shape) if chosen is not None else []
+
+    def visit_named(self, stmt: ast.Named, env: Env, shape: Shape) -> list:
+        return [self.named(stmt, env, shape)]
 
     def chain(self, stmt: ast.Chain, env: Env, shape: Shape) -> list:
         nodes = []
@@ -213,7 +222,7 @@ class _Elaborator:
 
     def named(self, stmt: ast.Named, env: Env, shape: Shape):
         inner = stmt.stmt
-        nodes = self.stmt(inner, env, shape)
+        nodes = self.visit(inner, env, shape)
         if len(nodes) == 1 and inner.kind == "chain":
             nodes[0].name = stmt.name  # a single named layer or block call is the attribute itself
             return nodes[0]
@@ -299,7 +308,7 @@ class _Elaborator:
         branches: list[tuple[list, Any, Env]] = []
         for stmt in stmts:
             if stmt.kind == "let":
-                self.stmt(stmt, env, shape)
+                self.visit(stmt, env, shape)
             elif stmt.kind == "for":
                 for bound in self._iterations(stmt, env):
                     inner = env.child(shape)
@@ -310,7 +319,7 @@ class _Elaborator:
                 if chosen is not None:
                     branches.extend(self._branches(chosen, env.child(shape), shape))
             else:
-                branches.append((self.stmt(stmt, env.child(shape), shape), stmt, env))
+                branches.append((self.visit(stmt, env.child(shape), shape), stmt, env))
         return branches
 
     # -- layers

@@ -22,7 +22,7 @@ equals `m` but for spans. Comments of the source are kept as YAML comments.
 from __future__ import annotations
 
 import io
-from typing import Optional
+from typing import Callable, Optional
 
 import yaml
 from yaml.emitter import Emitter
@@ -33,6 +33,7 @@ from ..diagnostics import SpecError
 from . import ast
 from .comments import Attached, Comment, Writer, anchor_lines, else_line
 from .unparse import unparse_expr, unparse_layer
+from .visit import StatementVisitor
 from .yaml_form import RESERVED_KEYS
 
 MAX_LINE = 100
@@ -143,7 +144,7 @@ def _no_duplicates(definitions: list) -> None:
         seen[definition.name] = definition
 
 
-class _YamlWriter(Writer):
+class _YamlWriter(Writer, StatementVisitor):
     def __init__(self, comments: Attached, source: str) -> None:
         super().__init__(comments)
         self.source_lines = source.splitlines()
@@ -231,23 +232,19 @@ class _YamlWriter(Writer):
             self.statement(stmt, pad, first=index == 0)
 
     def statement(self, stmt, pad: str, first: bool) -> None:
+        """`stmt` as an item of a list of statements, at `pad`."""
         line = stmt.span.line
-        if isinstance(stmt, ast.Named):
+        if stmt.kind == "named":
             inline = self.named_flow(stmt)
             if inline is not None and len(pad) + 2 + len(inline) <= MAX_LINE:
                 self.emit(pad, "- " + inline, line, first)
                 return
-            self.emit(pad, f"- name: {key(stmt.name)}", line, first)
-            self.keyed(stmt.stmt, pad + STEP)
-            return
-        if isinstance(stmt, ast.Chain):
+        if stmt.kind == "chain":
             text = self.chain_item(stmt, pad)
             if text is not None:
                 self.emit(pad, "- " + text, line, first)
                 return
-        head = self.head(stmt)
-        self.emit(pad, "- " + head, line, first)
-        self.rest(stmt, pad + STEP)
+        self.visit(stmt, lambda head: self.emit(pad, "- " + head, line, first), pad + STEP)
 
     def chain_item(self, chain: ast.Chain, pad: str) -> Optional[str]:
         """A chain as one list item: `relu`, `conv: [64]` or `[conv: 64, relu]`; None if too long."""
@@ -280,46 +277,48 @@ class _YamlWriter(Writer):
             if len(pad) + 7 + len(text) <= MAX_LINE:
                 self.raw(f"{pad}chain: {text}")
                 return
-        self.raw(pad + self.head(stmt))
-        self.rest(stmt, pad)
+        self.visit(stmt, lambda head: self.raw(pad + head), pad)
 
-    def head(self, stmt) -> str:
-        kind = stmt.kind
-        if kind == "chain":
-            return "chain:"
-        if kind == "input":
-            return f"input: {self.dims(stmt)}"
-        if kind == "let":
-            return "let: {" + f"{key(stmt.name)}: {value(stmt.value)}" + "}"
-        if kind == "combine":
-            return f"{stmt.op}:"
-        if kind == "seq":
-            return "seq:"
-        if kind == "repeat":
-            return f"repeat: {value(stmt.count, flow=False)}"
-        if kind == "for":
-            return f"for: {scalar(', '.join(stmt.targets), flow=False)}"
-        if kind == "if":
-            return f"if: {value(stmt.branches[0].test, flow=False)}"
-        raise ValueError(f"cannot write a `{kind}` statement as YAML")
+    # One handler per statement kind, in block form: `head(text)` writes the statement's
+    # first key (after `- ` in a list, or as it stands after `name:`), the rest goes at `pad`.
 
-    def rest(self, stmt, pad: str) -> None:
-        """The lines after a statement's head, at `pad` (the column of its keys)."""
-        kind = stmt.kind
-        if kind == "chain":
-            for item in stmt.items:
-                self.raw(f"{pad}{STEP}- {layer(item, flow=False)}")
-        elif kind in ("combine", "seq"):
-            self.body(stmt.body, pad + STEP)
-        elif kind == "repeat":
-            self.raw(pad + "do:")
-            self.body(stmt.body, pad + STEP)
-        elif kind == "for":
-            self.raw(f"{pad}in: {value(stmt.iter, flow=False)}")
-            self.raw(pad + "do:")
-            self.body(stmt.body, pad + STEP)
-        elif kind == "if":
-            self.if_rest(stmt, pad)
+    def visit_chain(self, stmt: ast.Chain, head: Callable[[str], None], pad: str) -> None:
+        head("chain:")
+        for item in stmt.items:
+            self.raw(f"{pad}{STEP}- {layer(item, flow=False)}")
+
+    def visit_input(self, stmt: ast.Input, head: Callable[[str], None], pad: str) -> None:
+        head(f"input: {self.dims(stmt)}")
+
+    def visit_let(self, stmt: ast.Let, head: Callable[[str], None], pad: str) -> None:
+        head("let: {" + f"{key(stmt.name)}: {value(stmt.value)}" + "}")
+
+    def visit_named(self, stmt: ast.Named, head: Callable[[str], None], pad: str) -> None:
+        head(f"name: {key(stmt.name)}")
+        self.keyed(stmt.stmt, pad)
+
+    def visit_combine(self, stmt: ast.Combine, head: Callable[[str], None], pad: str) -> None:
+        head(f"{stmt.op}:")
+        self.body(stmt.body, pad + STEP)
+
+    def visit_seq(self, stmt: ast.Seq, head: Callable[[str], None], pad: str) -> None:
+        head("seq:")
+        self.body(stmt.body, pad + STEP)
+
+    def visit_repeat(self, stmt: ast.Repeat, head: Callable[[str], None], pad: str) -> None:
+        head(f"repeat: {value(stmt.count, flow=False)}")
+        self.raw(pad + "do:")
+        self.body(stmt.body, pad + STEP)
+
+    def visit_for(self, stmt: ast.For, head: Callable[[str], None], pad: str) -> None:
+        head(f"for: {scalar(', '.join(stmt.targets), flow=False)}")
+        self.raw(f"{pad}in: {value(stmt.iter, flow=False)}")
+        self.raw(pad + "do:")
+        self.body(stmt.body, pad + STEP)
+
+    def visit_if(self, stmt: ast.If, head: Callable[[str], None], pad: str) -> None:
+        head(f"if: {value(stmt.branches[0].test, flow=False)}")
+        self.if_rest(stmt, pad)
 
     def if_rest(self, stmt: ast.If, pad: str) -> None:
         self.raw(pad + "then:")

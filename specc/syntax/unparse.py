@@ -19,6 +19,7 @@ from typing import Optional
 
 from . import ast
 from .comments import Attached, Comment, Writer, anchor_lines, else_line
+from .visit import StatementVisitor
 
 INDENT = "    "
 MAX_HEADER = 100
@@ -122,21 +123,7 @@ def unparse(module: ast.Module, source: str = "", comments: tuple[Comment, ...] 
     return _Printer(attached, source).module(module)
 
 
-def simple_statement(stmt) -> Optional[str]:
-    """The one-line text of a statement without a body, or None for a compound one."""
-    if isinstance(stmt, ast.Named):
-        inner = simple_statement(stmt.stmt)
-        return None if inner is None else f"{stmt.name} = {inner}"
-    if isinstance(stmt, ast.Chain):
-        return chain_text(stmt)
-    if isinstance(stmt, ast.Let):
-        return f"let {stmt.name} = {unparse_expr(stmt.value)}"
-    if isinstance(stmt, ast.Input):
-        return "input " + " x ".join(unparse_expr(d, ATOM) for d in stmt.dims)
-    return None
-
-
-class _Printer(Writer):
+class _Printer(Writer, StatementVisitor):
     def __init__(self, comments: Attached, source: str) -> None:
         super().__init__(comments)
         self.source_lines = source.splitlines()
@@ -170,22 +157,42 @@ class _Printer(Writer):
             self.statement(stmt, depth, first=index == 0)
 
     def statement(self, stmt, depth: int, first: bool) -> None:
-        text = simple_statement(stmt)
-        if text is not None:
-            self.emit(depth, text, stmt.span.line, first)
-            return
-        prefix, inner = (f"{stmt.name} = ", stmt.stmt) if isinstance(stmt, ast.Named) else ("", stmt)
-        if isinstance(inner, ast.If):
-            self.if_(inner, depth, first)
-            return
-        header = {
-            "combine": lambda: f"{getattr(inner, 'op', '')}:",
-            "seq": lambda: "seq:",
-            "repeat": lambda: f"repeat {unparse_expr(inner.count)}:",
-            "for": lambda: f"for {', '.join(inner.targets)} in {unparse_expr(inner.iter)}:",
-        }[inner.kind]()
-        self.emit(depth, prefix + header, stmt.span.line, first)
-        self.body(inner.body, depth + 1)
+        self.visit(stmt, depth, first, "", stmt.span.line)
+
+    # One handler per statement kind: write `stmt` at `depth`, its first line after `prefix`
+    # (`name = ` when the statement is named) and anchored at source line `line` for comments.
+
+    def visit_input(self, stmt: ast.Input, depth: int, first: bool, prefix: str, line: int) -> None:
+        self.emit(depth, prefix + "input " + " x ".join(unparse_expr(d, ATOM) for d in stmt.dims), line, first)
+
+    def visit_let(self, stmt: ast.Let, depth: int, first: bool, prefix: str, line: int) -> None:
+        self.emit(depth, f"{prefix}let {stmt.name} = {unparse_expr(stmt.value)}", line, first)
+
+    def visit_chain(self, stmt: ast.Chain, depth: int, first: bool, prefix: str, line: int) -> None:
+        self.emit(depth, prefix + chain_text(stmt), line, first)
+
+    def visit_named(self, stmt: ast.Named, depth: int, first: bool, prefix: str, line: int) -> None:
+        self.visit(stmt.stmt, depth, first, f"{prefix}{stmt.name} = ", line)
+
+    def visit_combine(self, stmt: ast.Combine, depth: int, first: bool, prefix: str, line: int) -> None:
+        self._compound(stmt, f"{stmt.op}:", depth, first, prefix, line)
+
+    def visit_seq(self, stmt: ast.Seq, depth: int, first: bool, prefix: str, line: int) -> None:
+        self._compound(stmt, "seq:", depth, first, prefix, line)
+
+    def visit_repeat(self, stmt: ast.Repeat, depth: int, first: bool, prefix: str, line: int) -> None:
+        self._compound(stmt, f"repeat {unparse_expr(stmt.count)}:", depth, first, prefix, line)
+
+    def visit_for(self, stmt: ast.For, depth: int, first: bool, prefix: str, line: int) -> None:
+        self._compound(stmt, f"for {', '.join(stmt.targets)} in {unparse_expr(stmt.iter)}:", depth, first, prefix,
+                       line)
+
+    def visit_if(self, stmt: ast.If, depth: int, first: bool, prefix: str, line: int) -> None:
+        self.if_(stmt, depth, first)
+
+    def _compound(self, stmt, header: str, depth: int, first: bool, prefix: str, line: int) -> None:
+        self.emit(depth, prefix + header, line, first)
+        self.body(stmt.body, depth + 1)
 
     def if_(self, node: ast.If, depth: int, first: bool) -> None:
         for index, branch in enumerate(node.branches):

@@ -42,6 +42,12 @@ _C_COMPOSER_SAFE_DEPTH = 1_000
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 STANDARD = "tag:yaml.org,2002:"
 PLAIN_TAGS = {STANDARD + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+# The AST statement each YAML form builds (`yaml_form.statement_kind` tells the form);
+# `tests/test_statement_kinds.py` holds the front-end to every kind.
+SURFACE_KINDS = {
+    "<input>": "input", "<let>": "let", "<for>": "for", "<if>": "if", "<layer-list>": "chain", "<call>": "chain",
+    "<chain>": "chain", "<concat>": "combine", "<add>": "combine", "<seq>": "seq", "<repeat>": "repeat",
+}
 
 
 def _without_dates(loader: type) -> type:
@@ -583,39 +589,52 @@ class _Builder:
         return out
 
     def statement(self, node: Node) -> list:
-        kind = yaml_form.statement_kind(self.value(node))
-        if kind == "<layers>":
+        surface = yaml_form.statement_kind(self.value(node))
+        if surface == "<layers>":  # a line of DSL: the grammar builds whichever statement it is
             line, column = self.content_start(node)
             return [parse_fragment(node.value, "simple_stmt", self.file, line, column)]
-        if kind == "<layer-list>":
+        return getattr(self, f"build_{SURFACE_KINDS[surface]}")(node, surface)
+
+    # One builder per AST statement kind (a `name:` beside a nameable form wraps it in `named`).
+
+    def build_input(self, node: Node, surface: str) -> list:
+        return [self.input(*self.pairs(node)["input"], whole=node)]
+
+    def build_let(self, node: Node, surface: str) -> list:
+        return [construct(ast.Let, span=self.span(key, value), name=key.value, name_span=self.span(key),
+                          value=self.expr(value)) for key, value in self.pairs(node)["let"][1].value]
+
+    def build_for(self, node: Node, surface: str) -> list:
+        return [self.for_(node, self.pairs(node))]
+
+    def build_if(self, node: Node, surface: str) -> list:
+        return [self.if_(node, self.pairs(node))]
+
+    def build_chain(self, node: Node, surface: str) -> list:
+        if surface == "<layer-list>":
             return [self.chain(node, node)]
         fields = self.pairs(node)
-        if kind == "<input>":
-            return [self.input(*fields["input"], whole=node)]
-        if kind == "<let>":
-            return [construct(ast.Let, span=self.span(key, value), name=key.value, name_span=self.span(key),
-                                            value=self.expr(value)) for key, value in fields["let"][1].value]
-        if kind == "<for>":
-            return [self.for_(node, fields)]
-        if kind == "<if>":
-            return [self.if_(node, fields)]
-        return [self.named(node, fields, self.nameable(node, kind, fields))]
-
-    def nameable(self, node: MappingNode, kind: str, fields: dict):
-        if kind == "<call>":
+        if surface == "<call>":
             key, value = next((k, v) for k, v in node.value if k.value != "name")
-            call = self.call(key, value)
-            return construct(ast.Chain, span=self.span(key, value), items=[call])
-        if kind == "<chain>":
-            return self.chain(node, fields["chain"][1])
-        if kind in ("<concat>", "<add>"):
-            op = kind[1:-1]
-            return construct(ast.Combine, span=self.span(node), op=op, body=self.body(fields[op][1]))
-        if kind == "<seq>":
-            return construct(ast.Seq, span=self.span(node), body=self.body(fields["seq"][1]))
-        assert kind == "<repeat>", kind
-        return construct(ast.Repeat, span=self.span(node), count=self.expr(fields["repeat"][1]),
-                                          body=self.body(fields["do"][1]))
+            chain = construct(ast.Chain, span=self.span(key, value), items=[self.call(key, value)])
+        else:
+            chain = self.chain(node, fields["chain"][1])
+        return [self.named(node, fields, chain)]
+
+    def build_combine(self, node: Node, surface: str) -> list:
+        fields, op = self.pairs(node), surface[1:-1]
+        combine = construct(ast.Combine, span=self.span(node), op=op, body=self.body(fields[op][1]))
+        return [self.named(node, fields, combine)]
+
+    def build_seq(self, node: Node, surface: str) -> list:
+        fields = self.pairs(node)
+        return [self.named(node, fields, construct(ast.Seq, span=self.span(node), body=self.body(fields["seq"][1])))]
+
+    def build_repeat(self, node: Node, surface: str) -> list:
+        fields = self.pairs(node)
+        repeat = construct(ast.Repeat, span=self.span(node), count=self.expr(fields["repeat"][1]),
+                           body=self.body(fields["do"][1]))
+        return [self.named(node, fields, repeat)]
 
     def named(self, node: Node, fields: dict, stmt):
         if "name" not in fields:
