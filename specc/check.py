@@ -20,7 +20,7 @@ from typing import Iterable, Optional, Sequence
 
 from . import reserved
 from .diagnostics import Collector, SpecError, suggest
-from .expr import BUILTINS
+from .expr import BUILTINS, Env
 from .ops import COMBINATORS, OPS
 from .resolve import Program
 from .syntax import ast
@@ -79,32 +79,6 @@ def _check_name(name: str, span: ast.Span, what: str, attribute: bool = False) -
 
 
 @dataclass
-class _Vars:
-    """Variables in scope: parameters, `let` and `for` names; each body nests a new level."""
-
-    names: dict[str, ast.Span]
-    parent: Optional["_Vars"] = None
-
-    def lookup(self, name: str) -> Optional[ast.Span]:
-        scope = self
-        while scope is not None:
-            if name in scope.names:
-                return scope.names[name]
-            scope = scope.parent
-        return None
-
-    def all(self) -> set[str]:
-        out, scope = set(), self
-        while scope is not None:
-            out |= set(scope.names)
-            scope = scope.parent
-        return out
-
-    def child(self) -> "_Vars":
-        return _Vars({}, self)
-
-
-@dataclass
 class _Attrs:
     """Named statements of one module (a block, a model, or a named container)."""
 
@@ -126,16 +100,16 @@ class _BodyChecker(StatementVisitor):
     # -- a definition
 
     def definition(self, definition) -> None:
-        params = _Vars({})
+        params = Env({})
         self._params(definition, params)
         self._top_body = definition.body
         self._body(definition.body, params.child(), _Attrs(), loop=False, top=True)
 
-    def _params(self, definition, params: _Vars) -> None:
+    def _params(self, definition, params: Env) -> None:
         seen_default = ""
         for param in definition.params:
             self.run(lambda p=param: _check_name(p.name, p.span, "parameter"))
-            if param.name in params.names:
+            if param.name in params.vars:
                 self.collector.add(SpecError("E0206", f"parameter `{param.name}` is declared twice", param.where,
                                              label="second declaration", help="rename or remove one of them"))
             if param.default is not None:
@@ -150,9 +124,9 @@ class _BodyChecker(StatementVisitor):
                 self.collector.add(SpecError(
                     "E0215", f"expected a default for `{param.name}`, which follows `{seen_default}=...`, found none",
                     param.where, label="no default", help="put parameters without defaults first, as in Python"))
-            params.names[param.name] = param.span
+            params.vars[param.name] = param.span
 
-    def _body(self, body: Sequence, vars: _Vars, attrs: _Attrs, loop: bool, top: bool = False) -> None:
+    def _body(self, body: Sequence, vars: Env, attrs: _Attrs, loop: bool, top: bool = False) -> None:
         layers_seen = False
         for stmt in body:
             # `input` belongs at the top of a model, before any layer (`visit_input` reads this).
@@ -162,7 +136,7 @@ class _BodyChecker(StatementVisitor):
 
     # One handler per statement kind (`self.visit(stmt, vars, attrs, loop)`).
 
-    def visit_input(self, stmt: ast.Input, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+    def visit_input(self, stmt: ast.Input, vars: Env, attrs: _Attrs, loop: bool) -> None:
         if not self.is_model:
             raise SpecError("E0217", "expected `input` in a model, found it in a block", stmt.where,
                             label="blocks take their input from the caller",
@@ -186,38 +160,38 @@ class _BodyChecker(StatementVisitor):
     def _input_nested(self, stmt: ast.Input) -> bool:
         return all(s is not stmt for s in self._top_body)
 
-    def visit_let(self, stmt: ast.Let, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+    def visit_let(self, stmt: ast.Let, vars: Env, attrs: _Attrs, loop: bool) -> None:
         self.expr(stmt.value, vars)
         self._bind(stmt.name, stmt.name_span, vars, "variable")
 
-    def visit_chain(self, stmt: ast.Chain, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+    def visit_chain(self, stmt: ast.Chain, vars: Env, attrs: _Attrs, loop: bool) -> None:
         for layer in stmt.items:
             self.run(lambda l=layer: self.layer(l, vars))
 
-    def visit_combine(self, stmt: ast.Combine, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+    def visit_combine(self, stmt: ast.Combine, vars: Env, attrs: _Attrs, loop: bool) -> None:
         self._body(stmt.body, vars.child(), attrs, loop)
 
-    def visit_seq(self, stmt: ast.Seq, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+    def visit_seq(self, stmt: ast.Seq, vars: Env, attrs: _Attrs, loop: bool) -> None:
         self._body(stmt.body, vars.child(), attrs, loop)
 
-    def visit_repeat(self, stmt: ast.Repeat, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+    def visit_repeat(self, stmt: ast.Repeat, vars: Env, attrs: _Attrs, loop: bool) -> None:
         self.expr(stmt.count, vars)
         self._body(stmt.body, vars.child(), attrs, loop=True)
 
-    def visit_for(self, stmt: ast.For, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+    def visit_for(self, stmt: ast.For, vars: Env, attrs: _Attrs, loop: bool) -> None:
         self.expr(stmt.iter, vars)
         inner = vars.child()
         for name, span in zip(stmt.targets, stmt.target_spans):
             self.run(lambda n=name, s=span: self._bind(n, s, inner, "loop variable"))
         self._body(stmt.body, inner, attrs, loop=True)
 
-    def visit_if(self, stmt: ast.If, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+    def visit_if(self, stmt: ast.If, vars: Env, attrs: _Attrs, loop: bool) -> None:
         self._if(stmt, vars, attrs, loop)
 
-    def visit_named(self, stmt: ast.Named, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+    def visit_named(self, stmt: ast.Named, vars: Env, attrs: _Attrs, loop: bool) -> None:
         self._named(stmt, vars, attrs, loop)
 
-    def _if(self, stmt: ast.If, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+    def _if(self, stmt: ast.If, vars: Env, attrs: _Attrs, loop: bool) -> None:
         # Each branch may define the same attribute names: only one of them runs.
         branch_attrs = []
         for branch in stmt.branches:
@@ -233,7 +207,7 @@ class _BodyChecker(StatementVisitor):
             for name, span in local.names.items():
                 attrs.names.setdefault(name, span)
 
-    def _named(self, stmt: ast.Named, vars: _Vars, attrs: _Attrs, loop: bool) -> None:
+    def _named(self, stmt: ast.Named, vars: Env, attrs: _Attrs, loop: bool) -> None:
         where = stmt.name_span.to_diagnostic()
         self.run(lambda: _check_name(stmt.name, stmt.name_span, "layer name", attribute=True))
         if stmt.name in attrs.names:
@@ -254,18 +228,18 @@ class _BodyChecker(StatementVisitor):
             # A named container is a module of its own: its names live in a fresh namespace.
             self.visit(inner, vars, _Attrs(), loop=False)
 
-    def _bind(self, name: str, span: ast.Span, vars: _Vars, what: str) -> None:
+    def _bind(self, name: str, span: ast.Span, vars: Env, what: str) -> None:
         _check_name(name, span, what)
-        earlier = vars.lookup(name)
+        earlier = vars.get(name)
         if earlier is not None:
             raise SpecError("E0206", f"`{name}` is already defined", span.to_diagnostic(),
                             label=f"first defined at line {earlier.line}",
                             help="variables cannot be redefined: choose another name")
-        vars.names[name] = span
+        vars.vars[name] = span
 
     # -- layers and expressions
 
-    def layer(self, layer, vars: _Vars) -> None:
+    def layer(self, layer, vars: Env) -> None:
         if layer.kind == "layer_if":
             self.run(lambda: self.expr(layer.test, vars))
             self.run(lambda: self.layer(layer.body, vars))
@@ -276,7 +250,7 @@ class _BodyChecker(StatementVisitor):
         signature = self._signature(layer, vars)
         _check_arguments(layer, *signature)
 
-    def _signature(self, call: ast.Call, vars: _Vars) -> tuple[str, list[tuple[tuple[str, ...], bool]]]:
+    def _signature(self, call: ast.Call, vars: Env) -> tuple[str, list[tuple[tuple[str, ...], bool]]]:
         """(what, [(spellings, required)]) for the op or block `call` names."""
         name, where = call.name, call.name_span.to_diagnostic()
         if name in OPS:
@@ -289,7 +263,7 @@ class _BodyChecker(StatementVisitor):
         if name in BUILTINS:
             raise SpecError("E0219", f"expected a layer, found `{name}`, a function for values", where,
                             label="not a layer", help="compute values with `let`, then pass them to a layer")
-        if vars.lookup(name) is not None:
+        if vars.get(name) is not None:
             raise SpecError("E0219", f"expected a layer, found the variable `{name}`", where, label="a variable",
                             help="a chain holds op and block calls, e.g. `conv(c, k=3)`")
         candidates = [*OPS, *self.blocks]
@@ -298,9 +272,9 @@ class _BodyChecker(StatementVisitor):
                         help=suggest(name, candidates) or "see `specc ops` for the ops; blocks come from this "
                                                           "file or a `use` line")
 
-    def expr(self, expr, vars: _Vars) -> None:
+    def expr(self, expr, vars: Env) -> None:
         for node in _walk_expr(expr):
-            if node.kind == "name" and vars.lookup(node.id) is None:
+            if node.kind == "name" and vars.get(node.id) is None:
                 self.collector.add(_unknown_variable(node, vars, self.blocks))
             elif node.kind == "call" and node.name not in BUILTINS:
                 self.collector.add(_unknown_function(node, self.blocks))
@@ -329,7 +303,7 @@ _EXPR_CHILDREN = {
 }
 
 
-def _unknown_variable(node: ast.Name, vars: _Vars, blocks) -> SpecError:
+def _unknown_variable(node: ast.Name, vars: Env, blocks) -> SpecError:
     where = node.where
     if node.id in OPS or node.id in blocks:
         return SpecError("E0219", f"expected a value, found the layer `{node.id}`", where, label="a layer",
@@ -338,7 +312,7 @@ def _unknown_variable(node: ast.Name, vars: _Vars, blocks) -> SpecError:
         return SpecError("E0203", f"expected a value, found `{node.id}`", where, label="specc has no null value",
                          help="leave the argument out to get its default")
     return SpecError("E0203", f"unknown name `{node.id}`", where, label="not defined here",
-                     help=suggest(node.id, vars.all() | {"true", "false"}) or
+                     help=suggest(node.id, vars.names() | {"true", "false"}) or
                      "names come from parameters, `let` and `for`")
 
 

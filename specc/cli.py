@@ -133,7 +133,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
-    from .fmt import format_file, same_spec, write_atomically
+    from .files import write_atomically
+    from .fmt import format_file, same_spec
 
     if args.check and args.write:
         raise UsageError("--check and --write exclude each other")

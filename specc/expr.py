@@ -25,21 +25,42 @@ MAX_LENGTH = 100_000
 Shape = tuple
 
 
+_UNBOUND = object()
+
+
 @dataclass(slots=True)
 class Env:
-    """Variables in scope (each body nests a child) and the shape flowing in."""
+    """Variables in scope (each body nests a child) and the shape flowing in.
+
+    Elaboration binds names to values; `check` binds them to the span that defined them.
+    """
 
     vars: dict[str, Any]
     in_shape: Optional[Shape] = None
     parent: Optional["Env"] = None
 
-    def lookup(self, name: str) -> Any:
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value `name` has here (the innermost scope defining it wins), or `default`."""
         env = self
         while env is not None:
             if name in env.vars:
                 return env.vars[name]
             env = env.parent
-        raise KeyError(name)
+        return default
+
+    def lookup(self, name: str) -> Any:
+        value = self.get(name, _UNBOUND)
+        if value is _UNBOUND:
+            raise KeyError(name)
+        return value
+
+    def names(self) -> set[str]:
+        """Every name visible here."""
+        found, env = set(), self
+        while env is not None:
+            found |= env.vars.keys()
+            env = env.parent
+        return found
 
     def child(self, in_shape: Optional[Shape] = None) -> "Env":
         return Env({}, in_shape if in_shape is not None else self.in_shape, self)

@@ -1,0 +1,39 @@
+"""Writing files the way specc always does: atomically, keeping the file's mode.
+
+    write_atomically("resnet18.py", source)
+
+The text goes to a temporary file beside the target, which is then renamed
+over it, so a reader (or a crash) never sees half a file. Through a symlink
+the file it names is replaced: replacing the link itself would leave its
+target stale. A new file gets the mode `open()` would give it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+
+def write_atomically(path: str | os.PathLike, text: str) -> None:
+    target = Path(os.path.realpath(path))
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        # mkstemp creates the file 0600: give it the old file's mode, or the one `open()` would have.
+        os.chmod(temporary, _mode(target))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _mode(target: Path) -> int:
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
