@@ -6,7 +6,7 @@
     net = specc.build("specs/vgg11.spec", overrides={"ratio": 4})   # a torch.nn.Module
     source = specc.emit("specs/resnet18.spec")        # standalone Python source
 
-See DESIGN.md for the pipeline; `specc --help` for the command line.
+See docs/design.md for the pipeline; `specc --help` for the command line.
 """
 
 __version__ = "0.1.0"
