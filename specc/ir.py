@@ -17,6 +17,8 @@ and `add`, and both join again right after:
 
 `path` is the dotted path of `named_modules()` in the built module; for the
 nodes that are not modules it is the path of the module that computes them.
+The IR knows no back-end: each back-end lowers a `Layer` through its own
+table (`backends/torch_lowering.py`).
 The IR uses frozen dataclasses rather than pydantic: it is built once per
 layer on the hot path of `specc shapes`, which must stay fast on ResNet-152.
 """
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional, Union
 
 from .diagnostics import Span
-from .ops import OPS, Shape, TorchCall
+from .ops import OPS, Shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +49,6 @@ class Layer:
     @property
     def module(self) -> bool:
         return self.op != "identity"
-
-    def torch_call(self) -> Optional[TorchCall]:
-        build = OPS[self.op].torch
-        return build(self.args, self.in_shape) if build else None
 
     def short_args(self) -> str:
         return OPS[self.op].short(self.args)
@@ -162,6 +160,20 @@ def walk(body: tuple[Node, ...], depth: int = 0, indent: int = 0) -> Iterator[Ro
             yield Row(node, depth, indent)
         else:
             yield Row(node, depth, indent)
+
+
+def attributes(body) -> Iterator:
+    """The nodes of `body` that are attributes of the module owning it, in forward order.
+
+    A combine is no module: its branches' nodes belong to the enclosing one; `identity` is
+    none either. Reads only `kind`, `op` and `branches`, so naming's drafts walk the same way.
+    """
+    for node in body:
+        if node.kind == "combine":
+            for branch in node.branches:
+                yield from attributes(branch)
+        elif node.kind == "module" or node.op != "identity":
+            yield node
 
 
 def leaves(body: tuple[Node, ...]) -> Iterator[Node]:

@@ -18,19 +18,18 @@ The rule, shared by the shapes report and both back-ends:
 
 from __future__ import annotations
 
+import builtins
+import keyword
 from collections import Counter
-from typing import Any, Iterator
+from typing import Any
 
 from . import reserved
-from .ir import Graph, make_combine, make_layer, make_module
+# Attribute base names (`fc`, `bn`, `pool`) come from the torch back-end's table: module paths, in
+# `specc shapes --json` too, are by contract the `named_modules()` paths of the built torch module.
+from .backends.torch_lowering import attribute_name
+from .ir import Graph, attributes, make_combine, make_layer, make_module
 from .ops import Shape
 from .syntax import ast
-
-# Short attribute names in the style of torchvision (conv1, bn1, relu, fc).
-BASE_NAMES = {
-    "conv": "conv", "linear": "fc", "batchnorm": "bn", "maxpool": "pool", "avgpool": "pool",
-    "adaptive_avgpool": "pool", "global_avgpool": "pool",
-}
 
 
 def assign(definition: ast.ModelDef, body: list, input_shape: Shape, output_shape: Shape,
@@ -50,18 +49,8 @@ def is_sequential(body: list) -> bool:
     return True
 
 
-def _children(body: list) -> Iterator:
-    """The draft nodes that become attributes of this module, in forward order."""
-    for node in body:
-        if node.kind == "combine":
-            for branch in node.branches:
-                yield from _children(branch)
-        elif node.kind == "module" or node.op != "identity":
-            yield node
-
-
 def _names(body: list, sequential: bool) -> dict[int, str]:
-    children = list(_children(body))
+    children = list(attributes(body))
     taken = {c.name for c in children if c.name}
     if sequential and not taken:
         return {id(c): c.name or str(i) for i, c in enumerate(children)}
@@ -84,7 +73,7 @@ def _names(body: list, sequential: bool) -> dict[int, str]:
 
 def _base(node) -> str:
     if node.kind != "module":
-        return BASE_NAMES.get(node.op, node.op)
+        return attribute_name(node.op)
     if reserved.clobbers_module(node.cls):
         # A block may be called `eval` or `_x`; as an attribute that would shadow nn.Module's own.
         return (node.cls.lstrip("_") or "block") + "_block"
@@ -139,3 +128,21 @@ def _totals(sequences: tuple) -> tuple[int, int]:
             else:
                 params, macs = params + node.params, macs + node.macs
     return params, macs
+
+
+def class_name(name: str, model: str) -> str:
+    """The Python class of a block or named container, in both back-ends: `resnet_block` -> `ResnetBlock`.
+
+    CamelCase of the name (`Block` when nothing is left of it, as for `__`), with `Block` added
+    when it would be the model's class, an `nn` base class, a name the generated file relies
+    on, a keyword or a builtin (`none` -> `NoneBlock`). The source back-end numbers structural
+    variants (`Residual2`).
+    """
+    base = "".join(part[:1].upper() + part[1:] for part in name.split("_") if part) or "Block"
+    if base in _CLASS_CLASHES or base == model or base in reserved.GENERATED_NAMES or keyword.iskeyword(base):
+        base += "Block"
+    return base
+
+
+# Would read as torch's own classes, or hide a builtin (`Exception`).
+_CLASS_CLASHES = frozenset(("Module", "Sequential", "Tensor", *dir(builtins)))

@@ -2,9 +2,12 @@
 
 For every op: its arguments (names, short aliases, kinds, defaults), its shape
 rule (exactly as torch computes it), its parameter and multiply-add counts
-(torchinfo's "Mult-Adds" convention) and its torch class with keyword
-arguments, as data. Nothing here imports torch. Adding an op is one entry in
-`OPS`.
+(torchinfo's "Mult-Adds" convention), its short form for reports and its
+documentation. Semantics only: how an op becomes code is each back-end's own
+table (`backends/torch_lowering.py` for torch), as sqlglot's dialects keep
+their `TRANSFORMS` apart from its expressions. Adding an op is one entry in
+`OPS` and one row in every back-end's table (`tests/test_op_tables.py` fails
+until both are there).
 
     >>> conv = OPS["conv"]
     >>> args = bind(conv, [64], {"k": 3, "p": 1})
@@ -17,6 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
+
+from .expr import is_int
 
 Dim = Union[int, str]  # a size, or "N" for the symbolic batch
 Shape = tuple[Dim, ...]
@@ -55,30 +60,11 @@ class Arg:
 
 
 @dataclass(frozen=True)
-class TorchCall:
-    """How an op maps to torch: `torch.nn.<cls>(*args, **kwargs)`.
-
-    `kwargs` holds every keyword the op sets, `defaults` torch's own default
-    for each: building passes them all, source emission writes only those
-    that differ (or that a generated class takes as a parameter).
-    """
-
-    cls: str
-    args: tuple = ()
-    kwargs: dict = field(default_factory=dict)
-    defaults: dict = field(default_factory=dict)
-
-    def non_default_kwargs(self) -> dict:
-        return {k: v for k, v in self.kwargs.items() if k not in self.defaults or self.defaults[k] != v}
-
-
-@dataclass(frozen=True)
 class Op:
     name: str
     args: tuple[Arg, ...]
     doc: str
     infer: Callable[[dict, Shape], Shape]
-    torch: Optional[Callable[[dict, Shape], TorchCall]]
     count: Callable[[dict, Shape, Shape], tuple[int, int]] = lambda a, i, o: (0, 0)
     short: Callable[[dict], str] = lambda a: ""
     # Derived once: every spelling of every argument, and the arguments as a call
@@ -99,10 +85,6 @@ class Op:
 # ---------------------------------------------------------------- argument kinds
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"`{'true' if value else 'false'}`"
@@ -116,9 +98,9 @@ def _describe(value: Any) -> str:
 def _pair(value: Any, minimum: int, what: str) -> tuple[int, int]:
     if type(value) is int and value >= minimum:  # the common case, `k=3`, at a glance
         return (value, value)
-    if _is_int(value):
+    if is_int(value):
         value = (value, value)
-    if isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_int(v) for v in value):
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(is_int(v) for v in value):
         if min(value) < minimum:
             raise OpProblem("E0402", f"expected {what} of at least {minimum}, found {_describe(value)}")
         return (value[0], value[1])
@@ -126,7 +108,7 @@ def _pair(value: Any, minimum: int, what: str) -> tuple[int, int]:
 
 
 def _positive_int(value: Any, what: str) -> int:
-    if not _is_int(value):
+    if not is_int(value):
         raise OpProblem("E0401", f"expected {what}: an int, found {_describe(value)}")
     if value < 1:
         raise OpProblem("E0402", f"expected {what} of at least 1, found {_describe(value)}")
@@ -227,7 +209,7 @@ def format_shape(shape: Shape) -> str:
 
 def batch_of(shape: Shape) -> int:
     """The batch size for counting: a symbolic batch counts as one sample."""
-    return shape[0] if _is_int(shape[0]) else 1
+    return shape[0] if is_int(shape[0]) else 1
 
 
 def window_output(n: int, k: int, s: int, p: int, d: int = 1, ceil: bool = False) -> int:
@@ -279,7 +261,8 @@ def _short(parts: list[tuple[str, Any, Any]]) -> str:
     return ", ".join(out)
 
 
-def _square(pair):
+def square(pair):
+    """A pair with equal sides as one int (`(3, 3)` -> `3`), as torch and specc write a square kernel."""
     return pair[0] if isinstance(pair, tuple) and pair[0] == pair[1] else pair
 
 
@@ -303,7 +286,7 @@ def _conv_infer(a: dict, shape: Shape) -> Shape:
     if isinstance(p, str):
         if p == "same":
             if s != (1, 1):
-                raise OpProblem("E0308", f'expected stride 1 with padding="same", found stride {_square(s)}',
+                raise OpProblem("E0308", f'expected stride 1 with padding="same", found stride {square(s)}',
                                 'torch allows padding="same" only for stride 1; ' + _explicit_padding(k, d),
                                 arg="padding")
             return (n, out, shape[2], shape[3])
@@ -317,7 +300,7 @@ def _explicit_padding(k, d) -> str:
     total = [d[i] * (k[i] - 1) for i in (0, 1)]
     if any(t % 2 for t in total):
         return "give the padding as a number"
-    pad = _square((total[0] // 2, total[1] // 2))
+    pad = square((total[0] // 2, total[1] // 2))
     written = pad if isinstance(pad, int) else f"({pad[0]}, {pad[1]})"
     return f'write p={written} instead (what "same" means for this kernel at stride 1)'
 
@@ -330,15 +313,6 @@ def _conv_params(a: dict, shape: Shape) -> int:
 def _conv_count(a: dict, shape: Shape, out: Shape) -> tuple[int, int]:
     params = _conv_params(a, shape)
     return params, params * batch_of(out) * out[2] * out[3]
-
-
-_CONV_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True}
-
-
-def _conv_torch(a: dict, shape: Shape) -> TorchCall:
-    kwargs = {"kernel_size": _square(a["kernel"])}
-    kwargs.update({key: _square(a[key]) for key in _CONV_DEFAULTS})
-    return TorchCall("Conv2d", (shape[1], a["channels"]), kwargs, _CONV_DEFAULTS)
 
 
 def _conv_short(a: dict) -> str:
@@ -365,15 +339,6 @@ def _pool_infer(name: str):
         h, w = _spatial(shape, k, s, p, d, a["ceil_mode"], name)
         return (shape[0], shape[1], h, w)
     return infer
-
-
-def _pool_torch(cls: str, defaults: dict):
-    def torch(a: dict, shape: Shape) -> TorchCall:
-        # The stride is written out even when it equals the kernel, as the seeds and torchvision do.
-        kwargs = {"kernel_size": _square(a["kernel"]), "stride": _square(a["stride"] or a["kernel"])}
-        kwargs.update({key: _square(a[key]) for key in defaults})
-        return TorchCall(cls, (), kwargs, defaults)
-    return torch
 
 
 def _pool_short(a: dict) -> str:
@@ -406,10 +371,6 @@ def _linear_count(a: dict, shape: Shape, out: Shape) -> tuple[int, int]:
     return params, params * batch_of(out)
 
 
-def _linear_torch(a: dict, shape: Shape) -> TorchCall:
-    return TorchCall("Linear", (shape[1], a["features"]), {"bias": a["bias"]}, {"bias": True})
-
-
 def _batchnorm_infer(a: dict, shape: Shape) -> Shape:
     _need_rank(shape, (2, 4), "batchnorm")
     return shape
@@ -418,14 +379,6 @@ def _batchnorm_infer(a: dict, shape: Shape) -> Shape:
 def _batchnorm_count(a: dict, shape: Shape, out: Shape) -> tuple[int, int]:
     params = 2 * shape[1] if a["affine"] else 0
     return params, params * batch_of(out)
-
-
-_BATCHNORM_DEFAULTS = {"eps": 1e-5, "momentum": 0.1, "affine": True}
-
-
-def _batchnorm_torch(a: dict, shape: Shape) -> TorchCall:
-    cls = "BatchNorm2d" if len(shape) == 4 else "BatchNorm1d"
-    return TorchCall(cls, (shape[1],), {key: a[key] for key in _BATCHNORM_DEFAULTS}, _BATCHNORM_DEFAULTS)
 
 
 def _adaptive_infer(a: dict, shape: Shape) -> Shape:
@@ -443,10 +396,6 @@ def _same(a: dict, shape: Shape) -> Shape:
     return shape
 
 
-def _plain(cls: str):
-    return lambda a, shape: TorchCall(cls)
-
-
 # ---------------------------------------------------------------- the registry
 
 
@@ -461,43 +410,38 @@ OPS: dict[str, Op] = {op.name: op for op in (
         Arg("bias", "bool", True),
         Arg("in", "optional_int", None, aliases=("in_channels",), doc="checked against inference")),
        "2-d convolution; in-channels come from the input",
-       _conv_infer, _conv_torch, _conv_count, _conv_short),
+       _conv_infer, _conv_count, _conv_short),
     Op("linear",
        (Arg("features", "channels", aliases=("out", "out_features")),
         Arg("in", "optional_int", None, aliases=("in_features",), doc="checked against inference"),
         Arg("bias", "bool", True)),
        "fully connected layer; in-features come from the input",
-       _linear_infer, _linear_torch, _linear_count,
+       _linear_infer, _linear_count,
        lambda a: _short([("", a["features"], None), ("bias", a["bias"], True)])),
     Op("batchnorm",
        (Arg("eps", "float", 1e-5), Arg("momentum", "float", 0.1), Arg("affine", "bool", True)),
        "batch normalisation; 1d or 2d chosen from the input rank",
-       _batchnorm_infer, _batchnorm_torch, _batchnorm_count,
+       _batchnorm_infer, _batchnorm_count,
        lambda a: _short([("eps", a["eps"], 1e-5), ("momentum", a["momentum"], 0.1), ("affine", a["affine"], True)])),
-    Op("relu", (), "rectified linear unit", _same, _plain("ReLU")),
-    Op("sigmoid", (), "logistic sigmoid", _same, _plain("Sigmoid")),
-    Op("tanh", (), "hyperbolic tangent", _same, _plain("Tanh")),
+    Op("relu", (), "rectified linear unit", _same),
+    Op("sigmoid", (), "logistic sigmoid", _same),
+    Op("tanh", (), "hyperbolic tangent", _same),
     Op("maxpool",
        (*_POOL_ARGS, Arg("dilation", "size", 1, aliases=("d",)), Arg("ceil_mode", "bool", False, aliases=("ceil",))),
-       "2-d max pooling", _pool_infer("maxpool"),
-       _pool_torch("MaxPool2d", {"padding": 0, "dilation": 1, "ceil_mode": False}), short=_pool_short),
+       "2-d max pooling", _pool_infer("maxpool"), short=_pool_short),
     Op("avgpool",
        (*_POOL_ARGS, Arg("ceil_mode", "bool", False, aliases=("ceil",)),
         Arg("count_include_pad", "bool", True)),
-       "2-d average pooling", _pool_infer("avgpool"),
-       _pool_torch("AvgPool2d", {"padding": 0, "ceil_mode": False, "count_include_pad": True}), short=_pool_short),
+       "2-d average pooling", _pool_infer("avgpool"), short=_pool_short),
     Op("adaptive_avgpool", (Arg("size", "size", aliases=("output_size",)),),
        "average pooling to a fixed output size", _adaptive_infer,
-       lambda a, shape: TorchCall("AdaptiveAvgPool2d", (_square(a["size"]),)),
        short=lambda a: _short([("", a["size"], None)])),
     Op("global_avgpool", (), "average over all positions: [N, C, H, W] -> [N, C, 1, 1]",
-       lambda a, shape: _adaptive_infer({"size": (1, 1)}, shape),
-       lambda a, shape: TorchCall("AdaptiveAvgPool2d", ((1, 1),))),
-    Op("flatten", (), "[N, ...] -> [N, product of the rest]", _flatten_infer, _plain("Flatten")),
+       lambda a, shape: _adaptive_infer({"size": (1, 1)}, shape)),
+    Op("flatten", (), "[N, ...] -> [N, product of the rest]", _flatten_infer),
     Op("dropout", (Arg("p", "probability", 0.5),), "randomly zeroes elements while training",
-       _same, lambda a, shape: TorchCall("Dropout", (), {"p": a["p"]}, {"p": 0.5}),
-       short=lambda a: _short([("", a["p"], None)])),
-    Op("identity", (), "passes its input through", _same, None),
+       _same, short=lambda a: _short([("", a["p"], None)])),
+    Op("identity", (), "passes its input through", _same),
 )}
 
 # Combinators are statements (`concat:` / `add:`), not ops; listed for messages.

@@ -70,8 +70,19 @@ MODULE_ATTRIBUTES = frozenset((
     "zero_grad",
 ))
 
-# Names the generated Python file itself relies on.
-GENERATED_NAMES = frozenset(("torch", "nn", "self"))
+# The names the generated Python file relies on, and where: "global" for what its classes use from the
+# top level (the imports and `super`), "local" for what every method has. The source back-end's
+# namespace never gives one to a class, parameter or variable; the model's class may not take a
+# global's name; a layer or block may not take any as its attribute name (see `clobbers_module`).
+GENERATED_NAMES: dict[str, str] = {
+    "torch": "global",        # import torch (for torch.cat)
+    "nn": "global",           # from torch import nn
+    "OrderedDict": "global",  # from collections import OrderedDict (named nn.Sequential children)
+    "super": "global",        # the builtin every constructor calls
+    "self": "local",
+    "__class__": "local",     # the cell the zero-argument super() reads
+}
+GLOBAL_NAMES = frozenset(name for name, where in GENERATED_NAMES.items() if where == "global")
 
 
 def python_keyword(name: str) -> bool:
@@ -79,5 +90,6 @@ def python_keyword(name: str) -> bool:
 
 
 def clobbers_module(name: str) -> bool:
-    """True for names that would overwrite an nn.Module attribute or internal."""
+    """True for names that would overwrite an nn.Module attribute or internal, or read as the file's own
+    (`self.nn`, `self.super`)."""
     return name in MODULE_ATTRIBUTES or name in GENERATED_NAMES or name.startswith("_")

@@ -4,9 +4,11 @@
     print(net)            # ResNet18( (b1): B1(...) (b2): ResnetBlock( (0): Residual(...
 
 Every IR module becomes a real class named for what it is: the root exactly
-as the model (`ResNet18`), a block instance in CamelCase of the block
-(`resnet_block` -> `ResnetBlock`), a named container in CamelCase of its name
-(`b1` -> `B1`). A sequential body compiles to an `nn.Sequential` subclass; any
+as the model (`ResNet18`), a block instance or named container by the class
+name the generated file uses (`naming.class_name`: `resnet_block` ->
+`ResnetBlock`, `b1` -> `B1`; one class for every instance, where the file
+numbers structural variants). Layers are built from the torch table
+(`torch_lowering.py`), the one the source back-end writes from. A sequential body compiles to an `nn.Sequential` subclass; any
 other body (one with `concat` or `add`) to an `nn.Module` whose forward runs a
 small plan precompiled from the IR:
 
@@ -28,40 +30,32 @@ import torch
 from torch import nn
 
 from .. import ir
+from ..naming import class_name
+from .torch_lowering import lower
 
 Plan = tuple
 
 
 def build_module(graph: ir.Graph) -> nn.Module:
     """The model of `graph` as a `torch.nn.Module` with freshly initialised weights."""
-    return _container(graph.model, graph.body, graph.sequential)
+    return _container(graph.model, graph.body, graph.sequential, graph.model)
 
 
 # ---------------------------------------------------------------- containers
 
 
-def _container(cls: str, body: tuple[ir.Node, ...], sequential: bool) -> nn.Module:
-    children = OrderedDict((node.name, _child(node)) for node in _ir_children(body))
+def _container(cls: str, body: tuple[ir.Node, ...], sequential: bool, model: str) -> nn.Module:
+    children = OrderedDict((node.name, _child(node, model)) for node in ir.attributes(body))
     if sequential:
         return _class(cls, SpecSequential)(children)
     return _class(cls, SpecModule)(children, _plan(body))
 
 
-def _ir_children(body: tuple[ir.Node, ...]):
-    """The IR nodes that are attributes of the module owning `body`, in forward order."""
-    for node in body:
-        if node.kind == "combine":
-            for branch in node.branches:
-                yield from _ir_children(branch)
-        elif node.module:
-            yield node
-
-
-def _child(node: ir.Node) -> nn.Module:
+def _child(node: ir.Node, model: str) -> nn.Module:
     if node.kind == "module":
-        return _container(camel_case(node.cls), node.body, node.sequential)
-    call = node.torch_call()
-    return getattr(nn, call.cls)(*call.args, **call.kwargs)
+        return _container(class_name(node.cls, model), node.body, node.sequential, model)
+    call = lower(node.op, node.args, node.in_shape)
+    return getattr(nn, call.cls)(*call.positional(), **call.keywords())
 
 
 def _plan(body: tuple[ir.Node, ...]) -> Plan:
@@ -137,7 +131,3 @@ def _class(name: str, base: type) -> type:
                                              "__doc__": base.__doc__})
     return _CLASSES[key]
 
-
-def camel_case(name: str) -> str:
-    """`resnet_block` -> `ResnetBlock`, `b1` -> `B1`."""
-    return "".join(part[:1].upper() + part[1:] for part in name.split("_")) or name

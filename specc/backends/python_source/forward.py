@@ -1,0 +1,88 @@
+"""The `forward` of a class whose body is not a plain sequence: straight-line code, one line a layer.
+
+    def forward(self, x):
+        identity = x
+        out = self.conv1(x)  # [N, channels, H, W]
+        x = out + identity  # [N, channels, H, W]
+        return x
+
+An `add` names its branches `out` and `identity` (then `branch3`, ...), a
+concat `branch1`, `branch2`, ... (or `out` when one branch computes);
+a branch's variables are free again after its combine.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .namespace import Namespace, identifier
+from .shapes import combined_shape, computes
+
+INDENT = "    "
+
+
+class Forward:
+    """Writes one forward: variables from `names`, each line's comment from `shapes` (by node id)."""
+
+    def __init__(self, names: Namespace, shapes: dict[int, tuple], shape_text: Callable[[tuple], str]) -> None:
+        self.names = names
+        self.shapes = shapes
+        self.shape_text = shape_text  # a shape -> `[N, channels, H, W]`
+        self.lines: list[str] = []
+
+    def render(self, body, indent: str) -> list[str]:
+        inner = indent + INDENT
+        self.lines = [f"{indent}def forward(self, x):"]
+        out = self.sequence(body, "x", "x", inner)
+        self.lines.append(f"{inner}return {out}")
+        return self.lines
+
+    def sequence(self, nodes, source: str, target: str, indent: str) -> str:
+        """Lines computing `nodes` in turn from `source` into `target`; the variable holding the result."""
+        current = source
+        for node in nodes:
+            if node.kind == "combine":
+                current = self.combine(node, current, target, indent)
+            elif node.module:
+                shape = self.shape_text(self.shapes.get(id(node), node.out_shape))
+                self.lines.append(f"{indent}{target} = self.{attribute(node.name)}({current})  # {shape}")
+                current = target
+        return current
+
+    def combine(self, node, source: str, target: str, indent: str) -> str:
+        with self.names.released():  # branch variables are dead after the combine: reuse their names
+            results = self.branches(node, source, indent)
+        if node.op == "add":
+            expression = " + ".join(results)
+        else:
+            expression = f"{self.names.use('torch.cat')}([{', '.join(results)}], dim=1)"
+        shape = self.shape_text(combined_shape(node, self.shapes))
+        self.lines.append(f"{indent}{target} = {expression}  # {shape}")
+        return target
+
+    def branches(self, node, source: str, indent: str) -> list[str]:
+        alias = source
+        if node.op == "add" and not all(computes(b) for b in node.branches) and source != "identity":
+            alias = self.names.create_name("identity")
+            self.lines.append(f"{indent}{alias} = {source}")
+        results = []
+        for branch, base in zip(node.branches, _branch_names(node)):
+            if computes(branch):
+                results.append(self.sequence(branch, source, self.names.create_name(base), indent))
+            else:
+                results.append(alias)
+        return results
+
+
+def _branch_names(node) -> list[str]:
+    count = len(node.branches)
+    if node.op == "add":
+        return ["out", "identity"] + [f"branch{i}" for i in range(3, count + 1)]
+    if sum(computes(b) for b in node.branches) == 1:
+        return ["out"] * count
+    return [f"branch{i}" for i in range(1, count + 1)]
+
+
+def attribute(name: str) -> str:
+    """`self.<attribute>`: a checked identifier, or `_modules["0"]` for a number."""
+    return identifier(name) if not name.isdigit() else f"_modules[\"{int(name)}\"]"

@@ -1,0 +1,123 @@
+"""The one owner of every name the generated file defines, and of its imports.
+
+As torch.fx's `_Namespace`: each object asks once and keeps its name; a
+name is a legal identifier, unique in its scope and the scopes around it,
+and never a keyword, a builtin or a name the file relies on (`torch`, `nn`,
+`self`: `reserved.GENERATED_NAMES`). A name that would hide one of those,
+or a name of an enclosing scope, gets a `_` (`nn_`, a parameter `B_` in
+class `B`); a name taken in its own scope gets a number (`Residual2`). Imports are registered with
+the names they bring: the file imports `torch` because code asked for
+`torch.cat`.
+
+    files = Namespace()
+    files.create_name("Residual", plan)     # 'Residual'; for another object: 'Residual2'
+    init = files.scope()
+    init.create_name("nn", param)           # 'nn_'
+    files.use("torch.cat")                  # 'torch.cat', and `import torch` in files.imports()
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import keyword
+import re
+from typing import Any, Iterable, Iterator, Optional
+
+from ...reserved import GENERATED_NAMES
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_BUILTINS = frozenset(dir(builtins))
+
+# What the file may import: the name code uses -> (group, statement). Groups print in this order,
+# a blank line between them, as isort would.
+IMPORTS = {
+    "OrderedDict": ("stdlib", "from collections import OrderedDict"),
+    "torch": ("torch", "import torch"),
+    "nn": ("torch", "from torch import nn"),
+}
+
+
+def identifier(name: str) -> str:
+    """`name` itself when it is a legal, non-keyword identifier; ValueError otherwise (never user text)."""
+    if not _IDENTIFIER.match(name) or keyword.iskeyword(name):
+        raise ValueError(f"not a safe identifier: {name!r}")
+    return name
+
+
+class Namespace:
+    """The names of one scope of the generated file (its top level, a constructor, a forward)."""
+
+    def __init__(self, reserved: Iterable[str] = (), parent: Optional[Namespace] = None) -> None:
+        self._parent = parent
+        self._reserved = frozenset(reserved)
+        self._used: set[str] = set()
+        self._names: dict[Any, str] = {}
+        self._imports: set[str] = set()
+
+    def scope(self, reserved: Iterable[str] = ()) -> Namespace:
+        """A nested scope: its names avoid this scope's names as well as its own reserved ones."""
+        return Namespace(reserved, parent=self)
+
+    def create_name(self, candidate: str, obj: Any = None) -> str:
+        """A new name for `obj` (or the one it already has), as close to `candidate` as is safe."""
+        if obj is not None and obj in self._names:
+            return self._names[obj]
+        base = identifier(candidate)
+        if self._hides(base):
+            base += "_"
+        name, n = base, 2
+        while self._taken(name):
+            name, n = f"{base}{n}", n + 1
+        self._used.add(name)
+        if obj is not None:
+            self._names[obj] = name
+        return name
+
+    def claim(self, name: str) -> str:
+        """Exactly `name` (the model's class); the caller has checked that it hides nothing."""
+        self._used.add(identifier(name))
+        return name
+
+    def name(self, obj: Any) -> str:
+        return self._names[obj]
+
+    def use(self, qualified: str) -> str:
+        """`qualified` (`torch.cat`, `nn.Conv2d`, `OrderedDict`), after registering the import it needs."""
+        parts = qualified.split(".")
+        for part in parts:
+            identifier(part)
+        if parts[0] not in IMPORTS:
+            raise ValueError(f"no import brings {parts[0]!r}")
+        self._root()._imports.add(parts[0])
+        return qualified
+
+    def imports(self) -> str:
+        """The import lines for every name used, grouped as isort would."""
+        groups: dict[str, list[str]] = {}
+        for name, (group, statement) in IMPORTS.items():
+            if name in self._root()._imports:
+                groups.setdefault(group, []).append(statement + "\n")
+        return "\n".join("".join(lines) for lines in groups.values())
+
+    @contextlib.contextmanager
+    def released(self) -> Iterator[None]:
+        """Names created inside the block are free again after it (a combine's dead branch variables)."""
+        used, names = set(self._used), dict(self._names)
+        try:
+            yield
+        finally:
+            self._used, self._names = used, names
+
+    def _hides(self, name: str) -> bool:
+        """Whether `name` here would hide something: reserved, a keyword or builtin, or an outer scope's name."""
+        if name in self._reserved or keyword.iskeyword(name) or name in _BUILTINS or name in GENERATED_NAMES:
+            return True
+        parent = self._parent
+        return parent is not None and (name in parent._used or parent._hides(name))
+
+    def _taken(self, name: str) -> bool:
+        return name in self._used or self._hides(name)
+
+    def _root(self) -> Namespace:
+        return self if self._parent is None else self._parent._root()
