@@ -60,6 +60,12 @@ def _check_definitions(module: ast.Module, collector: Collector) -> None:
             collector.add(SpecError("E0206", f"`{definition.name}` is the name of a built-in op",
                                     definition.name_span.to_diagnostic(), label="shadows the op",
                                     help=f"call the {what} something else, e.g. `my_{definition.name}`"))
+        if what == "model" and definition.name in reserved.GLOBAL_NAMES:
+            # The model's class is a global of the generated file, beside its imports.
+            collector.add(SpecError("E0208", f"the model name `{definition.name}` would hide `{definition.name}` "
+                                    "in the generated file", definition.name_span.to_diagnostic(),
+                                    label="names the generated class",
+                                    help=f"choose another name, e.g. `{definition.name}_model`"))
 
 
 def _check_name(name: str, span: ast.Span, what: str, attribute: bool = False) -> None:

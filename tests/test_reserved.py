@@ -43,3 +43,14 @@ def test_a_spec_naming_a_layer_forward_is_refused():
     with pytest.raises(specc.SpecError) as caught:
         specc.check(text)
     assert caught.value.code == "E0208"
+
+
+@pytest.mark.parametrize("name", sorted(reserved.GLOBAL_NAMES))
+def test_a_model_named_for_a_global_of_the_generated_file_fails_check_not_build(name: str):
+    """`specc check` reports every check a back-end would make: here the class that would hide `nn`."""
+    import specc
+
+    with pytest.raises(specc.SpecError) as caught:
+        specc.check(f"model {name}:\n    input 3\n    linear(2)\n")
+    assert caught.value.code == "E0208"
+    assert f"the model name `{name}` would hide" in caught.value.message

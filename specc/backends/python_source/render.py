@@ -11,7 +11,6 @@ are whatever the rendered code asked the namespace for.
 from __future__ import annotations
 
 from ... import __version__
-from ...diagnostics import SpecError
 from ...expr import show
 from ...ir import Graph, walk
 from ...reserved import GLOBAL_NAMES
@@ -36,10 +35,8 @@ def emit(graph: Graph, spec: str) -> str:
 
 def _check_model_name(graph: Graph) -> None:
     identifier(graph.model)
-    if graph.model in GLOBAL_NAMES:
-        raise SpecError("E0208", f"the model name `{graph.model}` would hide `{graph.model}` in the generated file",
-                        graph.span, label="names the generated class",
-                        help=f"choose another name, e.g. `{graph.model}_model`")
+    if graph.model in GLOBAL_NAMES:  # `specc check` reports it (E0208) before any back-end runs
+        raise ValueError(f"the model name {graph.model!r} would hide a global of the generated file")
 
 
 def _header(graph: Graph, spec: str) -> str:
