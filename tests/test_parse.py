@@ -7,6 +7,7 @@ visible in the expected strings: `-2 ** 2` shows as `(-(2 ** 2))`.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,8 @@ import pytest
 
 from specc.diagnostics import SpecError
 from specc.sources import decode
-from specc.syntax import ast
+from specc.syntax import ast, lalr
+from specc.syntax.build import AstBuilder
 from specc.syntax.parse import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -415,6 +417,65 @@ def test_binary_operator_spans_cover_both_operands():
 def test_for_target_spans():
     (loop,) = parse_text("model M:\n    for i, n in xs:\n        relu\n", "t.spec").models[0].body
     assert [(s.column, s.end_column) for s in loop.target_spans] == [(9, 10), (12, 13)]
+
+
+def positions(span) -> tuple[int, int, int, int]:
+    return span.line, span.column, span.end_line, span.end_column
+
+
+def test_a_parent_measures_a_bracketed_operand_with_its_brackets():
+    """Lark's `propagate_positions` "container" rule, which the tree builder keeps without a tree.
+
+    A parenthesised expression spans its inside; its parent counts the
+    brackets. A `+ - * / // %` chain spans operand to operand, but its
+    parent measures it with its operands' brackets too.
+    """
+    let, chain = parse_text("model M:\n    let v = (a) + b * (c)\n    (conv(3)) -> (relu)\n",
+                            "t.spec").models[0].body
+    assert positions(let.value.right.span) == (2, 19, 2, 25)
+    assert positions(let.value.span) == (2, 14, 2, 25)
+    assert positions(let.span) == (2, 5, 2, 26)
+    assert [positions(item.span) for item in chain.items] == [(3, 6, 3, 13), (3, 19, 3, 23)]
+    assert positions(chain.span) == (3, 5, 3, 24)
+
+
+def test_spans_of_use_lines_if_statements_and_the_module():
+    module = parse_text("use d2l\n\n\nmodel M(a=1):\n    if a:\n        relu\n    elif (a):\n        relu\n"
+                        "    else:\n        flatten\n\n# end\n", "t.spec")
+    assert positions(module.uses[0].span) == (1, 1, 4, 1)  # a `use` line ends after the blank lines below it
+    branch = module.models[0].body[0]
+    assert positions(branch.span) == (5, 5, 10, 16)  # to the end of the `else` body
+    assert [positions(b.span) for b in branch.branches] == [(5, 5, 10, 16), (7, 5, 8, 13)]
+    assert positions(module.span) == (1, 1, 10, 16)
+    assert positions(parse_text("# nothing\n", "t.spec").span) == (1, 10, 2, 1)
+
+
+# ---------------------------------------------------------------- the grammar and the tree builder
+
+
+def test_the_keywords_are_the_grammars_words():
+    """`lalr.KEYWORDS` (the indenter's glued-keyword check, the property tests' names) must follow the grammar."""
+    words = {t.pattern.value for t in lalr._parser().terminals
+             if t.pattern.type == "str" and re.fullmatch(lalr.NAME, t.pattern.value)}
+    assert words == lalr.KEYWORDS | {"x"}  # `x` is a name except between sizes
+    assert lalr._parser().get_terminal("NAME").pattern.value == lalr.NAME
+
+
+def test_every_grammar_rule_has_a_callback():
+    """A rule without one would put Lark's `Tree` into the AST; only a `?rule` passing its one child through may lack it."""
+    for rule in lalr._parser().rules:
+        name = rule.alias or rule.origin.name
+        if name.startswith("__"):
+            continue  # Lark's helper for a repetition: its children arrive flattened into the parent's
+        passes_through = rule.options.expand1 and len(rule.expansion) == 1
+        assert passes_through or callable(getattr(AstBuilder, name, None)), rule
+
+
+def test_errors_beyond_the_grammar_and_syntax_errors_are_reported_together():
+    """`3` is not a layer (found as the parser reduces), the `conv(` below is never closed (found later)."""
+    with pytest.raises(SpecError) as caught:
+        parse_text("model M:\n    3\n    conv(6\n", "t.spec")
+    assert [(e.code, e.span.line) for e in caught.value.errors] == [("E0107", 2), ("E0103", 3)]
 
 
 # ---------------------------------------------------------------- what does not parse

@@ -14,8 +14,6 @@
     never raise anything but `SpecError` from loading and checking (nor, for
     what passes the checks, from elaboration), and never hang: each example
     runs under a hard alarm as well as a hypothesis deadline.
-(c) Throughout, the fast path (`specc.syntax.descent`) reads every text as
-    Lark does or steps aside, and never steps aside on a generated spec.
 
 The normal run draws a few hundred examples per test; `SPECC_LONG=1` ~20x.
 """
@@ -35,14 +33,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lark import Lark
 
-from differential import assert_alike
 from specc.check import check_program
 from specc.diagnostics import SpecError
 from specc.elaborate import elaborate
 from specc.resolve import load
 from specc.sources import decode
-from specc.syntax import ast, descent
-from specc.syntax.lalr import _grammar_text
+from specc.syntax import ast, lalr
 from specc.syntax.parse import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,9 +72,8 @@ def hard_limit(seconds: int = HARD_LIMIT):
 
 
 def parse(text: str) -> ast.Module:
-    """Parse with `parse_text`, holding the fast path to Lark's reading (and to not stepping aside)."""
+    """Parse with `parse_text`, under the hard limit."""
     with hard_limit():
-        assert_alike(text, sure=True)
         return parse_text(text, "gen.spec")
 
 
@@ -86,9 +81,9 @@ def parse(text: str) -> ast.Module:
 
 # Names the generator may use. `c`, `h`, `w`, `shape` also make `in.<name>` valid.
 NAMES = ["a", "b", "c", "h", "w", "shape", "n", "xs", "k2", "_p", "x", "Size"]
-KEYWORDS = descent.KEYWORDS | {"x"}  # `x` is a keyword between the sizes of `input`
+KEYWORDS = lalr.KEYWORDS | {"x"}  # `x` is a keyword between the sizes of `input`
 
-_EXPRESSION_GRAMMAR = Lark(_grammar_text(), parser="lalr", start="test")
+_EXPRESSION_GRAMMAR = Lark(lalr._grammar_text(), parser="lalr", start="test")
 
 
 def _padded_terminals() -> dict[str, st.SearchStrategy[str]]:
@@ -372,13 +367,10 @@ def test_generated_specs_parse(case):
 def front_end(text: str, name: str = "random.spec", record=event) -> None:
     """Load and check `text` (and elaborate it when it checks); only `SpecError` may escape.
 
-    Both DSL parsers read it first: the fast path must agree with Lark or step aside.
-
     `record` notes the outcome for hypothesis' statistics; plain tests pass
     a no-op, since hypothesis refuses events outside a `@given` test.
     """
     with hard_limit():
-        assert_alike(text, sure=False)
         try:
             program = load(name, text=text)
             check_program(program)

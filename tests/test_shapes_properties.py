@@ -4,7 +4,7 @@ Hypothesis draws a random program description (ops with random arguments,
 `concat`/`add` whose branches may or may not agree, `repeat`, `for`, small
 parametric blocks, `in.c` expressions, names), renders it as spec text, and
 runs `specc.api.shapes(text)`. A small interpreter in this file builds the
-same network from the *description* (never from specc's IR or TorchCall),
+same network from the *description* (never from specc's IR or its lowering tables),
 one torch module at a time on a real tensor, and records every layer's
 output shape, parameter count and mult-adds (torchinfo's convention, written
 out here independently). The two must agree row for row, and specc must
@@ -420,11 +420,20 @@ def draw_pool(draw, ctx: Ctx) -> Op:
     return Op(name, args)
 
 
+# What `draw_layer` chooses from at each rank (repeats weigh a choice), and the ops a choice can draw.
+IMAGE_KINDS = ("conv", "conv", "conv", "pool", "pool", "batchnorm", "relu", "sigmoid", "tanh", "dropout",
+               "identity", "adaptive", "global", "flatten")
+FLAT_KINDS = ("linear", "linear", "batchnorm", "relu", "dropout", "identity", "flatten", "image_op")
+KIND_OPS = {"pool": ("maxpool", "avgpool"), "adaptive": ("adaptive_avgpool",), "global": ("global_avgpool",),
+            "image_op": ("conv", "maxpool", "avgpool")}
+# Every op a random program can hold (tests/test_op_tables.py: every op of the registry is drawn).
+DRAWN_OPS = frozenset(op for kind in IMAGE_KINDS + FLAT_KINDS for op in KIND_OPS.get(kind, (kind,)))
+
+
 def draw_layer(draw, ctx: Ctx) -> Op:
     """One primitive op legal at the current rank (rank is structure, not size)."""
     if ctx.rank == 4:
-        kind = draw(st.sampled_from(["conv", "conv", "conv", "pool", "pool", "batchnorm", "relu", "sigmoid",
-                                     "tanh", "dropout", "identity", "adaptive", "global", "flatten"]))
+        kind = draw(st.sampled_from(IMAGE_KINDS))
         if kind == "conv":
             return draw_conv(draw, ctx)
         if kind == "pool":
@@ -437,8 +446,7 @@ def draw_layer(draw, ctx: Ctx) -> Op:
             ctx.rank = 2
             return Op("flatten")
     else:
-        kind = draw(st.sampled_from(["linear", "linear", "batchnorm", "relu", "dropout", "identity", "flatten",
-                                     "image_op"]))
+        kind = draw(st.sampled_from(FLAT_KINDS))
         if kind == "image_op":
             # An op for images on a flat input: specc says E0304, torch refuses a 2-d input. (Not the
             # adaptive pools: torch's AdaptiveAvgPool2d(1) takes [N, F] as one unbatched [H, W] image.)

@@ -240,3 +240,12 @@ def test_matches_the_seed_model(name):
     y, _ = layer_calls(ours, x)
     expected, _ = layer_calls(seed, x)
     torch.testing.assert_close(y, expected, atol=1e-5, rtol=0)
+
+
+def test_classes_are_named_as_in_the_generated_file():
+    # One class-name function (naming.class_name) for both back-ends: `__` is `Block`, `module` is `ModuleBlock`.
+    text = ("block __(c):\n    conv(c, k=1)\n\nblock module(c):\n    conv(c, k=1)\n\n"
+            "model M:\n    input 3 x 4 x 4\n    __(3)\n    module(3)\n")
+    assert [type(child).__name__ for child in specc.build(text)] == ["Block", "ModuleBlock"]
+    source = specc.emit(text)
+    assert "class Block(nn.Sequential):" in source and "class ModuleBlock(nn.Sequential):" in source

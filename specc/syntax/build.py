@@ -1,33 +1,378 @@
-"""What both DSL parsers do beyond the grammar: unquoting, layers, argument order.
+"""The tree builder: Lark's parser calls it at every reduction, and it builds the typed AST.
 
-Lark's LALR parser (`lalr.py`) and the recursive-descent fast path
-(`descent.py`) read the same language into the same AST; the rules that are
-not context-free live here once, so the two cannot disagree on them.
+    parser = Lark(grammar, parser="lalr", keep_all_tokens=True, transformer=AstBuilder())
+    # `conv(6, k=5) -> relu` reduces to call(...), then chain(...): Chain(items=[Call("conv", ...), Call("relu", bare=True)])
 
-    to_layer(Name(id="relu"))   # Call(name="relu", bare=True): a bare op in a chain
+There is no parse tree. Handed to `Lark(...)` as its transformer, each
+method below is the callback of the grammar rule (or alias) it is named
+after, and gets the rule's children as the parser reduces it: tokens
+(`keep_all_tokens`, so keywords and brackets are there to measure spans
+from) and what earlier callbacks returned. A `?rule` that matched one child
+passes it through untouched; repetitions (`("," param)*`) arrive flattened.
+
+Spans are those of Lark's `propagate_positions`, which Lark cannot compute
+without a tree: a node runs from the start of its first child to the end of
+its last, keywords, brackets and newlines included. Where a node's parent
+measures it from is usually its span, except for a parenthesised operand,
+which counts with its brackets, and a `+ - * / // %` chain, whose own spans
+run from operand to operand but which counts with its operands' brackets.
+Those two record where they are measured from in `self.bracketed`.
+
+The rules beyond the grammar (a chain item must be a layer, positional
+arguments first, `in.` takes four names) live here too. Their errors wait
+until the whole text has parsed: a syntax error anywhere is reported first,
+as when these checks ran over a finished tree.
 """
 
 from __future__ import annotations
 
+from typing import Optional
+
 from ..diagnostics import SpecError
 from . import ast
 
-# Every later stage walks the AST recursively, so nesting is bounded here,
-# where it is cheap to count and the error can point at the token: the
-# deepest expression may have this many operators and brackets on its path
-# from the statement down, and blocks may be indented this many levels.
-MAX_EXPRESSION_DEPTH = 100
-MAX_BLOCK_DEPTH = 50
+_new_span = tuple.__new__
+_Span = ast.Span
 
-# The tokens that add a level to the expression tree (by value); `->` does
-# not, a chain is a flat list. Brackets add one too.
-NESTING_OPERATORS = frozenset({"+", "-", "*", "/", "//", "%", "**", "==", "!=", "<", "<=", ">", ">=",
-                               "not", "and", "or", "if", "else", "."})
+make_module = ast.factory(ast.Module, "span", "file", "uses", "blocks", "models")
+make_use = ast.factory(ast.Use, "span", "target", "is_path")
+make_block = ast.factory(ast.BlockDef, "span", "name", "name_span", "params", "body")
+make_model = ast.factory(ast.ModelDef, "span", "name", "name_span", "params", "body")
+make_param = ast.factory(ast.Param, "span", "name", "default")
+make_input = ast.factory(ast.Input, "span", "dims")
+make_let = ast.factory(ast.Let, "span", "name", "name_span", "value")
+make_chain = ast.factory(ast.Chain, "span", "items")
+make_named = ast.factory(ast.Named, "span", "name", "name_span", "stmt")
+make_combine = ast.factory(ast.Combine, "span", "op", "body")
+make_seq = ast.factory(ast.Seq, "span", "body")
+make_repeat = ast.factory(ast.Repeat, "span", "count", "body")
+make_for = ast.factory(ast.For, "span", "targets", "target_spans", "iter", "body")
+make_if = ast.factory(ast.If, "span", "branches", "orelse")
+make_branch = ast.factory(ast.IfBranch, "span", "test", "body")
+make_ifexp = ast.factory(ast.IfExp, "span", "body", "test", "orelse")
+make_boolop = ast.factory(ast.BoolOp, "span", "op", "values")
+make_unary = ast.factory(ast.UnaryOp, "span", "op", "operand")
+make_compare = ast.factory(ast.Compare, "span", "first", "ops", "rest")
+make_binop = ast.factory(ast.BinOp, "span", "op", "left", "right")
+make_call = ast.factory(ast.Call, "span", "name", "name_span", "args", "kwargs")
+make_bare_call = ast.factory(ast.Call, "span", "name", "name_span", "bare")
+make_keyword = ast.factory(ast.Keyword, "span", "name", "value")
+make_index = ast.factory(ast.Index, "span", "value", "index")
+make_int = ast.factory(ast.Int, "span", "value")
+make_float = ast.factory(ast.Float, "span", "value")
+make_str = ast.factory(ast.Str, "span", "value")
+make_bool = ast.factory(ast.Bool, "span", "value")
+make_name = ast.factory(ast.Name, "span", "id")
+make_in_shape = ast.factory(ast.InShape, "span", "attr")
+make_tuple = ast.factory(ast.TupleExpr, "span", "items")
+make_list = ast.factory(ast.ListExpr, "span", "items")
+make_layer_if = ast.factory(ast.LayerIf, "span", "body", "test", "orelse")
 
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
+_SHAPE_PARTS = ("c", "h", "w", "shape")
 
-make_bare_call = ast.factory(ast.Call, "span", "name", "name_span", "bare")
-make_layer_if = ast.factory(ast.LayerIf, "span", "body", "test", "orelse")
+
+class AstBuilder:
+    """One callback per grammar rule; each gets the rule's children and returns its node.
+
+    A suite returns `(statements, dedent)`: its statements, and the token
+    where it ends (a block ends where its last line does), which is where
+    the statement that opens it ends too. `file` names the text being
+    parsed; `begin` and `end` frame each parse, and `end` hands out the
+    first error a rule beyond the grammar found.
+    """
+
+    def __init__(self) -> None:
+        self.file = "<spec>"
+        # id(node) -> (node, line, column, end_line, end_column): where its parent
+        # measures it from, when that is not its span. The entry holds the node,
+        # so its id cannot be reused by a node made later while the entry stands.
+        self.bracketed: dict[int, tuple] = {}
+        self.error: Optional[SpecError] = None
+
+    def begin(self, file: str) -> None:
+        """Get ready to build the AST of `file`."""
+        self.file, self.error = file, None
+        self.bracketed.clear()
+
+    def end(self) -> Optional[SpecError]:
+        """Forget this parse's notes; the first error found beyond the grammar, if any."""
+        self.bracketed.clear()
+        error, self.error = self.error, None
+        return error
+
+    def _defer(self, error: SpecError, stand_in):
+        """Keep the first error for `end` and let the parse go on (a syntax error later wins)."""
+        if self.error is None:
+            self.error = error
+        return stand_in
+
+    # -- spans
+
+    def _token_span(self, token) -> ast.Span:
+        return _new_span(_Span, (self.file, token.line, token.column, token.end_line, token.end_column))
+
+    def _tokens_span(self, first, last) -> ast.Span:
+        return _new_span(_Span, (self.file, first.line, first.column, last.end_line, last.end_column))
+
+    def _token_to_node(self, first, node) -> ast.Span:
+        outer = self.bracketed.get(id(node)) if self.bracketed else None
+        end = node.span if outer is None else (None, None, None, outer[3], outer[4])
+        return _new_span(_Span, (self.file, first.line, first.column, end[3], end[4]))
+
+    def _node_to_token(self, node, last) -> ast.Span:
+        outer = self.bracketed.get(id(node)) if self.bracketed else None
+        start = node.span if outer is None else outer
+        return _new_span(_Span, (self.file, start[1], start[2], last.end_line, last.end_column))
+
+    def _between(self, first, last) -> ast.Span:
+        """From where node `first` starts to where node `last` ends, counting the brackets around them."""
+        start, end = first.span, last.span
+        if self.bracketed:
+            start = self.bracketed.get(id(first), start)
+            outer = self.bracketed.get(id(last))
+            if outer is not None:
+                end = (None, None, None, outer[3], outer[4])
+        return _new_span(_Span, (self.file, start[1], start[2], end[3], end[4]))
+
+    def _edge(self, child) -> ast.Span:
+        """Where a token, or a node as its parent measures it, lies: for the top level, where both come."""
+        return self._between(child, child) if isinstance(child, ast.Node) else self._token_span(child)
+
+    # -- top level
+
+    def start(self, children):
+        # `_NL? toplevel*`: a text of nothing but comments and blank lines is a module of nothing.
+        items = children[1:] if children and not isinstance(children[0], ast.Node) else children
+        first, last = (self._edge(children[0]), self._edge(children[-1])) if children else ((None, 1, 1, 1, 1),) * 2
+        span = _new_span(_Span, (self.file, first[1], first[2], last[3], last[4]))
+        return make_module(span, self.file, [i for i in items if isinstance(i, ast.Use)],
+                           [i for i in items if isinstance(i, ast.BlockDef)],
+                           [i for i in items if isinstance(i, ast.ModelDef)])
+
+    def use_stmt(self, children):
+        keyword, target, newline = children
+        is_path = target.type == "STRING"
+        return make_use(self._tokens_span(keyword, newline), unquote(target.value) if is_path else target.value,
+                        is_path)
+
+    def block_def(self, children):
+        return self._definition(make_block, children)
+
+    def model_def(self, children):
+        return self._definition(make_model, children)
+
+    def _definition(self, make, children):
+        # `block NAME ( [params] ) : suite`; a model's brackets are optional.
+        keyword, name, (body, end) = children[0], children[1], children[-1]
+        params = children[3] if len(children) == 7 else []
+        return make(self._tokens_span(keyword, end), name.value, self._token_span(name), params, body)
+
+    def params(self, children):
+        return children[0::2]  # the commas between them (and one after) drop out
+
+    def param(self, children):
+        name = children[0]
+        if len(children) == 1:
+            return make_param(self._token_span(name), name.value, None)
+        default = children[2]
+        return make_param(self._token_to_node(name, default), name.value, default)
+
+    def suite(self, children):
+        return children[2:-1], children[-1]  # _NL _INDENT stmt+ _DEDENT
+
+    def stmt(self, children):
+        return children[0]  # `simple_stmt _NL`: the newline is where the statement ends, not part of it
+
+    # -- statements
+
+    def input_stmt(self, children):
+        return make_input(self._token_to_node(children[0], children[-1]), children[1::2])
+
+    def let_stmt(self, children):
+        keyword, name, _, value = children
+        return make_let(self._token_to_node(keyword, value), name.value, self._token_span(name), value)
+
+    def chain(self, children):
+        span = self._between(children[0], children[-1])
+        try:
+            return make_chain(span, [to_layer(item) for item in children[0::2]])
+        except SpecError as error:
+            return self._defer(error, make_chain(span, []))
+
+    def named_chain(self, children):
+        return self._named(children)
+
+    def named_compound(self, children):
+        return self._named(children)
+
+    def _named(self, children):
+        name, _, stmt = children
+        return make_named(self._token_to_node(name, stmt), name.value, self._token_span(name), stmt)
+
+    def combine(self, children):
+        op, _, (body, end) = children
+        return make_combine(self._tokens_span(op, end), op.value, body)
+
+    def seq(self, children):
+        keyword, _, (body, end) = children
+        return make_seq(self._tokens_span(keyword, end), body)
+
+    def repeat(self, children):
+        keyword, count, _, (body, end) = children
+        return make_repeat(self._tokens_span(keyword, end), count, body)
+
+    def for_stmt(self, children):
+        keyword, targets, _, iterable, _, (body, end) = children
+        return make_for(self._tokens_span(keyword, end), [t.value for t in targets],
+                        [self._token_span(t) for t in targets], iterable, body)
+
+    def targets(self, children):
+        if children[0].type == "LPAR":
+            return children[1:-1:2]
+        return children[0::2]
+
+    def if_stmt(self, children):
+        keyword, test, _, (body, dedent) = children[:4]
+        branches, orelse = [None], None
+        end = (dedent.end_line, dedent.end_column)
+        for clause in children[4:]:
+            if isinstance(clause, ast.IfBranch):
+                branches.append(clause)
+                end = clause.span[3:]
+            else:
+                orelse, dedent = clause
+                end = (dedent.end_line, dedent.end_column)
+        span = _new_span(_Span, (self.file, keyword.line, keyword.column, *end))
+        branches[0] = make_branch(span, test, body)  # the `if` branch spans the whole statement
+        return make_if(span, branches, orelse)
+
+    def elif_clause(self, children):
+        keyword, test, _, (body, end) = children
+        return make_branch(self._tokens_span(keyword, end), test, body)
+
+    def else_clause(self, children):
+        return children[2]  # the suite: its statements, and where it ends
+
+    # -- expressions
+
+    def ifexp(self, children):
+        body, _, test, _, orelse = children
+        return make_ifexp(self._between(body, orelse), body, test, orelse)
+
+    def or_(self, children):
+        return make_boolop(self._between(children[0], children[-1]), "or", children[0::2])
+
+    def and_(self, children):
+        return make_boolop(self._between(children[0], children[-1]), "and", children[0::2])
+
+    def not_(self, children):
+        keyword, operand = children
+        return make_unary(self._token_to_node(keyword, operand), "not", operand)
+
+    def compare(self, children):
+        return make_compare(self._between(children[0], children[-1]), children[0],
+                            [op.value for op in children[1::2]], children[2::2])
+
+    def binary(self, children):
+        # Left-associative: a - b - c is (a - b) - c, each spanning its operands.
+        left = children[0]
+        for index in range(1, len(children), 2):
+            right = children[index + 1]
+            span = _new_span(_Span, (self.file, left.span[1], left.span[2], right.span[3], right.span[4]))
+            left = make_binop(span, children[index].value, left, right)
+        if self.bracketed:  # an operand in brackets: the parent measures the chain with them
+            outer = self._between(children[0], children[-1])
+            if outer != left.span:
+                self.bracketed[id(left)] = (left, *outer[1:])
+        return left
+
+    def unary(self, children):
+        op, operand = children
+        return make_unary(self._token_to_node(op, operand), op.value, operand)
+
+    def power(self, children):
+        base, _, exponent = children
+        return make_binop(self._between(base, exponent), "**", base, exponent)
+
+    def call(self, children):
+        name, last = children[0], children[-1]
+        arguments = children[2] if len(children) == 4 else []
+        args = [a for a in arguments if not isinstance(a, ast.Keyword)]
+        kwargs = [a for a in arguments if isinstance(a, ast.Keyword)] if len(args) < len(arguments) else []
+        node = make_call(self._tokens_span(name, last), name.value, self._token_span(name), args, kwargs)
+        if kwargs and args:
+            try:
+                check_argument_order(arguments)
+            except SpecError as error:
+                return self._defer(error, node)
+        return node
+
+    def arguments(self, children):
+        return children[0::2]
+
+    def kwarg(self, children):
+        name, _, value = children
+        return make_keyword(self._token_to_node(name, value), name.value, value)
+
+    def getitem(self, children):
+        value, _, index, bracket = children
+        return make_index(self._node_to_token(value, bracket), value, index)
+
+    def int_(self, children):
+        token = children[0]
+        return make_int(self._token_span(token), int(token.value.replace("_", "")))
+
+    def float_(self, children):
+        token = children[0]
+        return make_float(self._token_span(token), float(token.value.replace("_", "")))
+
+    def string(self, children):
+        token = children[0]
+        return make_str(self._token_span(token), unquote(token.value))
+
+    def true(self, children):
+        return make_bool(self._token_span(children[0]), True)
+
+    def false(self, children):
+        return make_bool(self._token_span(children[0]), False)
+
+    def name(self, children):
+        token = children[0]
+        return make_name(self._token_span(token), token.value)
+
+    def in_shape(self, children):
+        keyword, _, attr = children
+        node = make_in_shape(self._tokens_span(keyword, attr), attr.value)
+        if attr.value not in _SHAPE_PARTS:
+            return self._defer(SpecError(
+                "E0203", f"expected `in.c`, `in.h`, `in.w` or `in.shape`, found `in.{attr.value}`",
+                self._token_span(attr), label="no such part of the shape",
+                help="`in` is the shape flowing into the statement: c channels, h height, w width"), node)
+        return node
+
+    def atom(self, children):
+        # `( test )`: the expression itself, measured by its parent with the brackets.
+        opening, inner, closing = children
+        self.bracketed[id(inner)] = (inner, opening.line, opening.column, closing.end_line, closing.end_column)
+        return inner
+
+    def tuple_(self, children):
+        # `( )`, `( test , )` or `( test , tests )`
+        items = children[1:2] if len(children) > 2 else []
+        if len(children) == 5:
+            items.extend(children[3])
+        return make_tuple(self._tokens_span(children[0], children[-1]), items)
+
+    def list_(self, children):
+        items = children[1] if len(children) == 3 else []
+        return make_list(self._tokens_span(children[0], children[-1]), items)
+
+    def tests(self, children):
+        return children[0::2]
+
+
+# ---------------------------------------------------------------- rules beyond the grammar
 
 
 def unquote(token: str) -> str:

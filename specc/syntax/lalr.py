@@ -1,11 +1,12 @@
-"""The reference DSL front-end: spec text -> Lark parse tree -> typed AST.
+"""The DSL front-end: spec text -> Lark's LALR parser -> typed AST, with every syntax error in words.
 
-Lark's LALR parser over `grammar/specc.lark` defines the language. It reads
-every text the fast path (`descent.py`) is not sure of, and it alone reports
-syntax errors, in words (never Lark's exception text). After an error it
-blanks the offending line (and the block it opens) and tries again, so
-independent mistakes in one file are reported together. It also parses the
-DSL fragments inside YAML specs.
+Lark's LALR parser over `grammar/specc.lark` is the one definition of the
+language. Its callbacks (`build.AstBuilder`) build the AST as it reduces,
+with no parse tree in between; the `Indenter` below turns newlines into
+indentation tokens. Syntax errors are reported in words (never Lark's
+exception text). After an error the parser blanks the offending line (and
+the block it opens) and tries again, so independent mistakes in one file are
+reported together. It also parses the DSL fragments inside YAML specs.
 
     module = parse_text("model M:\\n    input 1 x 28 x 28\\n    relu\\n", "m.spec")
     module.models[0].body[1]   # Chain(items=[Call(name="relu", bare=True)])
@@ -18,16 +19,33 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterator, Optional
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, VisitError
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput
 
 from ..diagnostics import Span as DiagSpan
 from ..diagnostics import SpecError, raise_all
 from . import ast
-from .ast import construct
-from .build import MAX_BLOCK_DEPTH, MAX_EXPRESSION_DEPTH, NESTING_OPERATORS, check_argument_order, to_layer, unquote
-from .descent import KEYWORDS, NAME
+from .build import AstBuilder
 from .words import END_OF_FILE, blank_error_lines, statement_lines, syntax_error
+
+# Every later stage walks the AST recursively, so nesting is bounded here,
+# where it is cheap to count and the error can point at the token: the
+# deepest expression may have this many operators and brackets on its path
+# from the statement down, and blocks may be indented this many levels.
+MAX_EXPRESSION_DEPTH = 100
+MAX_BLOCK_DEPTH = 50
+
+# The tokens that add a level to the expression tree (by value); `->` does
+# not, a chain is a flat list. Brackets add one too.
+NESTING_OPERATORS = frozenset({"+", "-", "*", "/", "//", "%", "**", "==", "!=", "<", "<=", ">", ">=",
+                               "not", "and", "or", "if", "else", "."})
+
+# The grammar's words (`tests/test_parse.py` holds this to its literal
+# terminals): keywords only where the grammar takes them, since the lexer is
+# contextual. `x` is left out: it is a keyword only between the sizes of `input`.
+KEYWORDS = frozenset({"use", "block", "model", "input", "let", "seq", "repeat", "for", "in", "if", "elif",
+                      "else", "not", "and", "or", "true", "True", "false", "False", "concat", "add"})
+NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 MAX_REPORTED = 20
 
@@ -40,8 +58,8 @@ _NESTING_HELP = "name the inner parts with `let` and combine the names"
 class Nesting:
     """Counts the operators and brackets on the path from a statement down to each token.
 
-    Lark's parser and transformer, and every later stage, recurse once per
-    level: the count ends in E0109 long before Python's recursion limit.
+    Every later stage walks the AST recursively, once per level: the count
+    ends in E0109 long before Python's recursion limit.
     """
 
     OPEN = {"LPAR", "LSQB"}
@@ -53,7 +71,11 @@ class Nesting:
         self.depths = [0]  # one count per open bracket
 
     def reset(self, file: str) -> None:
-        self.file, self.depths = file, [0]
+        # In place: a list made for an earlier parse may be frozen by now, and
+        # dropping it would change someone else's freeze count (collector.py).
+        self.file = file
+        del self.depths[1:]
+        self.depths[0] = 0
 
     def see(self, token: Token) -> None:
         depths = self.depths
@@ -77,6 +99,10 @@ class Nesting:
                             label="nested too deeply here", help=_NESTING_HELP)
 
 
+# The tokens the indenter looks at twice, by value: brackets, commas, operators and keywords.
+_WATCHED = KEYWORDS | NESTING_OPERATORS | {"(", ")", "[", "]", ","}
+
+
 class Indenter:
     """Lark post-lexer: turns the newline token into _NL, _INDENT and _DEDENT.
 
@@ -94,7 +120,8 @@ class Indenter:
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         levels, indent_char = [0], None
-        brackets = self.open_brackets = []
+        brackets = self.open_brackets
+        brackets.clear()  # in place, like `Nesting.reset`
         nesting = self.nesting
         nesting.reset(self.file)
         token = None
@@ -106,15 +133,17 @@ class Indenter:
                 nesting.reset(self.file)
                 indent = token.value.rsplit("\n", 1)[-1]
                 indent_char = self._check_chars(indent, token, indent_char)
-                yield from self._indentation(len(indent), levels, token)
+                if len(indent) != levels[-1]:
+                    yield from self._indentation(len(indent), levels, token)
                 continue
             yield token
-            _check_separate(token, self.text, self.file)
-            if token.type in Nesting.OPEN:
-                brackets.append(token)
-            elif token.type in Nesting.CLOSE and brackets:
-                brackets.pop()
-            nesting.see(token)
+            if token.value in _WATCHED:  # most tokens are names and numbers: one look-up for them
+                _check_separate(token, self.text, self.file)
+                if token.type in Nesting.OPEN:
+                    brackets.append(token)
+                elif token.type in Nesting.CLOSE and brackets:
+                    brackets.pop()
+                nesting.see(token)
         if brackets:
             return  # let the parser meet the end of file inside the brackets: "expected `)`, found end of file"
         while len(levels) > 1:
@@ -191,207 +220,8 @@ def _end_position(token: Optional[Token]) -> tuple[int, int, int, int]:
     return (token.end_line or 1, token.end_column or 1, token.end_line or 1, token.end_column or 1)
 
 
-# ---------------------------------------------------------------- parse tree -> AST
-
-
-def _span(file: str, meta) -> ast.Span:
-    if getattr(meta, "empty", True):
-        return ast.Span(file=file, line=1, column=1, end_line=1, end_column=1)
-    return ast.Span(file=file, line=meta.line, column=meta.column,
-                    end_line=meta.end_line, end_column=meta.end_column)
-
-
-def _token_span(file: str, token: Token) -> ast.Span:
-    return ast.Span(file=file, line=token.line, column=token.column,
-                    end_line=token.end_line, end_column=token.end_column)
-
-
-@v_args(inline=True, meta=True)
-class ToAst(Transformer):
-    """Explicit transformer methods, one per grammar rule (STYLE.md: not ast_utils).
-
-    Nodes are built with `ast.construct`: the grammar already guarantees
-    their types, and no validator is built on the DSL path.
-    `tests/test_parse.py` validates whole ASTs to keep that promise honest;
-    `tests/test_descent.py` holds the fast path to the same nodes.
-    """
-
-    def __init__(self, file: str) -> None:
-        super().__init__()
-        self.file = file
-
-    def _s(self, meta) -> ast.Span:
-        return _span(self.file, meta)
-
-    # -- top level
-
-    def start(self, meta, *items):
-        uses = [i for i in items if isinstance(i, ast.Use)]
-        blocks = [i for i in items if isinstance(i, ast.BlockDef)]
-        models = [i for i in items if isinstance(i, ast.ModelDef)]
-        return construct(ast.Module, span=self._s(meta), file=self.file, uses=uses, blocks=blocks, models=models)
-
-    def use_stmt(self, meta, target):
-        is_path = target.type == "STRING"
-        value = unquote(str(target)) if is_path else str(target)
-        return construct(ast.Use, span=self._s(meta), target=value, is_path=is_path)
-
-    def block_def(self, meta, name, params, body):
-        return construct(ast.BlockDef, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
-                            params=params or [], body=body)
-
-    def model_def(self, meta, name, params, body):
-        return construct(ast.ModelDef, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
-                            params=params or [], body=body)
-
-    def params(self, meta, *params):
-        return [p for p in params if p is not None]
-
-    def param(self, meta, name, default):
-        return construct(ast.Param, span=self._s(meta), name=str(name), default=default)
-
-    def suite(self, meta, *stmts):
-        return list(stmts)
-
-    # -- statements
-
-    def input_stmt(self, meta, *dims):
-        return construct(ast.Input, span=self._s(meta), dims=list(dims))
-
-    def let_stmt(self, meta, name, value):
-        return construct(ast.Let, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name), value=value)
-
-    def chain(self, meta, *items):
-        return construct(ast.Chain, span=self._s(meta), items=[to_layer(i) for i in items])
-
-    def named_chain(self, meta, name, stmt):
-        return self._named(meta, name, stmt)
-
-    def named_compound(self, meta, name, stmt):
-        return self._named(meta, name, stmt)
-
-    def _named(self, meta, name, stmt):
-        return construct(ast.Named, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name), stmt=stmt)
-
-    def combine(self, meta, op, body):
-        return construct(ast.Combine, span=self._s(meta), op=str(op), body=body)
-
-    def seq(self, meta, body):
-        return construct(ast.Seq, span=self._s(meta), body=body)
-
-    def repeat(self, meta, count, body):
-        return construct(ast.Repeat, span=self._s(meta), count=count, body=body)
-
-    def for_stmt(self, meta, targets, iterable, body):
-        return construct(ast.For, span=self._s(meta), targets=[str(t) for t in targets],
-                       target_spans=[_token_span(self.file, t) for t in targets], iter=iterable, body=body)
-
-    def targets(self, meta, *names):
-        return list(names)
-
-    def if_stmt(self, meta, test, body, *rest):
-        branches = [construct(ast.IfBranch, span=self._s(meta), test=test, body=body)]
-        orelse = None
-        for clause in rest:
-            if isinstance(clause, ast.IfBranch):
-                branches.append(clause)
-            else:
-                orelse = clause
-        return construct(ast.If, span=self._s(meta), branches=branches, orelse=orelse)
-
-    def elif_clause(self, meta, test, body):
-        return construct(ast.IfBranch, span=self._s(meta), test=test, body=body)
-
-    def else_clause(self, meta, body):
-        return body
-
-    # -- expressions
-
-    def ifexp(self, meta, body, test, orelse):
-        return construct(ast.IfExp, span=self._s(meta), body=body, test=test, orelse=orelse)
-
-    def or_(self, meta, *values):
-        return construct(ast.BoolOp, span=self._s(meta), op="or", values=list(values))
-
-    def and_(self, meta, *values):
-        return construct(ast.BoolOp, span=self._s(meta), op="and", values=list(values))
-
-    def not_(self, meta, operand):
-        return construct(ast.UnaryOp, span=self._s(meta), op="not", operand=operand)
-
-    def compare(self, meta, first, *rest):
-        return construct(ast.Compare, span=self._s(meta), first=first, ops=[str(o) for o in rest[0::2]],
-                           rest=list(rest[1::2]))
-
-    def binary(self, meta, left, *rest):
-        # Left-associative: a - b - c is (a - b) - c.
-        for op, right in zip(rest[0::2], rest[1::2]):
-            span = ast.Span(file=self.file, line=left.span.line, column=left.span.column,
-                            end_line=right.span.end_line, end_column=right.span.end_column)
-            left = construct(ast.BinOp, span=span, op=str(op), left=left, right=right)
-        return left
-
-    def unary(self, meta, op, operand):
-        return construct(ast.UnaryOp, span=self._s(meta), op=str(op), operand=operand)
-
-    def power(self, meta, base, exponent):
-        return construct(ast.BinOp, span=self._s(meta), op="**", left=base, right=exponent)
-
-    def call(self, meta, name, arguments):
-        args = [a for a in arguments or [] if not isinstance(a, ast.Keyword)]
-        kwargs = [a for a in arguments or [] if isinstance(a, ast.Keyword)]
-        check_argument_order(arguments or [])
-        return construct(ast.Call, span=self._s(meta), name=str(name), name_span=_token_span(self.file, name),
-                        args=args, kwargs=kwargs)
-
-    def arguments(self, meta, *items):
-        return list(items)
-
-    def kwarg(self, meta, name, value):
-        return construct(ast.Keyword, span=self._s(meta), name=str(name), value=value)
-
-    def getitem(self, meta, value, index):
-        return construct(ast.Index, span=self._s(meta), value=value, index=index)
-
-    def int_(self, meta, token):
-        return construct(ast.Int, span=self._s(meta), value=int(token.replace("_", "")))
-
-    def float_(self, meta, token):
-        return construct(ast.Float, span=self._s(meta), value=float(token.replace("_", "")))
-
-    def string(self, meta, token):
-        return construct(ast.Str, span=self._s(meta), value=unquote(str(token)))
-
-    def true(self, meta):
-        return construct(ast.Bool, span=self._s(meta), value=True)
-
-    def false(self, meta):
-        return construct(ast.Bool, span=self._s(meta), value=False)
-
-    def name(self, meta, token):
-        return construct(ast.Name, span=self._s(meta), id=str(token))
-
-    def in_shape(self, meta, _in, attr):
-        if attr not in ("c", "h", "w", "shape"):
-            raise SpecError("E0203", f"expected `in.c`, `in.h`, `in.w` or `in.shape`, found `in.{attr}`",
-                            _token_span(self.file, attr).to_diagnostic(), label="no such part of the shape",
-                            help="`in` is the shape flowing into the statement: c channels, h height, w width")
-        return construct(ast.InShape, span=self._s(meta), attr=str(attr))
-
-    def tuple_(self, meta, *items):
-        flat = []
-        for item in items:
-            if isinstance(item, list):
-                flat.extend(item)
-            elif item is not None:
-                flat.append(item)
-        return construct(ast.TupleExpr, span=self._s(meta), items=flat)
-
-    def list_(self, meta, items):
-        return construct(ast.ListExpr, span=self._s(meta), items=items or [])
-
-    def tests(self, meta, *items):
-        return list(items)
+def _token_span(file: str, token: Token) -> DiagSpan:
+    return DiagSpan(file, token.line, token.column, token.end_line, token.end_column)
 
 
 # ---------------------------------------------------------------- entry points
@@ -403,21 +233,31 @@ def _grammar_text() -> str:
 
 
 _INDENTER = Indenter("<spec>")
+_BUILDER = AstBuilder()
+
+
+def _lark(**options) -> Lark:
+    """Lark's LALR parser for the grammar, its callbacks building the AST as it reduces.
+
+    `keep_all_tokens` hands the callbacks the keywords and brackets too, to
+    measure spans from; without placeholders, no child filter runs at a
+    reduction. `cache=True` keeps the analysed grammar in the temp
+    directory: building the LALR tables takes ~0.4 s, loading them ~15 ms.
+    """
+    return Lark(_grammar_text(), parser="lalr", lexer="contextual", keep_all_tokens=True,
+                maybe_placeholders=False, cache=True, **options)
 
 
 @lru_cache(maxsize=None)
 def _parser() -> Lark:
-    # cache=True keeps the analysed grammar in the temp directory: building the
-    # LALR tables takes ~0.4 s, loading them ~15 ms.
-    return Lark(_grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=True, postlex=_INDENTER, cache=True)
+    return _lark(postlex=_INDENTER, transformer=_BUILDER)
 
 
 def parse_text(text: str, file: str = "<string>") -> ast.Module:
     """Parse one spec text into an AST, or raise every syntax error found in it.
 
     `specc.syntax.parse.parse_text` is the entry point: it registers the
-    text, pauses the cycle collector and tries the fast path first.
+    text and pauses the cycle collector around this.
     """
     if not text.strip():
         raise SpecError("E0003", "expected a spec, found an empty file", DiagSpan(file, 1, 1, 1, 1),
@@ -462,14 +302,16 @@ def _parse_once(text: str, file: str) -> ast.Module:
     if not text.endswith("\n"):
         text += "\n"
     _INDENTER.file, _INDENTER.text = file, text
+    _BUILDER.begin(file)
     try:
-        return ToAst(file).transform(_parser().parse(text))
-    except VisitError as error:
-        if isinstance(error.orig_exc, SpecError):
-            raise error.orig_exc from None
-        raise
+        module = _parser().parse(text)
     except UnexpectedInput as error:
         raise syntax_error(error, file, text, _literal, _INDENTER.open_brackets) from None
+    finally:
+        deferred = _BUILDER.end()
+    if deferred is not None:
+        raise deferred
+    return module
 
 
 def _literal(terminal: str) -> str:
@@ -522,10 +364,12 @@ class _Shift:
 _SHIFT = _Shift()
 
 
+_FRAGMENT_BUILDER = AstBuilder()
+
+
 @lru_cache(maxsize=None)
 def _fragment_parser() -> Lark:
-    return Lark(_grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=True, start=list(FRAGMENT_RULES), postlex=_SHIFT, cache=True)
+    return _lark(start=list(FRAGMENT_RULES), postlex=_SHIFT, transformer=_FRAGMENT_BUILDER)
 
 
 def parse_fragment(text: str, rule: str, file: str, line: int = 1, column: int = 1):
@@ -535,17 +379,20 @@ def parse_fragment(text: str, rule: str, file: str, line: int = 1, column: int =
     gives `BinOp(...)` whose spans point into the YAML file.
     """
     one_line = text.replace("\n", " ")
-    _SHIFT.lines, _SHIFT.columns, _SHIFT.moved, _SHIFT.text = line - 1, column - 1, set(), one_line
+    _SHIFT.lines, _SHIFT.columns, _SHIFT.text = line - 1, column - 1, one_line
+    _SHIFT.moved.clear()
     _SHIFT.nesting.reset(file)
+    _FRAGMENT_BUILDER.begin(file)
     try:
-        return ToAst(file).transform(_fragment_parser().parse(one_line, start=rule))
-    except VisitError as error:
-        if isinstance(error.orig_exc, SpecError):
-            raise error.orig_exc from None
-        raise
+        node = _fragment_parser().parse(one_line, start=rule)
     except UnexpectedInput as error:
         _shift_error(error, line - 1, column - 1)
         raise _fragment_error(syntax_error(error, file, text, _literal, [])) from None
+    finally:
+        deferred = _FRAGMENT_BUILDER.end()
+    if deferred is not None:
+        raise deferred
+    return node
 
 
 def _shift_error(error: UnexpectedInput, lines: int, columns: int) -> None:
