@@ -75,9 +75,11 @@ def _check_name(name: str, span: ast.Span, what: str, attribute: bool = False) -
                         label="a Python keyword",
                         help=f"the {what} becomes Python code; choose another name, e.g. `{name}_`")
     if attribute and reserved.clobbers_module(name):
-        reason = "starts with `_`, which nn.Module keeps for its internals" if name.startswith("_") \
-            else f"would overwrite `nn.Module.{name}`"
-        raise SpecError("E0208", f"the name `{name}` {reason}", where, label="reserved by nn.Module",
+        reason = ("starts with `_`, which nn.Module keeps for its internals" if name.startswith("_")
+                  else "is a name the generated Python file uses" if name in reserved.GENERATED_NAMES
+                  else f"would overwrite `nn.Module.{name}`")
+        label = "reserved by the generated file" if name in reserved.GENERATED_NAMES else "reserved by nn.Module"
+        raise SpecError("E0208", f"the name `{name}` {reason}", where, label=label,
                         help=f"choose another name, e.g. `{name.lstrip('_')}_layer`")
 
 

@@ -54,3 +54,11 @@ def test_a_model_named_for_a_global_of_the_generated_file_fails_check_not_build(
         specc.check(f"model {name}:\n    input 3\n    linear(2)\n")
     assert caught.value.code == "E0208"
     assert f"the model name `{name}` would hide" in caught.value.message
+
+
+def test_a_layer_named_for_a_name_the_generated_file_uses_says_so():
+    import specc
+
+    with pytest.raises(specc.SpecError) as caught:
+        specc.check("model M:\n    input 3\n    nn = linear(2)\n")
+    assert caught.value.message == "the name `nn` is a name the generated Python file uses"
