@@ -521,3 +521,33 @@ def test_the_checker_walks_every_field_that_holds_an_expression():
                    if name not in ("span", "name_span", "kind") and "Expr" in str(info.annotation)
                    or "Keyword" in str(info.annotation)}
         assert set(_EXPR_CHILDREN.get(kind, ())) == holding, kind
+
+
+def test_parses_in_several_threads_take_turns():
+    """Lark's callbacks and the indenter hold one parse's state: threads must not interleave inside it."""
+    import threading
+
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "specs" / "lenet.spec", DESIGN)}
+    expected = {name: parse_text(text, name) for name, text in texts.items()}
+    wrong = []
+
+    def parse_all():
+        for _ in range(3):
+            for name, text in texts.items():
+                try:
+                    if parse_text(text, name) != expected[name]:
+                        wrong.append(name)
+                except Exception as error:  # a thread's exception would only be printed
+                    wrong.append(f"{name}: {error!r}")
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, inside parses too
+    try:
+        threads = [threading.Thread(target=parse_all) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert wrong == []

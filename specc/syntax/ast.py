@@ -32,14 +32,14 @@ _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def construct(cls, **fields):
-    """`cls(**fields)` without validation: the constructor of Lark's tree builder and the YAML front-end.
+    """`cls(**fields)` without validation: the constructor of the YAML front-end.
 
     The grammar (or the YAML form's models) already guarantee the types, and
     this is several times cheaper than `model_construct`, which runs
     pydantic's field machinery per node. An unknown field fails here; a
     missing one fails validation, and `tests/test_parse.py` validates whole
-    parsed ASTs, so the shortcut cannot drift from the models. The fast
-    parser uses `factory`, cheaper again.
+    parsed ASTs, so the shortcut cannot drift from the models. The DSL's
+    tree builder uses `factory`, cheaper again.
     """
     template, lists = _LAYOUTS.get(cls) or _layout(cls)
     values = template.copy()
@@ -58,7 +58,7 @@ def construct(cls, **fields):
 
 
 def factory(cls, *names: str):
-    """A positional constructor for `cls` taking `names`, without validation: the fast parser's.
+    """A positional constructor for `cls` taking `names`, without validation: the DSL tree builder's.
 
         make_int = factory(Int, "span", "value")
         make_int(span, 3) == Int(span=span, value=3)

@@ -85,8 +85,9 @@ class AstBuilder:
     def __init__(self) -> None:
         self.file = "<spec>"
         # id(node) -> (node, line, column, end_line, end_column): where its parent
-        # measures it from, when that is not its span. The entry holds the node,
-        # so its id cannot be reused by a node made later while the entry stands.
+        # measures it from, when that is not its span. Laid out as a span is (the
+        # node where the file goes), so either reads the same by index. The entry
+        # holds the node, so its id cannot be reused while the entry stands.
         self.bracketed: dict[int, tuple] = {}
         self.error: Optional[SpecError] = None
 
