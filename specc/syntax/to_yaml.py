@@ -200,11 +200,13 @@ class _YamlWriter(Writer, StatementVisitor):
         if node.params:
             self.params(node.params, inner)
         body = list(node.body)
-        if len(body) > 1 and isinstance(body[0], ast.Input):  # (`layers` may not be empty)
+        hoisted = len(body) > 1 and isinstance(body[0], ast.Input)  # (`layers` may not be empty)
+        if hoisted:
             self.emit(inner, f"input: {self.dims(body[0])}", body[0].span.line, first=True, blank=False)
             body = body[1:]
         self.raw(f"{inner}layers:")
-        self.body(body, inner + STEP)
+        # After a hoisted `input`, a blank line before the first layer is kept, as between any two statements.
+        self.body(body, inner + STEP, first=not hoisted)
 
     def params(self, params: list[ast.Param], pad: str) -> None:
         unique = len({p.name for p in params}) == len(params)
@@ -227,9 +229,9 @@ class _YamlWriter(Writer, StatementVisitor):
 
     # -- statements
 
-    def body(self, body: list, pad: str) -> None:
+    def body(self, body: list, pad: str, first: bool = True) -> None:
         for index, stmt in enumerate(body):
-            self.statement(stmt, pad, first=index == 0)
+            self.statement(stmt, pad, first=first and index == 0)
 
     def statement(self, stmt, pad: str, first: bool) -> None:
         """`stmt` as an item of a list of statements, at `pad`."""
