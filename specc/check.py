@@ -99,8 +99,9 @@ class _BodyChecker(StatementVisitor):
         self.collector = collector
         self.is_model = is_model
         self._input_seen: Optional[ast.Span] = None
-        self._input_in_place = False
-        self._top_body: Sequence = ()
+        # Where the statement being visited stands, for `visit_input`: in the model's own body
+        # (not a nested one), and after a layer.
+        self._at_top = self._after_layers = False
 
     def run(self, action) -> None:
         self.collector.run(action)
@@ -110,7 +111,6 @@ class _BodyChecker(StatementVisitor):
     def definition(self, definition) -> None:
         params = Env({})
         self._params(definition, params)
-        self._top_body = definition.body
         self._body(definition.body, params.child(), _Attrs(), loop=False, top=True)
 
     def _params(self, definition, params: Env) -> None:
@@ -137,8 +137,7 @@ class _BodyChecker(StatementVisitor):
     def _body(self, body: Sequence, vars: Env, attrs: _Attrs, loop: bool, top: bool = False) -> None:
         layers_seen = False
         for stmt in body:
-            # `input` belongs at the top of a model, before any layer (`visit_input` reads this).
-            self._input_in_place = top and not layers_seen
+            self._at_top, self._after_layers = top, layers_seen
             layers_seen = layers_seen or stmt.kind not in ("let", "input")
             self.run(lambda s=stmt: self.visit(s, vars, attrs, loop))
 
@@ -149,8 +148,8 @@ class _BodyChecker(StatementVisitor):
             raise SpecError("E0217", "expected `input` in a model, found it in a block", stmt.where,
                             label="blocks take their input from the caller",
                             help="declare the input shape at the top of the model that uses this block")
-        if not self._input_in_place:
-            found = "inside a nested statement" if self._input_nested(stmt) else "after a layer"
+        if not self._at_top or self._after_layers:
+            found = "after a layer" if self._at_top else "inside a nested statement"
             raise SpecError("E0108", f"expected `input` at the top of the model body, found it {found}", stmt.where,
                             label="not at the top",
                             help="move `input` before the first layer")
@@ -164,9 +163,6 @@ class _BodyChecker(StatementVisitor):
                                  "a leading extra size is the batch")
         for dim in stmt.dims:
             self.expr(dim, vars)
-
-    def _input_nested(self, stmt: ast.Input) -> bool:
-        return all(s is not stmt for s in self._top_body)
 
     def visit_let(self, stmt: ast.Let, vars: Env, attrs: _Attrs, loop: bool) -> None:
         self.expr(stmt.value, vars)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Union
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
 
 class Category(Enum):
@@ -37,87 +37,83 @@ class Category(Enum):
 
 @dataclass(frozen=True)
 class ErrorCode:
-    """One diagnostic code, in the manner of mypy's `errorcodes.py`: `ErrorCode("E0201", "unknown op or block")`."""
+    """One diagnostic code, in the manner of mypy's `errorcodes.py`.
+
+        ErrorCode("E0201", "unknown op or block", Category.SPEC)
+    """
 
     code: str
     description: str
-    category: Category = Category.SPEC
-
-    def __str__(self) -> str:
-        return self.code
+    category: Category
 
 
 # The registry. Codes are stable: never renumber, only add. The first two
 # digits group them: 00 input bytes, 01 syntax, 02 names and calls, 03
 # shapes, 04 values and evaluation, 05 command-line input, 06 YAML, 09 specc's own bugs.
-CODES: dict[str, ErrorCode] = {}
-
-
-def _register(code: str, description: str, category: Category = Category.SPEC) -> ErrorCode:
-    if code in CODES:
-        raise KeyError(f"diagnostic code {code} registered twice")
-    CODES[code] = ErrorCode(code, description, category)
-    return CODES[code]
-
-
-_USAGE = Category.USAGE
-CANNOT_READ = _register("E0001", "the file cannot be read", _USAGE)
-NOT_UTF8 = _register("E0002", "the file is not valid UTF-8")
-EMPTY_FILE = _register("E0003", "the file is empty")
-UNEXPECTED_TOKEN = _register("E0101", "unexpected token")
-UNEXPECTED_CHARACTER = _register("E0102", "unexpected character")
-UNEXPECTED_END = _register("E0103", "unexpected end of file")
-INDENTATION = _register("E0104", "inconsistent indentation")
-TABS_AND_SPACES = _register("E0105", "tabs mixed with spaces")
-UNTERMINATED_STRING = _register("E0106", "unterminated string")
-EXPRESSION_AS_LAYER = _register("E0107", "an expression where a layer is expected")
-MISPLACED_STATEMENT = _register("E0108", "a statement in the wrong place")
-NESTING = _register("E0109", "nesting too deep")
-UNKNOWN_OP = _register("E0201", "unknown op or block")
-UNKNOWN_KEYWORD = _register("E0202", "unknown keyword argument")
-UNKNOWN_NAME = _register("E0203", "unknown name")
-TOO_MANY_POSITIONAL = _register("E0204", "too many positional arguments")
-MISSING_ARGUMENT = _register("E0205", "missing argument")
-DUPLICATE_NAME = _register("E0206", "duplicate name")
-PYTHON_KEYWORD = _register("E0207", "a Python keyword used as a name")
-RESERVED_NAME = _register("E0208", "a name that clobbers an nn.Module attribute or a name the generated file uses")
-UNKNOWN_USE = _register("E0209", "unknown library or file in `use`")
-USE_CYCLE = _register("E0210", "`use` cycle")
-ARGUMENT_TWICE = _register("E0211", "argument given twice")
-UNKNOWN_MODEL = _register("E0212", "unknown model (`--model`)", _USAGE)
-NO_MODEL = _register("E0213", "no model to build")
-MODEL_PARAM_DEFAULT = _register("E0214", "model parameter without a default")
-PARAM_ORDER = _register("E0215", "parameter without a default after one with a default")
-INPUT_TWICE = _register("E0216", "`input` declared twice")
-INPUT_OUTSIDE_MODEL = _register("E0217", "`input` outside a model")
-UNPACK_COUNT = _register("E0218", "wrong number of names to unpack")
-WRONG_KIND_OF_NAME = _register("E0219", "name used as the wrong kind of thing")
-INPUT_RANK = _register("E0220", "wrong number of sizes in `input`")
-ADD_SHAPES = _register("E0301", "shapes of `add` branches differ")
-CONCAT_SIZES = _register("E0302", "spatial sizes of `concat` branches differ")
-DIMENSION_ZERO = _register("E0303", "a dimension reaches zero")
-INPUT_RANK_FOR_OP = _register("E0304", "wrong input rank for this op")
-EXPLICIT_SIZE = _register("E0305", "explicit input size disagrees with inference")
-GROUPS = _register("E0306", "groups do not divide the channels")
-POOL_PADDING = _register("E0307", "padding larger than half the kernel")
-SAME_PADDING = _register("E0308", '`padding="same"` not allowed here')
-NO_INPUT = _register("E0309", "no input shape")
-EMPTY_COMBINATOR = _register("E0310", "empty combinator")
-WRONG_TYPE = _register("E0401", "wrong type")
-OUT_OF_RANGE = _register("E0402", "value out of range")
-DIVISION_BY_ZERO = _register("E0403", "division by zero")
-INDEX_OUT_OF_RANGE = _register("E0404", "index out of range")
-LIMIT = _register("E0405", "a limit was exceeded")
-RECURSION = _register("E0406", "block recursion too deep")
-BAD_SET = _register("E0501", "bad `--set` override", _USAGE)
-BAD_INPUT = _register("E0502", "bad `--input` shape", _USAGE)
-INVALID_YAML = _register("E0601", "invalid YAML")
-UNKNOWN_YAML_KEY = _register("E0602", "unknown key in a YAML spec")
-DUPLICATE_YAML_KEY = _register("E0603", "duplicate key in a YAML mapping")
-YAML_KIND = _register("E0604", "wrong kind of YAML value")
-YAML_FEATURE = _register("E0605", "a YAML tag or feature specc does not read (Python tags, custom tags, merge keys)")
-MISSING_YAML_KEY = _register("E0606", "missing key in a YAML spec")
-INTERNAL = _register("E0901", "an internal error: a bug in specc", Category.INTERNAL)
+_SPEC, _USAGE, _INTERNAL = Category.SPEC, Category.USAGE, Category.INTERNAL
+_TABLE = (
+    ("E0001", _USAGE, "the file cannot be read"),
+    ("E0002", _SPEC, "the file is not valid UTF-8"),
+    ("E0003", _SPEC, "the file is empty"),
+    ("E0101", _SPEC, "unexpected token"),
+    ("E0102", _SPEC, "unexpected character"),
+    ("E0103", _SPEC, "unexpected end of file"),
+    ("E0104", _SPEC, "inconsistent indentation"),
+    ("E0105", _SPEC, "tabs mixed with spaces"),
+    ("E0106", _SPEC, "unterminated string"),
+    ("E0107", _SPEC, "an expression where a layer is expected"),
+    ("E0108", _SPEC, "a statement in the wrong place"),
+    ("E0109", _SPEC, "nesting too deep"),
+    ("E0201", _SPEC, "unknown op or block"),
+    ("E0202", _SPEC, "unknown keyword argument"),
+    ("E0203", _SPEC, "unknown name"),
+    ("E0204", _SPEC, "too many positional arguments"),
+    ("E0205", _SPEC, "missing argument"),
+    ("E0206", _SPEC, "duplicate name"),
+    ("E0207", _SPEC, "a Python keyword used as a name"),
+    ("E0208", _SPEC, "a name that clobbers an nn.Module attribute or a name the generated file uses"),
+    ("E0209", _SPEC, "unknown library or file in `use`"),
+    ("E0210", _SPEC, "`use` cycle"),
+    ("E0211", _SPEC, "argument given twice"),
+    ("E0212", _USAGE, "unknown model (`--model`)"),
+    ("E0213", _SPEC, "no model to build"),
+    ("E0214", _SPEC, "model parameter without a default"),
+    ("E0215", _SPEC, "parameter without a default after one with a default"),
+    ("E0216", _SPEC, "`input` declared twice"),
+    ("E0217", _SPEC, "`input` outside a model"),
+    ("E0218", _SPEC, "wrong number of names to unpack"),
+    ("E0219", _SPEC, "name used as the wrong kind of thing"),
+    ("E0220", _SPEC, "wrong number of sizes in `input`"),
+    ("E0301", _SPEC, "shapes of `add` branches differ"),
+    ("E0302", _SPEC, "spatial sizes of `concat` branches differ"),
+    ("E0303", _SPEC, "a dimension reaches zero"),
+    ("E0304", _SPEC, "wrong input rank for this op"),
+    ("E0305", _SPEC, "explicit input size disagrees with inference"),
+    ("E0306", _SPEC, "groups do not divide the channels"),
+    ("E0307", _SPEC, "padding larger than half the kernel"),
+    ("E0308", _SPEC, '`padding="same"` not allowed here'),
+    ("E0309", _SPEC, "no input shape"),
+    ("E0310", _SPEC, "empty combinator"),
+    ("E0401", _SPEC, "wrong type"),
+    ("E0402", _SPEC, "value out of range"),
+    ("E0403", _SPEC, "division by zero"),
+    ("E0404", _SPEC, "index out of range"),
+    ("E0405", _SPEC, "a limit was exceeded"),
+    ("E0406", _SPEC, "block recursion too deep"),
+    ("E0501", _USAGE, "bad `--set` override"),
+    ("E0502", _USAGE, "bad `--input` shape"),
+    ("E0601", _SPEC, "invalid YAML"),
+    ("E0602", _SPEC, "unknown key in a YAML spec"),
+    ("E0603", _SPEC, "duplicate key in a YAML mapping"),
+    ("E0604", _SPEC, "wrong kind of YAML value"),
+    ("E0605", _SPEC, "a YAML tag or feature specc does not read (Python tags, custom tags, merge keys)"),
+    ("E0606", _SPEC, "missing key in a YAML spec"),
+    ("E0901", _INTERNAL, "an internal error: a bug in specc"),
+)
+CODES: dict[str, ErrorCode] = {code: ErrorCode(code, description, category)
+                               for code, category, description in _TABLE}
+if len(CODES) != len(_TABLE):
+    raise AssertionError("a diagnostic code is listed twice in diagnostics._TABLE")
 
 
 class Span(NamedTuple):
@@ -141,14 +137,14 @@ class SpecError(Exception):
 
     def __init__(
         self,
-        code: Union[str, ErrorCode],
+        code: str,
         message: str,
         span: Optional[Span] = None,
         *,
         label: str = "",
         help: str = "",
     ) -> None:
-        error_code = CODES.get(str(code))
+        error_code = CODES.get(code)
         if error_code is None:
             raise KeyError(f"unregistered diagnostic code {code}")
         super().__init__(message)

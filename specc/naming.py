@@ -13,33 +13,30 @@ The rule, shared by the shapes report and both back-ends:
 - `concat`, `add` and `identity` are not modules: their branches' layers are
   children of the enclosing module, and their own path is that module's path.
 
-    graph = assign(definition, draft_body, input_shape, output_shape, params, overrides)
+    graph = assign(elaborate(program))    # the pipeline's `name` stage
 """
 
 from __future__ import annotations
 
-import builtins
-import keyword
 from collections import Counter
-from typing import Any
 
 from . import reserved
 # Attribute base names (`fc`, `bn`, `pool`) come from the torch back-end's table: module paths, in
 # `specc shapes --json` too, are by contract the `named_modules()` paths of the built torch module.
 from .backends.torch_lowering import attribute_name
+from .elaborate import Draft
 from .ir import Graph, attributes, make_combine, make_layer, make_module
-from .ops import Shape
-from .syntax import ast
 
 
-def assign(definition: ast.ModelDef, body: list, input_shape: Shape, output_shape: Shape,
-           params: dict[str, Any], overrides: dict[str, Any]) -> Graph:
-    sequential = is_sequential(body)
-    nodes, total_params, total_macs = _build(body, "", sequential, {})
+def assign(draft: Draft) -> Graph:
+    """The named, frozen IR of an elaborated model (the pipeline's `name` stage)."""
+    sequential = is_sequential(draft.body)
+    nodes, total_params, total_macs = _build(draft.body, "", sequential, {})
+    definition = draft.definition
     return Graph(
-        model=definition.name, file=definition.span.file, params_values=dict(params), overrides=dict(overrides),
-        input=input_shape, output=output_shape, body=nodes, sequential=sequential, span=definition.where,
-        total_params=total_params, total_macs=total_macs)
+        model=definition.name, file=definition.span.file, params_values=dict(draft.params),
+        overrides=dict(draft.overrides), input=draft.input, output=draft.output, body=nodes, sequential=sequential,
+        span=definition.where, total_params=total_params, total_macs=total_macs)
 
 
 def is_sequential(body: list) -> bool:
@@ -139,10 +136,10 @@ def class_name(name: str, model: str) -> str:
     variants (`Residual2`).
     """
     base = "".join(part[:1].upper() + part[1:] for part in name.split("_") if part) or "Block"
-    if base in _CLASS_CLASHES or base == model or base in reserved.GENERATED_NAMES or keyword.iskeyword(base):
+    if base in _TORCH_CLASSES or base == model or reserved.hides_python_name(base):
         base += "Block"
     return base
 
 
-# Would read as torch's own classes, or hide a builtin (`Exception`).
-_CLASS_CLASHES = frozenset(("Module", "Sequential", "Tensor", *dir(builtins)))
+# Would read as torch's own classes.
+_TORCH_CLASSES = frozenset(("Module", "Sequential", "Tensor"))

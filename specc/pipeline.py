@@ -57,7 +57,7 @@ class Compilation:
     @property
     def name(self) -> str:
         """The file name that spans and diagnostics carry."""
-        return "<stdin>" if str(self.source) == STDIN else str(self.source)
+        return sources.STDIN_NAME if str(self.source) == STDIN else str(self.source)
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,7 @@ def _elaborate(c: Compilation) -> None:
 
 
 def _name(c: Compilation) -> None:
-    c.graph = naming.assign(c.draft.definition, c.draft.body, c.draft.input, c.draft.output,
-                            c.draft.params, c.draft.overrides)
+    c.graph = naming.assign(c.draft)
 
 
 STAGES: tuple[Stage, ...] = (
@@ -102,10 +101,6 @@ STAGES: tuple[Stage, ...] = (
     Stage("name", "module names and paths: the frozen layer graph IR", _name, "graph"),
 )
 STAGE_NAMES = tuple(stage.name for stage in STAGES)
-
-
-def stage(name: str) -> Stage:
-    return STAGES[STAGE_NAMES.index(name)]
 
 
 def run(compilation: Compilation, until: str = "name",

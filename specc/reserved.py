@@ -7,6 +7,7 @@ The list is data so that static commands need not import torch;
 `tests/test_reserved.py` checks it against the installed torch.
 """
 
+import builtins
 import keyword
 
 MODULE_ATTRIBUTES = frozenset((
@@ -85,8 +86,17 @@ GENERATED_NAMES: dict[str, str] = {
 GLOBAL_NAMES = frozenset(name for name, where in GENERATED_NAMES.items() if where == "global")
 
 
+_BUILTINS = frozenset(dir(builtins))
+
+
 def python_keyword(name: str) -> bool:
     return keyword.iskeyword(name)
+
+
+def hides_python_name(name: str) -> bool:
+    """True for a name the generated file may not give a class, parameter or variable: a keyword,
+    a builtin, or a name the file relies on (`GENERATED_NAMES`)."""
+    return keyword.iskeyword(name) or name in _BUILTINS or name in GENERATED_NAMES
 
 
 def clobbers_module(name: str) -> bool:

@@ -7,12 +7,14 @@ without the caller threading texts around.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
 from .diagnostics import Span, SpecError
 
 _TEXTS: dict[str, str] = {}
+STDIN_NAME = "<stdin>"  # what diagnostics call a spec read from standard input (`specc check -`)
 
 
 def register(name: str, text: str) -> None:
@@ -37,9 +39,7 @@ def read(path: str | Path) -> str:
 
 def read_stdin() -> str:
     """The spec on standard input (`specc check -`), named `<stdin>` in diagnostics."""
-    import sys
-
-    return decode(sys.stdin.buffer.read(), "<stdin>")
+    return decode(sys.stdin.buffer.read(), STDIN_NAME)
 
 
 def decode(data: bytes, name: str) -> str:

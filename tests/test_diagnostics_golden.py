@@ -30,7 +30,6 @@ from specc.diagnostics import CODES
 
 HERE = Path(__file__).resolve().parent / "diagnostics"
 UPDATE = os.environ.get("SPECC_UPDATE_GOLDEN") == "1"
-USAGE_CODES = ("E0001", "E0212")  # a path or a --model that names nothing: usage errors, exit 2
 
 NOT_UTF8 = b"model M:\n    input 1 x 28 x 28\n    conv(6, k=5)  # caf\xe9 latin-1\n"
 
@@ -84,7 +83,7 @@ def test_rendered_diagnostic(case: Case, tmp_path: Path):
         assert not (HERE / case.file).exists()
     done = run(case, tmp_path)
     assert done.stdout == ""
-    assert done.returncode == (2 if case.code in USAGE_CODES else 1), done.stderr
+    assert done.returncode == CODES[case.code].category.exit_status, done.stderr
     assert done.stderr.startswith(f"error[{case.code}]: "), done.stderr
     assert "Traceback" not in done.stderr
     if UPDATE:

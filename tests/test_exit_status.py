@@ -1,14 +1,14 @@
 """Exit statuses, as a user's script sees them: 1 for a mistake in a spec, 2 for one on the command line.
 
-Every golden diagnostic (DSL, shapes and YAML) is run through the command
-line; usage mistakes are made on purpose; nothing may print a traceback.
-The status comes from each code's category in `specc.diagnostics.CODES`,
-so this file also pins which codes are usage errors.
+The status comes from each code's category in `specc.diagnostics.CODES`;
+this file pins which codes are usage errors, and makes usage mistakes on
+purpose. The golden tests (`test_diagnostics_golden.py`,
+`test_shapes_errors.py`, `test_yaml.py`) run every golden diagnostic
+through the command line and check its status against the category.
 """
 
 from __future__ import annotations
 
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +18,7 @@ import pytest
 from specc import cli
 from specc.diagnostics import CODES, Category
 
-TESTS = Path(__file__).resolve().parent
-ROOT = TESTS.parent
+ROOT = Path(__file__).resolve().parent.parent
 LENET = str(ROOT / "specs" / "lenet.spec")
 
 # The mistakes only a command line can make: a path, `--model`, `--set`, `--input`.
@@ -34,35 +33,6 @@ def specc(*args: str, cwd: Path = ROOT, stdin: str = "") -> subprocess.Completed
 def test_the_registry_says_which_codes_are_usage_errors():
     usage = {code for code, entry in CODES.items() if entry.category is Category.USAGE}
     assert usage == USAGE_CODES
-
-
-def _goldens() -> list[tuple[Path, list[str]]]:
-    """(spec, command-line arguments after FILE) for every golden diagnostic whose spec is a file."""
-    cases = []
-    for spec in sorted((TESTS / "diagnostics").glob("E0*.spec")):
-        first = spec.read_text(encoding="utf-8").split("\n", 1)[0]
-        args = shlex.split(first[len("# run:"):]) if first.startswith("# run:") else ["check"]
-        cases.append((spec, [args[0], spec.name, *args[1:]]))
-    for spec in sorted((TESTS / "shape_diagnostics").glob("E0*.spec")):
-        first = spec.read_text(encoding="utf-8").split("\n", 1)[0]
-        extra = shlex.split(first[len("# args:"):]) if first.startswith("# args:") else []
-        cases.append((spec, ["shapes", spec.name, *extra]))
-    for spec in sorted((TESTS / "yaml_diagnostics").glob("*.yaml")):
-        cases.append((spec, ["check", spec.name]))
-    return cases
-
-
-GOLDENS = _goldens()
-
-
-@pytest.mark.parametrize("spec, args", GOLDENS, ids=[f"{s.parent.name}/{s.stem}" for s, _ in GOLDENS])
-def test_every_golden_exits_by_its_category(spec: Path, args: list[str]):
-    done = specc(*args, cwd=spec.parent)
-    codes = {line[6:11] for line in done.stderr.splitlines() if line.startswith("error[")}
-    assert codes, done.stderr
-    wanted = 2 if codes & USAGE_CODES else 1
-    assert done.returncode == wanted, done.stderr
-    assert "Traceback" not in done.stderr
 
 
 def test_a_spec_problem_never_exits_2():

@@ -22,7 +22,6 @@ from specc.diagnostics import CODES
 HERE = Path(__file__).resolve().parent / "shape_diagnostics"
 CASES = sorted(HERE.glob("E0*.spec"))
 UPDATE = os.environ.get("SPECC_UPDATE_GOLDEN") == "1"
-USAGE_CODES = ("E0501", "E0502")  # command-line mistakes exit 2, spec errors 1
 
 
 def arguments(spec: Path) -> list[str]:
@@ -40,7 +39,7 @@ def test_rendered_diagnostic(spec: Path):
     code = spec.name[:5]
     done = run(spec)
     assert done.stdout == ""
-    assert done.returncode == (2 if code in USAGE_CODES else 1), done.stderr
+    assert done.returncode == CODES[code].category.exit_status, done.stderr
     assert done.stderr.startswith(f"error[{code}]: "), done.stderr
     assert "Traceback" not in done.stderr
     golden = spec.with_suffix(".txt")

@@ -8,9 +8,10 @@ as the model (`ResNet18`), a block instance or named container by the class
 name the generated file uses (`naming.class_name`: `resnet_block` ->
 `ResnetBlock`, `b1` -> `B1`; one class for every instance, where the file
 numbers structural variants). Layers are built from the torch table
-(`torch_lowering.py`), the one the source back-end writes from. A sequential body compiles to an `nn.Sequential` subclass; any
-other body (one with `concat` or `add`) to an `nn.Module` whose forward runs a
-small plan precompiled from the IR:
+(`torch_lowering.py`), the one the source back-end writes from. A
+sequential body compiles to an `nn.Sequential` subclass; any other body (one
+with `concat` or `add`) to an `nn.Module` whose forward runs a small plan
+precompiled from the IR:
 
     plan  = (step, ...)
     step  = ("call", child_name)

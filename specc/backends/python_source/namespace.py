@@ -18,16 +18,14 @@ the names they bring: the file imports `torch` because code asked for
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import keyword
 import re
 from typing import Any, Iterable, Iterator, Optional
 
-from ...reserved import GENERATED_NAMES
+from ...reserved import hides_python_name
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_BUILTINS = frozenset(dir(builtins))
 
 # What the file may import: the name code uses -> (group, statement). Groups print in this order,
 # a blank line between them, as isort would.
@@ -111,7 +109,7 @@ class Namespace:
 
     def _hides(self, name: str) -> bool:
         """Whether `name` here would hide something: reserved, a keyword or builtin, or an outer scope's name."""
-        if name in self._reserved or keyword.iskeyword(name) or name in _BUILTINS or name in GENERATED_NAMES:
+        if name in self._reserved or hides_python_name(name):
             return True
         parent = self._parent
         return parent is not None and (name in parent._used or parent._hides(name))
