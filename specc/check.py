@@ -15,11 +15,12 @@ defaults (a model must build with no arguments).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 from . import reserved
-from .diagnostics import Collector, SpecError, suggest
+from .diagnostics import Collector, SpecError, Suggestion
 from .expr import BUILTINS, Env
 from .ops import COMBINATORS, OPS
 from .resolve import Program
@@ -270,11 +271,12 @@ class _BodyChecker(StatementVisitor):
         if vars.get(name) is not None:
             raise SpecError("E0219", f"expected a layer, found the variable `{name}`", where, label="a variable",
                             help="a chain holds op and block calls, e.g. `conv(c, k=3)`")
-        candidates = [*OPS, *self.blocks]
+        blocks = self.blocks
         raise SpecError("E0201", f"expected an op or block, found `{name}`", where,
                         label="not an op or a block in scope",
-                        help=suggest(name, candidates) or "see `specc ops` for the ops; blocks come from this "
-                                                          "file or a `use` line")
+                        help=Suggestion(name, lambda: [*OPS, *blocks],
+                                        otherwise="see `specc ops` for the ops; blocks come from this "
+                                                  "file or a `use` line"))
 
     def expr(self, expr, vars: Env) -> None:
         for node in _walk_expr(expr):
@@ -316,8 +318,18 @@ def _unknown_variable(node: ast.Name, vars: Env, blocks) -> SpecError:
         return SpecError("E0203", f"expected a value, found `{node.id}`", where, label="specc has no null value",
                          help="leave the argument out to get its default")
     return SpecError("E0203", f"unknown name `{node.id}`", where, label="not defined here",
-                     help=suggest(node.id, vars.names() | {"true", "false"}) or
-                     "names come from parameters, `let` and `for`")
+                     help=Suggestion(node.id, _names_so_far(vars, ("true", "false")),
+                                     otherwise="names come from parameters, `let` and `for`"))
+
+
+def _names_so_far(vars: Env, extra: tuple[str, ...]) -> Callable[[], list[str]]:
+    """The names visible in `vars` now, listed later (if ever): each scope only grows, at its end."""
+    scopes = []
+    env = vars
+    while env is not None:
+        scopes.append((env.vars, len(env.vars)))
+        env = env.parent
+    return lambda: [*extra, *(name for names, count in scopes for name in itertools.islice(names, count))]
 
 
 def _unknown_function(node: ast.Call, blocks) -> SpecError:
@@ -326,7 +338,7 @@ def _unknown_function(node: ast.Call, blocks) -> SpecError:
         return SpecError("E0219", f"expected a value, found a call of the layer `{node.name}`", where,
                          label="a layer", help="layers go in chains (`a -> b`), not inside expressions")
     return SpecError("E0203", f"unknown function `{node.name}`", where, label="not a function",
-                     help=suggest(node.name, BUILTINS) or f"functions: {', '.join(sorted(BUILTINS))}")
+                     help=Suggestion(node.name, BUILTINS, otherwise=f"functions: {', '.join(sorted(BUILTINS))}"))
 
 
 def _check_arguments(call: ast.Call, what: str, params: list[tuple[tuple[str, ...], bool]]) -> None:
@@ -344,7 +356,7 @@ def _check_arguments(call: ast.Call, what: str, params: list[tuple[tuple[str, ..
         if canonical is None:
             raise SpecError("E0202", f"unknown keyword argument `{keyword.name}` for {what}", keyword.where,
                             label="not an argument of this call",
-                            help=suggest(keyword.name, spellings) or _signature_help(what, params))
+                            help=Suggestion(keyword.name, spellings, otherwise=lambda: _signature_help(what, params)))
         if canonical in given:
             raise SpecError("E0211", f"argument `{canonical}` of {what} is given twice", keyword.where,
                             label=f"`{canonical}` was already given", help="give each argument once")

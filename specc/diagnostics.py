@@ -18,9 +18,14 @@ Several independent errors travel together as a `SpecErrorGroup`, itself a
 
 from __future__ import annotations
 
+import functools
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Iterable, Iterator, NamedTuple, Optional
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Union
+
+from .limits import LIMITS
 
 
 class Category(Enum):
@@ -153,11 +158,22 @@ class SpecError(Exception):
         self.message = message
         self.span = span
         self.label = label
-        self.help = help
+        self._help: Union[str, "Suggestion"] = help
         # Context elaboration gathers before the error is shown: the axis a size
         # reached zero along (E0303), and the block calls it happened in, innermost first.
         self.axis: Optional[str] = None
         self.frames: list[str] = []
+
+    @property
+    def help(self) -> str:
+        """The help line; a "did you mean" is worked out the first time it is read (when shown)."""
+        if isinstance(self._help, Suggestion):
+            self._help = str(self._help)
+        return self._help
+
+    @help.setter
+    def help(self, value: str) -> None:
+        self._help = value
 
     @property
     def errors(self) -> list["SpecError"]:
@@ -230,25 +246,76 @@ class Collector:
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
-    """A "did you mean" help line, or "" when nothing is close."""
+    """A "did you mean" help line, or "" when nothing is close.
+
+    Linear in the candidates: only those whose length lets them be close
+    enough (difflib's own first test) are compared, at most
+    `LIMITS["suggestion_pool"]` of them.
+    """
     import difflib  # only on an error: a clean run does not pay for it
 
-    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    candidates = list(candidates)
+    size = len(name)
+    # difflib's ratio is 2 * matches / total length, and matches <= the shorter length.
+    near = {c for c in candidates if 10 * min(len(c), size) >= 3 * (len(c) + size)}
+    pool = sorted(near)[:LIMITS["suggestion_pool"]]
+    matches = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
     if not matches:
-        lowered = [c for c in candidates if c.lower() == name.lower()]
+        lowered = [c for c in candidates if len(c) == size and c.lower() == name.lower()]
         matches = lowered[:1]
     if not matches:
         return ""
     return "did you mean " + " or ".join(f"`{m}`" for m in matches) + "?"
 
 
+class Suggestion:
+    """A help line with a "did you mean", worked out only if the error is shown.
+
+        SpecError("E0203", ..., help=Suggestion("chanels", lambda: scope.names(), otherwise="..."))
+
+    A file with thousands of unknown names shows the first `LIMITS["shown_errors"]`:
+    each suggestion reads every name in scope, so only those are worked out.
+    """
+
+    def __init__(self, name: str, candidates: Union[Iterable[str], Callable[[], Iterable[str]]],
+                 otherwise: Union[str, Callable[[], str]] = "") -> None:
+        self.name, self.candidates, self.otherwise = name, candidates, otherwise
+
+    def __str__(self) -> str:
+        candidates = self.candidates() if callable(self.candidates) else self.candidates
+        found = suggest(self.name, candidates)
+        if found:
+            return found
+        return self.otherwise() if callable(self.otherwise) else self.otherwise
+
+
 def render(error: SpecError, source_of: Callable[[str], Optional[str]]) -> str:
-    """Render every error in `error` rustc-style; `source_of(file)` gives a file's text."""
-    return "\n\n".join(_render_one(e, source_of) for e in error.errors) + "\n"
+    """Render the errors in `error` rustc-style; `source_of(file)` gives a file's text.
+
+    At most `LIMITS["shown_errors"]` of them, then a count of the rest; every
+    line is cut to `LIMITS["message_chars"]`, and control characters (a spec
+    may hold terminal escapes) show as `\ufffd`.
+    """
+    errors = error.errors
+    shown = LIMITS["shown_errors"]
+    parts = [_render_one(e, source_of) for e in errors[:shown]]
+    if len(errors) > shown:
+        more = len(errors) - shown
+        parts.append(f"... and {more:,} more error{'s' if more != 1 else ''} (the first {shown} are shown)")
+    return _CONTROL.sub("\ufffd", "\n\n".join(parts)) + "\n"
+
+
+# Characters that would move the cursor or change colours on a terminal (all but tab and newline).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _cut(text: str) -> str:
+    limit = LIMITS["message_chars"]
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _render_one(error: SpecError, source_of: Callable[[str], Optional[str]]) -> str:
-    lines = [f"error[{error.code}]: {error.message}"]
+    lines = [_cut(f"error[{error.code}]: {error.message}")]
     span = error.span
     text = source_of(span.file) if span else None
     if span is None:
@@ -256,33 +323,64 @@ def _render_one(error: SpecError, source_of: Callable[[str], Optional[str]]) -> 
     elif text is None:
         lines.append(f"  --> {span}")
     else:
-        lines.extend(_snippet(span, text, error.label))
+        lines.extend(_snippet(span, text, _cut(error.label)))
     if error.help:
         pad = " " * (len(str(span.line)) + 1 if span and text is not None else 1)
         for i, help_line in enumerate(error.help.splitlines()):
+            help_line = _cut(help_line)
             lines.append(f"{pad}= help: {help_line}" if i == 0 else f"{pad}        {help_line}")
     return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=8)
+def _line_starts(text: str) -> list[int]:
+    """Where each line of `text` starts: one pass per text, however many errors it has."""
+    return [0, *(m.end() for m in re.finditer("\n", text))]
+
+
+def source_line(text: str, line: int) -> str:
+    """Line `line` (from 1) of `text`, as the lexer counts lines: only "\n" ends one.
+
+    (`splitlines` would also split at form feeds and U+2028, and show the wrong line.)
+    """
+    starts = _line_starts(text)
+    if not 1 <= line <= len(starts):
+        return ""
+    end = starts[line] - 1 if line < len(starts) else len(text)
+    return text[starts[line - 1]:end]
+
+
 def _snippet(span: Span, text: str, label: str) -> list[str]:
-    # Lines as the lexer counts them: only "\n" ends one (`splitlines` would also
-    # split at form feeds and U+2028, and show the wrong line).
-    source_lines = text.split("\n")
-    line_no = min(max(span.line, 1), len(source_lines) + 1)
-    source_line = source_lines[line_no - 1] if line_no <= len(source_lines) else ""
+    lines = len(_line_starts(text))
+    line_no = min(max(span.line, 1), lines + 1)
     # One column per character: a tab shows as one space so carets line up.
-    source_line = source_line.replace("\t", " ").rstrip()
+    shown = source_line(text, line_no).replace("\t", " ").rstrip()
     width = len(str(line_no))
     gutter = " " * width
     start = max(span.column - 1, 0)
     if span.end_line == span.line:
         end = max(span.end_column - 1, start + 1)
     else:
-        end = max(len(source_line), start + 1)
+        end = max(len(shown), start + 1)
+    shown, start, end = _window(shown, start, end)
     carets = " " * start + "^" * (end - start)
     return [
         f"{gutter}--> {span.file}:{line_no}:{span.column}",
         f"{gutter} |",
-        f"{line_no} | {source_line}".rstrip(),
+        f"{line_no} | {shown}".rstrip(),
         f"{gutter} | {carets}" + (f" {label}" if label else ""),
     ]
+
+
+def _window(line: str, start: int, end: int) -> tuple[str, int, int]:
+    """A long line cut to `LIMITS["source_columns"]` around the carets (`...` where it is cut)."""
+    width = LIMITS["source_columns"]
+    if len(line) <= width and end <= width + 1:
+        return line, start, end
+    left = max(0, min(start - width // 4, len(line) - width))
+    cut = line[left:left + width]
+    prefix = "..." if left > 0 else ""
+    suffix = "..." if left + width < len(line) else ""
+    shift = len(prefix) - left
+    end = min(end, left + width + 1)
+    return prefix + cut + suffix, start + shift, max(end + shift, start + shift + 1)

@@ -9,8 +9,9 @@ result is a `Draft`: a mutable tree that the pipeline's next stage,
     draft = elaborate(program, model="VGG11", overrides={"ratio": 4})
     draft.output   # ('N', 10)
 
-Bounded by `LIMITS`: block recursion, repeat counts, layer counts, sizes and
-parameter totals all end in a diagnostic, never a hang or an out-of-memory.
+Bounded by `LIMITS` (`specc/limits.py`): steps of work, nesting, block
+recursion, repeat counts, layer and instance counts, sizes and parameter
+totals all end in a diagnostic, never a hang or an out-of-memory.
 """
 
 from __future__ import annotations
@@ -19,19 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .diagnostics import Span, SpecError, suggest
-from .expr import Env, describe, evaluate, show
+from .expr import Env, brief, charging, describe, evaluate
+from .limits import LIMITS, Budget, ensure_recursion_room
 from .ops import OPS, Op, OpProblem, Shape, coerce, format_shape
 from .resolve import Program
 from .syntax import ast
 from .syntax.visit import StatementVisitor
 
-LIMITS = {
-    "recursion": 64,          # nested block calls
-    "repeat": 10_000,         # one `repeat` count
-    "layers": 200_000,        # layers in one model
-    "size": 1 << 20,          # any channel count, feature count or spatial size
-    "params": 10**11,         # total parameters
-}
 
 
 # ---------------------------------------------------------------- draft nodes
@@ -89,8 +84,11 @@ class Draft:
 class _State:
     layers: int = 0
     params: int = 0
-    depth: int = 0
+    nodes: int = 0  # block instances and combinator branches (`LIMITS["nodes"]`)
+    depth: int = 0  # block calls under way
+    nesting: int = 0  # bodies under way, across blocks (`LIMITS["nesting"]`)
     stack: list[str] = field(default_factory=list)
+    budget: Budget = field(default_factory=Budget)
 
 
 # ---------------------------------------------------------------- entry point
@@ -110,12 +108,18 @@ class _Elaborator(StatementVisitor):
         # A block body is a function of (block, arguments, incoming shape) alone (blocks see
         # only their parameters), so identical calls share one elaborated body: ResNet-152's
         # 36 bottlenecks of stage 3 are elaborated once. Keyed by depth too, so that the
-        # recursion limit still applies where the call is.
-        self._bodies: dict[tuple, tuple[list, int, int]] = {}
+        # recursion limit still applies where the call is. Each entry holds the body and
+        # what it counts towards the model's limits: layers, parameters, nodes.
+        self._bodies: dict[tuple, tuple[list, int, int, int]] = {}
 
     # -- the model
 
     def model(self, definition: ast.ModelDef, overrides: dict, input_shape: Optional[tuple]) -> Draft:
+        ensure_recursion_room()
+        with charging(self.state.budget):
+            return self._model(definition, overrides, input_shape)
+
+    def _model(self, definition: ast.ModelDef, overrides: dict, input_shape: Optional[tuple]) -> Draft:
         env = Env(self._model_params(definition, overrides))
         shape = self._input(definition, env, input_shape)
         try:
@@ -131,13 +135,14 @@ class _Elaborator(StatementVisitor):
 
     def fits(self, definition: ast.ModelDef, overrides: dict, input_shape: tuple, axis: str) -> bool:
         """Whether the model elaborates from `input_shape` without a size reaching zero along `axis`."""
-        env = Env(self._model_params(definition, overrides))
-        shape = self._input(definition, env, input_shape)
-        try:
-            self.body(definition.body, env.child(shape), shape)
-        except SpecError as error:
-            return not (error.code == "E0303" and error.axis == axis)
-        return True
+        with charging(self.state.budget):
+            env = Env(self._model_params(definition, overrides))
+            shape = self._input(definition, env, input_shape)
+            try:
+                self.body(definition.body, env.child(shape), shape)
+            except SpecError as error:
+                return not (error.code == "E0303" and error.axis == axis)
+            return True
 
     def _model_params(self, definition: ast.ModelDef, overrides: dict) -> dict:
         values: dict[str, Any] = {}
@@ -171,14 +176,37 @@ class _Elaborator(StatementVisitor):
 
     def body(self, stmts, env: Env, shape: Shape) -> list:
         """Elaborate a sequence of statements from `shape`; returns the draft nodes in order."""
-        nodes: list = []
-        for stmt in stmts:
-            produced = self.visit(stmt, env, shape)
-            if produced:
-                nodes.extend(produced)
-                shape = produced[-1].out_shape
-                env = env.child(shape)
-        return nodes
+        self._enter(stmts)
+        try:
+            nodes: list = []
+            for stmt in stmts:
+                produced = self.visit(stmt, env, shape)
+                if produced:
+                    nodes.extend(produced)
+                    shape = produced[-1].out_shape
+                    env = env.child(shape)
+            return nodes
+        finally:
+            self.state.nesting -= 1
+
+    def _enter(self, stmts) -> None:
+        """Start a body: its statements are steps (so are loop iterations), and it nests one level deeper."""
+        state = self.state
+        budget = state.budget
+        budget.left -= len(stmts)
+        if budget.left < 0:
+            budget.spend(0, stmts[0].where if stmts else None)
+        if state.nesting >= LIMITS["nesting"]:
+            raise self._too_deep(stmts)
+        state.nesting += 1
+
+    def _too_deep(self, stmts) -> SpecError:
+        chain = " -> ".join(self.state.stack[-4:]) or "the model"
+        return SpecError("E0406", f"expected statements and block calls nested at most {LIMITS['nesting']} deep "
+                         f"in all, found deeper (in {chain})", stmts[0].where if stmts else None,
+                         label="nested too deeply here",
+                         help="each block call and each indented body adds a level; a block that calls itself "
+                              "inside `if`s adds them all at every call")
 
     # One handler per statement kind (`self.visit(stmt, env, shape)`): the draft nodes
     # the statement produces from `shape`; none for `input` and `let`.
@@ -235,7 +263,7 @@ class _Elaborator(StatementVisitor):
     def repeat(self, stmt: ast.Repeat, env: Env, shape: Shape) -> list:
         count = evaluate(stmt.count, env.child(shape))
         if isinstance(count, bool) or not isinstance(count, int):
-            raise SpecError("E0401", f"expected an int count for `repeat`, found {describe(count)} {show(count)}",
+            raise SpecError("E0401", f"expected an int count for `repeat`, found {describe(count)} {brief(count)}",
                             stmt.count.where, label="not an int")
         if not 0 <= count <= LIMITS["repeat"]:
             code = "E0402" if count < 0 else "E0405"
@@ -263,7 +291,7 @@ class _Elaborator(StatementVisitor):
     def _iterations(self, stmt: ast.For, env: Env) -> list[dict]:
         items = evaluate(stmt.iter, env)
         if not isinstance(items, (list, tuple)):
-            raise SpecError("E0401", f"expected a list or tuple to loop over, found {describe(items)} {show(items)}",
+            raise SpecError("E0401", f"expected a list or tuple to loop over, found {describe(items)} {brief(items)}",
                             stmt.iter.where, label="not iterable",
                             help="loop over a list, `range(n)` or `enumerate(list)`")
         if len(stmt.targets) == 1:
@@ -273,7 +301,7 @@ class _Elaborator(StatementVisitor):
             if not isinstance(item, (list, tuple)) or len(item) != len(stmt.targets):
                 size = len(item) if isinstance(item, (list, tuple)) else 1
                 raise SpecError("E0218", f"expected {len(stmt.targets)} values to unpack into "
-                                f"{', '.join(stmt.targets)}, found {size} in {show(item)}", stmt.iter.where,
+                                f"{', '.join(stmt.targets)}, found {size} in {brief(item)}", stmt.iter.where,
                                 label="an item of this list", help="make every item a tuple of that many values")
             bound.append(dict(zip(stmt.targets, item)))
         return bound
@@ -293,6 +321,7 @@ class _Elaborator(StatementVisitor):
                             label="no branches",
                             help="give it at least one branch, one per indented line")
         branches = [nodes for nodes, _, _ in pairs]
+        self._count_nodes(stmt, 1 + len(branches))
         outs = [b[-1].out_shape if b else shape for b in branches]
         if stmt.op == "concat":
             out = _concat_shape(stmt, branches, outs)
@@ -305,6 +334,13 @@ class _Elaborator(StatementVisitor):
 
         Returns (nodes, statement, env) per branch: the statement and its scope explain a mismatch.
         """
+        self._enter(stmts)
+        try:
+            return self._branches_of(stmts, env, shape)
+        finally:
+            self.state.nesting -= 1
+
+    def _branches_of(self, stmts, env: Env, shape: Shape) -> list[tuple[list, Any, Env]]:
         branches: list[tuple[list, Any, Env]] = []
         for stmt in stmts:
             if stmt.kind == "let":
@@ -380,6 +416,16 @@ class _Elaborator(StatementVisitor):
             raise SpecError("E0405", f"expected sizes of at most {LIMITS['size']:,}, found {big[0]:,} in "
                             f"{format_shape(out)}", call.where, label="too large")
 
+    def _count_nodes(self, where, nodes: int) -> None:
+        """Count block instances and combinator branches (what naming and the back-ends walk)."""
+        state = self.state
+        state.nodes += nodes
+        if state.nodes > LIMITS["nodes"]:
+            raise SpecError("E0405", f"expected at most {LIMITS['nodes']:,} block instances and branches in a "
+                            "model, found more", where.where, label="the limit is reached here",
+                            help="a block that calls itself twice per level makes 2^n instances: check the "
+                                 "recursion, `repeat` counts and loops")
+
     def _add(self, call: ast.Call, layers: int, params: int) -> None:
         """Count layers and parameters into the model's totals, within the limits."""
         state = self.state
@@ -401,19 +447,29 @@ class _Elaborator(StatementVisitor):
                             f"deeper ({chain} -> {call.name})", call.where, label="called here",
                             help="a block that calls itself needs an `if` that stops the recursion")
         values = self._bind_block(block, call, env, shape)
-        key = _call_key(block, values, shape, state.depth)
+        key = _call_key(block, values, shape, state.depth, self._frozen_steps(call))
+        self._count_nodes(call, 1)
         if key in self._bodies:
-            body, layers, params = self._bodies[key]
+            body, layers, params, nodes = self._bodies[key]
             self._add(call, layers, params)  # its sizes were checked when it was elaborated
+            self._count_nodes(call, nodes)
         else:
             body = self._block_body(block, values, call, shape, key)
         out = body[-1].out_shape if body else shape
         return DraftModule(cls=block.name, block=block.name, args=values, body=body, in_shape=shape,
                            out_shape=out, span=call.where)
 
+    def _frozen_steps(self, call: ast.Call):
+        """Charges the items of a block call's key to the budget as `_frozen` makes it."""
+        budget = self.state.budget
+
+        def spend(steps: int) -> None:
+            budget.spend(steps, call.where)
+        return spend
+
     def _block_body(self, block: ast.BlockDef, values: dict, call: ast.Call, shape: Shape, key: tuple) -> list:
         state = self.state
-        layers, params = state.layers, state.params
+        layers, params, nodes = state.layers, state.params, state.nodes
         state.depth += 1
         state.stack.append(call.name)
         try:
@@ -425,7 +481,7 @@ class _Elaborator(StatementVisitor):
         finally:
             state.depth -= 1
             state.stack.pop()
-        self._bodies[key] = (body, state.layers - layers, state.params - params)
+        self._bodies[key] = (body, state.layers - layers, state.params - params, state.nodes - nodes)
         return body
 
     def _block(self, call: ast.Call) -> ast.BlockDef:
@@ -452,14 +508,19 @@ class _Elaborator(StatementVisitor):
         return {p.name: values[p.name] for p in block.params}
 
 
-def _call_key(block: ast.BlockDef, values: dict, shape: Shape, depth: int) -> tuple:
-    return (id(block), _frozen(tuple(values.values())), shape, depth)
+def _call_key(block: ast.BlockDef, values: dict, shape: Shape, depth: int, spend=None) -> tuple:
+    return (id(block), _frozen(tuple(values.values()), spend), shape, depth)
 
 
-def _frozen(value: Any) -> tuple:
-    """A hashable stand-in that keeps types apart (`true` is not `1`, a list is not a tuple)."""
+def _frozen(value: Any, spend=None) -> tuple:
+    """A hashable stand-in that keeps types apart (`true` is not `1`, a list is not a tuple).
+
+    `spend(n)` is told the items made: the key of a call costs as much as its arguments hold.
+    """
     if isinstance(value, (list, tuple)):
-        return (type(value).__name__, *(_frozen(v) for v in value))
+        if spend is not None:
+            spend(len(value))
+        return (type(value).__name__, *(_frozen(v, spend) for v in value))
     return (type(value).__name__, value)
 
 
@@ -474,7 +535,12 @@ def _concat_shape(stmt: ast.Combine, branches, outs: list[Shape]) -> Shape:
                             + ", ".join(f"{format_shape(o)} (branch {i + 1})" for i, o in enumerate(outs)),
                             _branch_span(stmt, branches, index), label=f"this branch gives {format_shape(out)}",
                             help="give every branch the same stride and padding so the sizes match")
-    return (first[0], sum(o[1] for o in outs), *first[2:])
+    channels = sum(o[1] for o in outs)
+    if isinstance(channels, int) and channels > LIMITS["size"]:
+        raise SpecError("E0405", f"expected at most {LIMITS['size']:,} channels out of `concat`, found "
+                        f"{channels:,} ({len(outs):,} branches)", stmt.where, label="too many channels",
+                        help="the channels of the branches add up")
+    return (first[0], channels, *first[2:])
 
 
 def _add_shape(stmt: ast.Combine, pairs, outs: list[Shape]) -> Shape:
@@ -541,7 +607,7 @@ MAX_FRAMES = 4
 
 def _record_call(error: SpecError, block: ast.BlockDef, values: dict, call: ast.Call) -> None:
     """Remember, innermost first, the block calls an error happened in (see `_add_call_stack`)."""
-    args = ", ".join(f"{k}={show(v)}" for k, v in values.items())
+    args = ", ".join(f"{k}={brief(v)}" for k, v in values.items())
     for one in error.errors:
         one.frames.append(f"`{block.name}({args})` at {call.where}")
 
@@ -611,7 +677,7 @@ SEARCH_LAYERS = 2_000  # layers elaborated before the error, above which no smal
 def _shape_from_sizes(sizes: list, span: Span, what: str) -> Shape:
     for size in sizes:
         if isinstance(size, bool) or not isinstance(size, int):
-            raise SpecError("E0401", f"expected int sizes in `{what}`, found {describe(size)} {show(size)}", span,
+            raise SpecError("E0401", f"expected int sizes in `{what}`, found {describe(size)} {brief(size)}", span,
                             label="not an int")
         if not 1 <= size <= LIMITS["size"]:
             raise SpecError("E0402", f"expected sizes from 1 to {LIMITS['size']:,} in `{what}`, found {size}", span,
@@ -633,8 +699,8 @@ def _check_override(param: ast.Param, default: Any, value: Any) -> Any:
     if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     raise SpecError("E0501", f"`--set {param.name}=...`: expected {describe(default)} like the default "
-                    f"{show(default)}, found {describe(value)} {show(value)}", param.where,
-                    label="the parameter", help=f"pass a value of the same type, e.g. --set {param.name}={show(default)}")
+                    f"{brief(default)}, found {describe(value)} {brief(value)}", param.where,
+                    label="the parameter", help=f"pass a value of the same type, e.g. --set {param.name}={brief(default)}")
 
 
 def _same_type(a: Any, b: Any) -> bool:

@@ -13,14 +13,39 @@ from __future__ import annotations
 
 import math
 import operator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from .diagnostics import SpecError
+from .limits import LIMITS, Budget
 from .syntax import ast
 
-MAX_INT = 10**15
-MAX_LENGTH = 100_000
+MAX_INT = LIMITS["int"]
+MAX_LENGTH = LIMITS["items"]
+MAX_VALUE_DEPTH = LIMITS["value_depth"]
+SHOWN_CHARS = 60  # a value in a message: `[0, 0, 0, ...]`, never the whole of a big one
+
+# The steps of the elaboration under way (`limits.Budget`): building and comparing
+# values costs steps in proportion to their size. None outside an elaboration.
+_BUDGET: ContextVar[Optional[Budget]] = ContextVar("specc_budget", default=None)
+
+
+@contextmanager
+def charging(budget: Budget) -> Iterator[Budget]:
+    """Charge the work of every evaluation in this block to `budget`."""
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
+
+
+def charge(steps: int, node: ast.Node) -> None:
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.spend(steps, node.where)
 
 Shape = tuple
 
@@ -73,18 +98,39 @@ def describe(value: Any) -> str:
         type(value), type(value).__name__)
 
 
-def show(value: Any) -> str:
-    """A value as a spec would write it."""
+def show(value: Any, limit: Optional[int] = None) -> str:
+    """A value as a spec would write it; cut to `limit` characters (ending in `...`) when given."""
+    pieces, length = [], 0
+    for piece in _pieces(value):
+        pieces.append(piece)
+        length += len(piece)
+        if limit is not None and length > limit:
+            return "".join(pieces)[:max(limit - 3, 0)] + "..."
+    return "".join(pieces)
+
+
+def brief(value: Any) -> str:
+    """A value as messages show it: at most `SHOWN_CHARS` characters."""
+    return show(value, SHOWN_CHARS)
+
+
+def _pieces(value: Any) -> Iterator[str]:
     if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, list):
-        return "[" + ", ".join(show(v) for v in value) + "]"
-    if isinstance(value, tuple):
-        inner = ", ".join(show(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    return repr(value)
+        yield "true" if value else "false"
+    elif isinstance(value, str):
+        yield f'"{value}"'
+    elif isinstance(value, (list, tuple)):
+        yield "[" if isinstance(value, list) else "("
+        for i, item in enumerate(value):
+            if i:
+                yield ", "
+            yield from _pieces(item)
+        if isinstance(value, tuple):
+            yield ",)" if len(value) == 1 else ")"
+        else:
+            yield "]"
+    else:
+        yield repr(value)
 
 
 def _type_error(node: ast.Node, message: str, help: str = "") -> SpecError:
@@ -93,26 +139,78 @@ def _type_error(node: ast.Node, message: str, help: str = "") -> SpecError:
 
 def _number(node: ast.Node, value: Any, what: str) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _type_error(node, f"expected a number for {what}, found {describe(value)} {show(value)}")
+        raise _type_error(node, f"expected a number for {what}, found {describe(value)} {brief(value)}")
     return value
 
 
 def _int(node: ast.Node, value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _type_error(node, f"expected an int for {what}, found {describe(value)} {show(value)}")
+        raise _type_error(node, f"expected an int for {what}, found {describe(value)} {brief(value)}")
     return value
 
 
 def _bounded(node: ast.Node, value: Any) -> Any:
     if isinstance(value, int) and abs(value) > MAX_INT:
-        raise SpecError("E0405", f"expected a number below 10^15, found one with {len(str(abs(value)))} digits",
-                        node.where, label="too large", help="specs describe layer sizes; no size is this large")
+        raise _too_large(node, value)
     if isinstance(value, float) and not math.isfinite(value):
         raise SpecError("E0405", f"expected a finite number, found {value}", node.where, label="not finite")
-    if isinstance(value, (list, tuple, str)) and len(value) > MAX_LENGTH:
-        raise SpecError("E0405", f"expected at most {MAX_LENGTH} items, found {len(value)}", node.where,
-                        label="too long")
+    if isinstance(value, (list, tuple, str)):
+        if len(value) > MAX_LENGTH:
+            raise SpecError("E0405", f"expected at most {MAX_LENGTH:,} items, found {len(value):,}", node.where,
+                            label="too long")
+        if node.kind in _BUILDS:  # a new value: names and indexing hand out values measured already
+            charge(len(value), node) if isinstance(value, str) else _measure(node, value)
     return value
+
+
+def _too_large(node: ast.Node, value: int) -> SpecError:
+    digits = len(str(abs(value))) if abs(value).bit_length() < 14_000 else "thousands of"
+    return SpecError("E0405", f"expected a number below 10^15, found one with {digits} digits", node.where,
+                     label="too large", help="specs describe layer sizes; no size is this large")
+
+
+# The expressions that build a new list, tuple or string (the others return one that exists).
+_BUILDS = frozenset({"list", "tuple", "binop", "call"})
+
+
+def _measure(node: ast.Node, value: Any) -> None:
+    """Bound a new list or tuple as a whole: its items, nested ones included, and its depth.
+
+    A list may hold the same list many times (`[[0] * 1000] * 1000` is a million
+    items in a few kilobytes): what reads it later (messages, the cache of block
+    bodies, reports, generated code) reads every item, so every item counts.
+    Each distinct list is walked once; the walk is charged to the budget.
+    """
+    known: dict[int, tuple[int, int]] = {}  # id -> (items, depth) of the lists seen in this walk
+    walked = 0
+
+    def measure(sequence) -> tuple[int, int]:
+        nonlocal walked
+        seen = known.get(id(sequence))
+        if seen is not None:
+            return seen
+        items, depth = len(sequence), 1
+        walked += len(sequence)
+        for item in sequence:
+            if isinstance(item, (list, tuple)):
+                inner, inner_depth = measure(item)
+                items, depth = items + inner, max(depth, inner_depth + 1)
+                if depth > MAX_VALUE_DEPTH:
+                    raise SpecError("E0405", f"expected lists and tuples nested at most {MAX_VALUE_DEPTH} deep, "
+                                    "found a deeper one", node.where, label="nested too deeply")
+            elif isinstance(item, str):
+                items += len(item)
+            elif isinstance(item, int) and abs(item) > MAX_INT:
+                raise _too_large(node, item)
+            if items > MAX_LENGTH:
+                raise SpecError("E0405", f"expected at most {MAX_LENGTH:,} items in a value, nested lists "
+                                f"included, found more", node.where, label="too many items",
+                                help="a list that holds a list many times holds all of its items each time")
+        known[id(sequence)] = (items, depth)
+        return items, depth
+
+    measure(value)
+    charge(walked, node)
 
 
 # ---------------------------------------------------------------- operators
@@ -144,9 +242,14 @@ def _binop(node: ast.BinOp, left: Any, right: Any) -> Any:
         raise SpecError("E0405", f"expected an exponent of at most 64, found {right}", node.right.where,
                         label="too large")
     try:
-        return _ARITH[op](left, right)
+        result = _ARITH[op](left, right)
     except (OverflowError, ZeroDivisionError, ValueError) as error:
         raise SpecError("E0405", f"cannot compute `{op}`: {error}", node.where, label="here") from None
+    if isinstance(result, complex):  # a negative number to a fractional power
+        raise SpecError("E0402", f"expected a real result of `**`, found a complex one from {brief(left)} ** "
+                        f"{brief(right)}", node.where, label="not a real number",
+                        help="a negative number has no real fractional power")
+    return result
 
 
 def is_int(value: Any) -> bool:
@@ -160,9 +263,13 @@ _COMPARISONS: dict[str, Callable] = {"==": operator.eq, "!=": operator.ne, "<": 
 
 def _compare(node: ast.Compare, values: list[Any]) -> bool:
     for op, (left, right) in zip(node.ops, zip(values, values[1:])):
-        if op not in ("==", "!=") and not _comparable(left, right):
-            raise _type_error(node, f"cannot order {describe(left)} and {describe(right)} with `{op}`")
-        if not _COMPARISONS[op](left, right):
+        if op in ("==", "!="):
+            same = _equal(node, left, right)
+            if same != (op == "=="):
+                return False
+            continue
+        order = _order(node, op, left, right)
+        if not _COMPARISONS[op](order, 0):
             return False
     return True
 
@@ -172,6 +279,48 @@ def _comparable(left: Any, right: Any) -> bool:
     if isinstance(left, numbers) and isinstance(right, numbers):
         return not isinstance(left, bool) and not isinstance(right, bool)
     return type(left) is type(right) and isinstance(left, (str, tuple, list))
+
+
+def _first_difference(node: ast.Compare, left, right) -> Optional[tuple[Any, Any]]:
+    """The first pair of items where two sequences differ, as Python finds it (None: one is a prefix of the other).
+
+    Each item compared is a step: comparing big lists in a loop is work like building them.
+    """
+    steps, pair = 0, None
+    for a, b in zip(left, right):
+        steps += 1
+        if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+            if a is b or _equal(node, a, b):
+                continue
+        elif a == b:  # numbers, booleans and strings: `==` never fails
+            continue
+        pair = (a, b)
+        break
+    charge(steps, node)
+    return pair
+
+
+def _equal(node: ast.Compare, left: Any, right: Any) -> bool:
+    """`==` as Python has it, with the items of lists compared one by one (each a step)."""
+    if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
+        if type(left) is not type(right) or len(left) != len(right):
+            return False
+        return left is right or _first_difference(node, left, right) is None
+    return left == right
+
+
+def _order(node: ast.Compare, op: str, left: Any, right: Any) -> int:
+    """-1, 0 or 1 as `left` sorts before, with or after `right`; values that do not sort raise E0401."""
+    if not _comparable(left, right):
+        raise _type_error(node, f"cannot order {describe(left)} and {describe(right)} with `{op}`",
+                          help="`<`, `<=`, `>` and `>=` compare numbers with numbers, strings with strings, "
+                               "and lists or tuples item by item")
+    if isinstance(left, (list, tuple)):
+        pair = _first_difference(node, left, right)
+        if pair is None:
+            return (len(left) > len(right)) - (len(left) < len(right))
+        return _order(node, op, *pair)
+    return (left > right) - (left < right)
 
 
 # ---------------------------------------------------------------- builtins
@@ -188,6 +337,7 @@ def _extreme(name: str, pick: Callable):
         items = list(values[0]) if len(values) == 1 and isinstance(values[0], (list, tuple)) else list(values)
         if not items:
             raise SpecError("E0402", f"`{name}` of an empty sequence", node.where, label="nothing to compare")
+        charge(len(items), node)
         for item in items:
             _number(node, item, f"`{name}`")
         return pick(items)
@@ -223,6 +373,7 @@ def _zip(node, *values):
 
 
 def _sum(node, value):
+    charge(len(_sequence(node, value, "sum")), node)
     return sum(_number(node, v, "`sum`") for v in _sequence(node, value, "sum"))
 
 

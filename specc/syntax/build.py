@@ -26,10 +26,14 @@ as when these checks ran over a finished tree.
 
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 from ..diagnostics import SpecError
+from ..limits import LIMITS
 from . import ast
+
+MAX_DIGITS = LIMITS["int_digits"]
 
 _new_span = tuple.__new__
 _Span = ast.Span
@@ -322,11 +326,24 @@ class AstBuilder:
 
     def int_(self, children):
         token = children[0]
-        return make_int(self._token_span(token), int(token.value.replace("_", "")))
+        digits = token.value.replace("_", "")
+        if len(digits) > MAX_DIGITS:  # Python will not read it (nor should a spec hold it)
+            span = self._token_span(token)
+            return self._defer(SpecError("E0405", f"expected a number below 10^15, found one with {len(digits):,} "
+                                         "digits", span.to_diagnostic(), label="too large",
+                                         help="specs describe layer sizes; no size is this large"),
+                               make_int(span, 0))
+        return make_int(self._token_span(token), int(digits))
 
     def float_(self, children):
         token = children[0]
-        return make_float(self._token_span(token), float(token.value.replace("_", "")))
+        value = float(token.value.replace("_", ""))
+        if not math.isfinite(value):  # `1e309`: beyond the largest float, it would read as `inf`
+            span = self._token_span(token)
+            return self._defer(SpecError("E0405", f"expected a finite number, found `{token.value[:20]}`"
+                                         f"{'...' if len(token.value) > 20 else ''}, beyond the largest float",
+                                         span.to_diagnostic(), label="too large"), make_float(span, 0.0))
+        return make_float(self._token_span(token), value)
 
     def string(self, children):
         token = children[0]

@@ -57,10 +57,7 @@ def scan_yaml(text: str) -> list[Comment]:
     PyYAML's own scanner finds the scalars (quoted, plain, block), so a `#`
     inside `"..."` or a `|` block is never mistaken for a comment.
     """
-    import yaml
-
-    scalars = sorted((t.start_mark.index, t.end_mark.index) for t in yaml.scan(text, Loader=yaml.SafeLoader)
-                     if isinstance(t, yaml.ScalarToken))
+    scalars = sorted(_scalar_extents(text))
     starts = [start for start, _ in scalars]
     out, offset = [], 0
     for number, line in enumerate(text.splitlines(keepends=True), start=1):
@@ -75,6 +72,25 @@ def scan_yaml(text: str) -> list[Comment]:
             column = line.find("#", column + 1)
         offset += len(line)
     return out
+
+
+def _scalar_extents(text: str) -> list[tuple[int, int]]:
+    """Where each scalar starts and ends, by the scanner that read the file.
+
+    The front-end composes with libyaml when PyYAML has it, which takes some
+    texts PyYAML's own scanner refuses (a tab between the items of a flow
+    list): scan with libyaml first, as the front-end did.
+    """
+    import yaml
+
+    loaders = [getattr(yaml, "CSafeLoader", None), yaml.SafeLoader]
+    for loader in [loader for loader in loaders if loader is not None]:
+        try:
+            return [(t.start_mark.index, t.end_mark.index) for t in yaml.scan(text, Loader=loader)
+                    if isinstance(t, yaml.ScalarToken)]
+        except yaml.YAMLError:
+            continue
+    return []  # neither reads it: the front-end has reported it already
 
 
 class Attached:

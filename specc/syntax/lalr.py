@@ -25,6 +25,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput
 
 from ..diagnostics import Span as DiagSpan
 from ..diagnostics import SpecError, raise_all
+from ..limits import LIMITS
 from . import ast
 from .build import AstBuilder
 from .words import END_OF_FILE, blank_error_lines, statement_lines, syntax_error
@@ -33,8 +34,8 @@ from .words import END_OF_FILE, blank_error_lines, statement_lines, syntax_error
 # where it is cheap to count and the error can point at the token: the
 # deepest expression may have this many operators and brackets on its path
 # from the statement down, and blocks may be indented this many levels.
-MAX_EXPRESSION_DEPTH = 100
-MAX_BLOCK_DEPTH = 50
+MAX_EXPRESSION_DEPTH = LIMITS["expression_depth"]
+MAX_BLOCK_DEPTH = LIMITS["block_depth"]
 
 # The tokens that add a level to the expression tree (by value); `->` does
 # not, a chain is a flat list. Brackets add one too.
@@ -48,7 +49,7 @@ KEYWORDS = frozenset({"use", "block", "model", "input", "let", "seq", "repeat", 
                       "else", "not", "and", "or", "true", "True", "false", "False", "concat", "add"})
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
-MAX_REPORTED = 20
+MAX_REPORTED = LIMITS["syntax_errors"]
 
 _NESTING_HELP = "name the inner parts with `let` and combine the names"
 

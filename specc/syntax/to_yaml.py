@@ -22,6 +22,7 @@ equals `m` but for spans. Comments of the source are kept as YAML comments.
 from __future__ import annotations
 
 import io
+import re
 from typing import Callable, Optional
 
 import yaml
@@ -29,7 +30,7 @@ from yaml.emitter import Emitter
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from ..diagnostics import SpecError
+from ..diagnostics import Span, SpecError
 from . import ast
 from .comments import Attached, Comment, Writer, anchor_lines, else_line
 from .unparse import unparse_expr, unparse_layer
@@ -130,8 +131,26 @@ def chain_flow(node: ast.Chain) -> str:
 
 def to_yaml(module: ast.Module, source: str = "", comments: tuple[Comment, ...] | list[Comment] = ()) -> str:
     """The YAML form of `module`; `comments` (found in `source`) become YAML comments in place."""
+    for comment in comments:
+        _check_printable(comment, module.file, source)
     attached = Attached(comments, anchor_lines(module, source), source)
     return _YamlWriter(attached, source).module(module)
+
+
+# What YAML may hold, anywhere in a file (PyYAML's `Reader.NON_PRINTABLE`): a DSL comment may hold more.
+_NOT_IN_YAML = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]")
+
+
+def _check_printable(comment: Comment, file: str, source: str) -> None:
+    bad = _NOT_IN_YAML.search(comment.text)
+    if bad is None:
+        return
+    line = source.split("\n")[comment.line - 1] if source else comment.text
+    column = line.find(comment.text) + 1 + bad.start() if comment.text in line else 1
+    shown = repr(bad.group())[1:-1]
+    raise SpecError("E0102", f"expected a comment YAML can hold, found the character `{shown}` in it",
+                    Span(file, comment.line, column, comment.line, column + 1), label="not allowed in YAML",
+                    help="remove the character, or keep this spec in the DSL")
 
 
 def _no_duplicates(definitions: list) -> None:
@@ -162,6 +181,8 @@ class _YamlWriter(Writer, StatementVisitor):
                 self.raw(f"{section}:")
                 for index, definition in enumerate(sorted(definitions, key=lambda d: d.span.line)):
                     self.definition(definition, first=index == 0)
+        if first_anchor is None:
+            self.raw("{}")  # nothing but comments: an empty mapping, since YAML without a value is no spec
         self.footer()
         return self.text()
 

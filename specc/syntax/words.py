@@ -131,6 +131,10 @@ def syntax_error(error: UnexpectedInput, file: str, text: str, pattern_of, open_
                          help="the file ends in the middle of a statement")
     assert isinstance(error, UnexpectedToken)
     token, expected = error.token, expected_keys(error, pattern_of)
+    if not expected:
+        # LALR merges contexts: after a complete fragment (`1]` in a YAML string) the state may
+        # have reduced as far as it can and accept nothing more, not even the end.
+        expected = {"$END"}
     found = describe_token(token)
     if token.type == "_INDENT":
         return SpecError("E0104", "expected the indentation of the line above, found a deeper one",

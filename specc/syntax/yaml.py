@@ -19,6 +19,7 @@ expressions, parsed by `parse.parse_fragment` with spans in the YAML file.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Optional
 
@@ -27,17 +28,19 @@ from pydantic import ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import collector, sources
+from ..limits import LIMITS
 from ..diagnostics import Collector, Span, SpecError, raise_all, suggest
 from . import ast, yaml_form
 from .ast import construct
 from .parse import parse_expression, parse_fragment
 
-MAX_NODES = 100_000  # aliases can make a small file expand without bound
+MAX_NODES = LIMITS["yaml_values"]  # aliases can make a small file expand without bound
+MAX_DIGITS = LIMITS["int_digits"]
 # Lists and mappings inside one another. Every step after composing recurses
 # once per level; libyaml's composer does too, in C, and crashes the process
 # somewhere past 100,000 levels, so a file that might be that deep is composed
 # by PyYAML's own composer, whose RecursionError is caught.
-MAX_DEPTH = 200
+MAX_DEPTH = LIMITS["yaml_depth"]
 _C_COMPOSER_SAFE_DEPTH = 1_000
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 STANDARD = "tag:yaml.org,2002:"
@@ -272,12 +275,25 @@ class _Plain:
             self.errors.add(self._tag_error(node))
             value = None
         elif isinstance(node, ScalarNode):
-            value = self.constructor.construct_object(node)
+            value = self.scalar(node)
         elif isinstance(node, SequenceNode):
             value = [self.value(item) for item in node.value]
         else:
             value = self.mapping(node)
         self.values[id(node)] = value
+        return value
+
+    def scalar(self, node: ScalarNode) -> Any:
+        if node.tag == STANDARD + "int" and len(node.value) > MAX_DIGITS:
+            self.errors.add(SpecError("E0405", f"expected a number below 10^15, found one with {len(node.value):,} "
+                                      "digits", _where(self.file, node), label="too large",
+                                      help="specs describe layer sizes; no size is this large"))
+            return 0
+        value = self.constructor.construct_object(node)
+        if isinstance(value, float) and not math.isfinite(value):  # `.inf`, `.nan`, `1.0e999`
+            self.errors.add(SpecError("E0405", f"expected a finite number, found `{_describe(node)[12:-1]}`",
+                                      _where(self.file, node), label="not finite"))
+            return 0.0
         return value
 
     def mapping(self, node: MappingNode) -> dict:

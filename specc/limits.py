@@ -1,0 +1,114 @@
+"""Every limit specc puts on the work a spec can ask of it, in one table.
+
+A spec is untrusted input: a short file could otherwise ask for a loop of
+10^10 iterations, a block that calls itself twice per level (2^60 instances),
+a list of 10^10 items built from two small ones, or a 400 GB model. Each
+limit below bounds one kind of work, so every run ends in time and memory
+proportional to the file, or in a located diagnostic with the code given
+here. `docs/design.md` lists the same table (a test holds the two together).
+
+    LIMITS["layers"]            # 200_000
+    limit("layers").code        # "E0405"
+
+The values are far above what any real model needs: none of the bundled
+specs comes within a factor of ten of any of them.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Optional
+
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    value: int
+    code: str  # the diagnostic raised when it is passed ("" for a cap on what is shown)
+    bounds: str  # what it counts, as docs/design.md says it
+
+
+TABLE: tuple[Limit, ...] = (
+    # Input text
+    Limit("file_bytes", 4 << 20, "E0001",
+          "bytes in a spec file, checked before it is read (a file named in `use`: E0405, at the `use`)"),
+    Limit("yaml_text", 4 << 20, "E0405",
+          "characters of DSL text in a YAML spec's strings, an aliased string counted at every use"),
+    Limit("yaml_values", 100_000, "E0405", "values in a YAML spec, an aliased value counted at every use"),
+    Limit("yaml_depth", 200, "E0109", "YAML lists and mappings nested in one another"),
+    Limit("expression_depth", 100, "E0109", "operators and brackets on the path from a statement to a token"),
+    Limit("block_depth", 50, "E0109", "indented blocks nested in one definition"),
+    Limit("int_digits", 4_300, "E0405", "digits in a number literal (Python's own int-string limit)"),
+    # Values
+    Limit("int", 10**15, "E0405", "the magnitude of any int a spec computes"),
+    Limit("items", 100_000, "E0405",
+          "items in one value (a list, tuple or string), the items of nested lists and tuples included"),
+    Limit("value_depth", 100, "E0405", "lists and tuples nested in one another in a value"),
+    Limit("exponent", 64, "E0405", "the right side of `**`"),
+    # Elaboration
+    Limit("steps", 1_000_000, "E0405",
+          "steps of elaborating one model: statements run, loop iterations, items of values built or compared"),
+    Limit("repeat", 10_000, "E0405", "one `repeat` count"),
+    Limit("recursion", 64, "E0406", "block calls nested in one another"),
+    Limit("nesting", 200, "E0406", "statement bodies and block calls nested in one another, across blocks"),
+    Limit("layers", 200_000, "E0405", "layers in one model, each instance of a block counted"),
+    Limit("nodes", 200_000, "E0405", "block instances and `concat`/`add` branches in one model"),
+    Limit("size", 1 << 20, "E0405", "any channel count, feature count or spatial size (a `concat` sum included)"),
+    Limit("params", 10**11, "E0405", "parameters of one model (`check`, `shapes`, `build -o`)"),
+    Limit("build_params", 10**9, "E0405",
+          "parameters of a model built in memory (`specc.build`): 4 GB of float32 weights"),
+    # Diagnostics
+    Limit("syntax_errors", 20, "", "syntax errors reported per file (recovery stops there)"),
+    Limit("shown_errors", 100, "", "diagnostics printed per run (then a count of the rest)"),
+    Limit("message_chars", 1_000, "", "characters of one message or help line (values are shown up to 60)"),
+    Limit("source_columns", 200, "", "columns of a source line shown under a diagnostic, around the carets"),
+    Limit("suggestion_pool", 10_000, "", "names compared for one \"did you mean\" (after a length filter)"),
+)
+LIMITS: dict[str, int] = {limit.name: limit.value for limit in TABLE}
+if len(LIMITS) != len(TABLE):
+    raise AssertionError("a limit is listed twice in limits.TABLE")
+
+
+def limit(name: str) -> Limit:
+    for entry in TABLE:
+        if entry.name == name:
+            return entry
+    raise KeyError(name)
+
+
+class Budget:
+    """The steps one elaboration may still take (`LIMITS["steps"]`).
+
+        budget = Budget()
+        budget.spend(len(items), node.where)   # raises E0405 once the steps run out
+    """
+
+    __slots__ = ("left", "total")
+
+    def __init__(self, steps: Optional[int] = None) -> None:
+        self.total = LIMITS["steps"] if steps is None else steps
+        self.left = self.total
+
+    def spend(self, steps: int, where) -> None:
+        self.left -= steps
+        if self.left < 0:
+            from .diagnostics import SpecError  # (diagnostics reads its own limits from here)
+
+            raise SpecError("E0405", f"expected at most {self.total:,} steps of elaboration, found more", where,
+                            label="the limit is reached here",
+                            help="check loops, `repeat` counts and the sizes of lists: each statement run, "
+                                 "loop iteration and list item built counts one step")
+
+
+# Python frames that the deepest spec within the limits above may need: ten per
+# level of `nesting`, three per level of an expression and the value walkers, and
+# room for the caller. `ensure_recursion_room` raises Python's limit to this
+# once, so that the located diagnostics always come first.
+FRAMES_NEEDED = 10 * LIMITS["nesting"] + 3 * (LIMITS["expression_depth"] + LIMITS["value_depth"]) + 1_000
+
+
+def ensure_recursion_room() -> None:
+    if sys.getrecursionlimit() < FRAMES_NEEDED:
+        sys.setrecursionlimit(FRAMES_NEEDED)
