@@ -5,13 +5,14 @@ the IR to the report or a back-end.
 
 `source` is a path (a `Path`, or a `str` without a line break) or spec text
 (a `str` holding a line break; a spec always has several lines). The command
-line passes paths only.
+line passes paths only. `library_paths` are folders where `use "path"` also
+looks (by default those in `SPECC_PATH`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 from .ir import Graph
 from .pipeline import Compilation, run
@@ -22,42 +23,49 @@ TEXT_NAME = "<string>"
 
 
 def compilation(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
-                overrides: Optional[dict] = None) -> Compilation:
+                overrides: Optional[dict] = None, library_paths: Optional[Sequence] = None) -> Compilation:
     """What the pipeline needs to know of a call: the source, and the model options."""
-    options = dict(model=model, input=input, overrides=dict(overrides or {}))
+    options = dict(model=model, input=input, overrides=dict(overrides or {}),
+                   library_paths=tuple(library_paths) if library_paths else None)
     if isinstance(source, str) and "\n" in source:
         return Compilation(TEXT_NAME, text=source, **options)
     return Compilation(source, **options)
 
 
-def load(source: Source) -> Program:
+def load(source: Source, *, library_paths: Optional[Sequence] = None) -> Program:
     """Parse a spec and everything it uses, without checking it."""
-    return run(compilation(source), until="resolve").program
+    return run(compilation(source, library_paths=library_paths), until="resolve").program
 
 
-def check(source: Source) -> Program:
+def check(source: Source, *, library_paths: Optional[Sequence] = None) -> Program:
     """Parse and statically check a spec; raise `SpecError` with every problem found."""
-    return run(compilation(source), until="check").program
+    return run(compilation(source, library_paths=library_paths), until="check").program
 
 
 def shapes(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
-           overrides: Optional[dict] = None) -> Graph:
+           overrides: Optional[dict] = None, library_paths: Optional[Sequence] = None) -> Graph:
     """Check a spec and elaborate one of its models into the layer graph IR, every shape inferred."""
-    return run(compilation(source, model=model, input=input, overrides=overrides)).graph
+    return run(compilation(source, model=model, input=input, overrides=overrides,
+                           library_paths=library_paths)).graph
 
 
 def build(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
-          overrides: Optional[dict] = None):
-    """Elaborate a spec and build it as a `torch.nn.Module` (imports torch, unlike the static API)."""
+          overrides: Optional[dict] = None, library_paths: Optional[Sequence] = None):
+    """Elaborate a spec and build it as a `torch.nn.Module` (imports torch, unlike the static API).
+
+    Models of more than `LIMITS["build_params"]` parameters are refused (E0405) before torch
+    allocates anything: `shapes` and `emit` describe them, but memory would not hold them.
+    """
     from .backends.torch_module import build_module
 
-    return build_module(shapes(source, model=model, input=input, overrides=overrides))
+    return build_module(shapes(source, model=model, input=input, overrides=overrides,
+                               library_paths=library_paths))
 
 
 def emit(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
-         overrides: Optional[dict] = None) -> str:
+         overrides: Optional[dict] = None, library_paths: Optional[Sequence] = None) -> str:
     """Standalone Python source (importing only torch) for one model of a spec."""
     from .backends.python_source import emit as emit_source
 
-    done = run(compilation(source, model=model, input=input, overrides=overrides))
+    done = run(compilation(source, model=model, input=input, overrides=overrides, library_paths=library_paths))
     return emit_source(done.graph, spec=done.name)

@@ -64,7 +64,8 @@ def _compilation(args: argparse.Namespace, file: str):
     from .pipeline import Compilation
 
     return Compilation(_path(file), model=args.model, overrides=parse_set(args.overrides),
-                       input=parse_input(args.input) if args.input else None)
+                       input=parse_input(args.input) if args.input else None,
+                       library_paths=tuple(args.lib_paths))
 
 
 def _run(compilation, args: argparse.Namespace, until: str = "name"):
@@ -92,7 +93,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for file in args.files:
         try:
-            _run(Compilation(_path(file)), args, until="check")
+            _run(Compilation(_path(file), library_paths=tuple(args.lib_paths)), args, until="check")
         except SpecError as error:
             status = max(status, _report(error))
     if status == EXIT_OK and args.dump is None:
@@ -134,7 +135,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_fmt(args: argparse.Namespace) -> int:
     from .files import write_atomically
-    from .fmt import format_file, same_spec
+    from .fmt import format_file, why_not_replace
 
     if args.check and args.write:
         raise UsageError("--check and --write exclude each other")
@@ -150,9 +151,13 @@ def cmd_fmt(args: argparse.Namespace) -> int:
             changed += 1
             status = max(status, EXIT_SPEC_ERROR)
         elif args.write and outcome.changed:
-            if outcome.target != file and outcome.before is not None and not same_spec(outcome.target, outcome.after):
-                raise UsageError(f"refusing to overwrite {outcome.target}: it holds another spec (remove it first)")
-            write_atomically(outcome.target, outcome.after)
+            refusal = why_not_replace(outcome)
+            if refusal is not None:
+                raise UsageError(f"refusing to overwrite {outcome.target}: {refusal} (remove it first)")
+            try:
+                write_atomically(outcome.target, outcome.after)
+            except OSError as error:
+                raise UsageError(f"cannot write {outcome.target}: {(error.strerror or str(error)).lower()}") from None
             sys.stderr.write(f"{'wrote' if outcome.target != file else 'reformatted'} {outcome.target}\n")
             changed += 1
         elif not args.check and not args.write:
@@ -200,6 +205,12 @@ def _add_dump_option(parser: argparse.ArgumentParser) -> None:
                              f"draft or the IR) as JSON, and stop there; one of {', '.join(STAGE_NAMES)}")
 
 
+def _add_library_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lib-path", dest="lib_paths", action="append", default=[], metavar="DIR",
+                        help="a folder where `use \"path.spec\"` also looks, after the spec's own folder; "
+                             "repeatable; the folders in $SPECC_PATH (separated by `:`) come after these")
+
+
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", "-m", metavar="M", help="the model to use (default: the last one in the file)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
@@ -222,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE", help="a .spec (or .yaml) file, or - for standard input")
     check.add_argument("--dump", choices=STAGE_NAMES[:3], metavar="STAGE",
                        help="debugging: print what STAGE (parse, resolve or check) produced, as JSON")
+    _add_library_option(check)
     check.set_defaults(run=cmd_check)
 
     shapes = commands.add_parser(
@@ -230,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "shape, parameter count and mult-adds (torchinfo's convention), with totals. Never imports torch.")
     shapes.add_argument("file", metavar="FILE", help="a .spec (or .yaml) file, or - for standard input")
     _add_model_options(shapes)
+    _add_library_option(shapes)
     _add_dump_option(shapes)
     shapes.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     shapes.add_argument("--depth", type=int, metavar="D", help="fold blocks nested deeper than D (0: top level only)")
@@ -242,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "as a comment. Deterministic byte for byte. Without -o it prints to stdout.")
     build.add_argument("file", metavar="FILE", help="a .spec (or .yaml) file, or - for standard input")
     _add_model_options(build)
+    _add_library_option(build)
     _add_dump_option(build)
     build.add_argument("-o", "--output", metavar="OUT.py", help="the file to write (atomically); - for stdout")
     build.add_argument("--force", action="store_true",

@@ -5,7 +5,9 @@
 The text goes to a temporary file beside the target, which is then renamed
 over it, so a reader (or a crash) never sees half a file. Through a symlink
 the file it names is replaced: replacing the link itself would leave its
-target stale. A new file gets the mode `open()` would give it.
+target stale. A new file gets the mode `open()` would give it. Only a
+regular file is ever replaced: callers look first with `kind_of` (reading a
+FIFO to see what it holds would wait for ever).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Optional
 
 
 def write_atomically(path: str | os.PathLike, text: str) -> None:
@@ -28,6 +31,24 @@ def write_atomically(path: str | os.PathLike, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def kind_of(path: str | os.PathLike) -> Optional[str]:
+    """None when nothing is at `path` (through symlinks), "file" for a regular file, else what is there."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        return f"a path that cannot be looked at ({(error.strerror or type(error).__name__).lower()})"
+    if stat.S_ISREG(mode):
+        return "file"
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
 
 
 def _mode(target: Path) -> int:

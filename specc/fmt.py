@@ -114,8 +114,51 @@ def same_spec(path: str, text: str) -> bool:
         return False
 
 
-def _read_if_exists(path: str) -> Optional[str]:
+def why_not_replace(outcome: Outcome) -> Optional[str]:
+    """Why `fmt --write` must not replace `outcome.target`, or None when it may.
+
+    The file being formatted may always be rewritten (it was just read as a
+    spec). Another file (the target of `--to`) only when it does not exist,
+    or when replacing it loses nothing: it reads as UTF-8, parses, and says
+    what the new text says with the same comments. Anything it cannot prove
+    (unreadable, not UTF-8, not a spec, another spec) is left alone.
+    """
+    from .files import kind_of
+
+    kind = kind_of(outcome.target)
+    if kind is None:
+        return None
+    if kind != "file":
+        return f"it is {kind}"
+    if outcome.target == outcome.path:
+        return None
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        data = sources.load(outcome.target)
+    except sources.Unreadable as problem:
+        return f"it cannot be read ({problem.reason})"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "it is not UTF-8 text, so it is no spec specc wrote"
+    name = outcome.target
+    try:
+        same = structure(parse_source(text, name)) == structure(parse_source(outcome.after, name))
+    except SpecError:
+        return "it is not a spec specc can read, so specc did not write it"
+    if not same:
+        return "it holds another spec"
+    form = form_of(name)
+    if sorted(c.text for c in comments_of(text, form)) != sorted(c.text for c in comments_of(outcome.after, form)):
+        return "it holds comments the new text would lose"
+    return None
+
+
+def _read_if_exists(path: str) -> Optional[str]:
+    from .files import kind_of
+
+    if kind_of(path) != "file":
+        return None  # (a FIFO would never answer; `why_not_replace` says what is there)
+    try:
+        return sources.load(path).decode("utf-8")
+    except (sources.Unreadable, UnicodeDecodeError):
         return None

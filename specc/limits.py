@@ -41,6 +41,7 @@ TABLE: tuple[Limit, ...] = (
     Limit("expression_depth", 100, "E0109", "operators and brackets on the path from a statement to a token"),
     Limit("block_depth", 50, "E0109", "indented blocks nested in one definition"),
     Limit("int_digits", 4_300, "E0405", "digits in a number literal (Python's own int-string limit)"),
+    Limit("name_chars", 1_000, "E0405", "characters in a name (a YAML key may have 1,024)"),
     # Values
     Limit("int", 10**15, "E0405", "the magnitude of any int a spec computes"),
     Limit("items", 100_000, "E0405",

@@ -17,6 +17,7 @@ from .expr import Env, evaluate
 from .syntax.parse import parse_text
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DIGITS = re.compile(r"[0-9]{1,16}")
 
 
 def parse_set(items: Iterable[str]) -> dict[str, Any]:
@@ -46,7 +47,8 @@ def _value(name: str, text: str) -> Any:
 
 def parse_input(text: str) -> tuple[int, ...]:
     parts = [p.strip() for p in re.split(r"[xX*,]", text.strip())]
-    if not parts or not all(p.isdigit() for p in parts) or not 1 <= len(parts) <= 4:
+    # ASCII digits only: `str.isdigit` takes "²" and "٣", which `int` does not (or reads as another number).
+    if not parts or not all(_DIGITS.fullmatch(p) for p in parts) or not 1 <= len(parts) <= 4:
         raise SpecError("E0502", f"expected `--input [N x] C x H x W` with 1 to 4 positive ints, found `{text}`",
                         help="for example: --input 1x28x28, or --input '8 x 3 x 224 x 224' with a batch of 8")
     sizes = tuple(int(p) for p in parts)

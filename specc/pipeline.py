@@ -28,7 +28,7 @@ from .check import check_program
 from .diagnostics import Collector
 from .elaborate import Draft, elaborate
 from .ir import Graph
-from .resolve import Program, resolve
+from .resolve import Program, library_paths, resolve
 from .syntax import ast
 from .syntax.frontend import parse_source
 
@@ -48,6 +48,8 @@ class Compilation:
     model: Optional[str] = None
     overrides: dict[str, Any] = field(default_factory=dict)
     input: Optional[tuple] = None
+    # Where `use "path"` may also look (`--lib-path`); None: `SPECC_PATH`'s (`resolve.library_paths`).
+    library_paths: Optional[tuple] = None
     problems: Collector = field(default_factory=Collector)
     module: Optional[ast.Module] = None   # parse
     program: Optional[Program] = None     # resolve (and check, which adds nothing)
@@ -78,7 +80,8 @@ def _parse(c: Compilation) -> None:
 
 
 def _resolve(c: Compilation) -> None:
-    c.program = resolve(c.module, base=Path(c.name).parent, problems=c.problems)
+    libraries = library_paths(c.library_paths or ())
+    c.program = resolve(c.module, base=Path(c.name).parent, problems=c.problems, libraries=libraries)
 
 
 def _check(c: Compilation) -> None:

@@ -4,18 +4,29 @@
     program.scope_of(block)                   # the blocks visible where `block` is defined
 
 `use d2l` names a library bundled in `specc/lib/`; `use "blocks.spec"` names a
-file relative to the spec that says it. A file sees its own blocks and the
-blocks defined in the files it uses (not what those files use in turn); its
-own definitions shadow used ones. Cycles are errors at the `use` line.
+file relative to the spec that says it, or else relative to one of the
+library paths (`--lib-path DIR`, or `SPECC_PATH` as `DIR:DIR`). A file sees
+its own blocks and the blocks defined in the files it uses (not what those
+files use in turn); its own definitions shadow used ones. Cycles are errors
+at the `use` line.
+
+Compiling a spec must not read what it has no business reading: a used
+file lies inside a root, the main spec's own directory tree or a library
+path, after following symlinks; it is a regular `.spec`, `.yaml` or `.yml`
+file (never a FIFO or a device); absolute paths and `..` above the roots are
+refused at the `use` line. A used file that does not begin like a spec is
+refused without being quoted, so a diagnostic never shows its lines.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional, Sequence
 
 from . import sources
 from .diagnostics import Collector, SpecError, suggest
@@ -23,6 +34,14 @@ from .syntax import ast
 from .syntax.frontend import parse_source
 
 LIBRARY_DIR = "lib"
+PATH_VARIABLE = "SPECC_PATH"  # library paths, separated by `os.pathsep`, after those given with --lib-path
+SPEC_SUFFIXES = (".spec", ".yaml", ".yml")
+
+
+def library_paths(given: Iterable[str | Path] = ()) -> tuple[Path, ...]:
+    """The library paths: those given (`--lib-path`), then those in `SPECC_PATH`."""
+    from_environment = [p for p in os.environ.get(PATH_VARIABLE, "").split(os.pathsep) if p]
+    return tuple(Path(p) for p in [*given, *from_environment])
 
 
 @functools.cache
@@ -76,13 +95,16 @@ class Program:
         raise SpecError("E0212", f"expected one of this file's models, found `{name}`", help=help)
 
 
-def resolve(module: ast.Module, base: Path, problems: Optional[Collector] = None) -> Program:
+def resolve(module: ast.Module, base: Path, problems: Optional[Collector] = None,
+            libraries: Optional[Sequence[Path]] = None) -> Program:
     """The program of a parsed spec: every file it uses loaded, every file's block scope set.
 
-    `base` is the folder `use "path"` is relative to; independent problems go to
-    `problems` (the pipeline's), or are raised together at the end.
+    `base` is the folder `use "path"` is relative to, and the root of the
+    files the spec may use, with the library paths `libraries` (by default
+    `SPECC_PATH`'s); independent problems go to `problems` (the pipeline's),
+    or are raised together at the end.
     """
-    loader = _Loader(problems)
+    loader = _Loader(problems, [base, *(library_paths() if libraries is None else libraries)])
     main = loader.resolve_unit(module.file, module, base, stack=())
     if problems is None:
         loader.collector.raise_if_any()
@@ -97,9 +119,11 @@ def load(source: str | Path, *, text: Optional[str] = None) -> Program:
 
 
 class _Loader:
-    def __init__(self, problems: Optional[Collector]) -> None:
+    def __init__(self, problems: Optional[Collector], roots: Sequence[Path]) -> None:
         self.units: dict[str, Unit] = {}
         self.collector = problems if problems is not None else Collector()
+        self.libraries = list(roots[1:])
+        self.roots = [os.path.realpath(root) for root in roots]
 
     def unit(self, name: str, text: str, base: Path, stack: tuple[str, ...], bundled: bool = False) -> Unit:
         return self.resolve_unit(name, parse_source(text, name), base, stack, bundled)
@@ -144,11 +168,68 @@ class _Loader:
             text = library_text(use.target)
             sources.register(name, text)
             return name, text, Path(".")
-        path = base / use.target
+        path = self._find(use, base)
         name = str(path)
         if name in self.units:
             return name, "", path.parent
-        if not path.is_file():
-            raise SpecError("E0209", f"cannot find `{use.target}` (looked for `{path}`)", use.where,
-                            label="no such file", help="paths in `use` are relative to the spec that uses them")
-        return name, sources.read(path), path.parent
+        return name, self._read(use, path), path.parent
+
+    def _find(self, use: ast.Use, base: Path) -> Path:
+        """The file a `use "path"` names: beside the spec that says it, else in a library path; inside a root."""
+        target = use.target
+        if os.path.isabs(target) or Path(target).drive or target.startswith(("/", "\\")):
+            raise SpecError("E0209", f"expected a path relative to the spec, found the absolute path `{target}`",
+                            use.where, label="absolute path",
+                            help="write the path from the spec's own folder, or put the file in a library path "
+                                 f"(--lib-path DIR, or {PATH_VARIABLE})")
+        if not target.endswith(SPEC_SUFFIXES):
+            raise SpecError("E0209", f"expected a path to a .spec or .yaml file, found `{target}`", use.where,
+                            label="not a spec file", help="`use` reads specs: files ending in .spec, .yaml or .yml")
+        candidates = [base / target, *(library / target for library in self.libraries)]
+        for path in candidates:
+            if os.path.lexists(path):
+                if not self._inside_a_root(path):
+                    raise SpecError("E0209", f"expected a file inside the spec's folder or a library path, "
+                                    f"found `{target}` outside them", use.where, label="outside the roots",
+                                    help="a spec may use files in its own folder and below, and in the library "
+                                         f"paths named with --lib-path or {PATH_VARIABLE}")
+                return path
+        looked = ", ".join(f"`{p}`" for p in candidates[:4]) + (", ..." if len(candidates) > 4 else "")
+        raise SpecError("E0209", f"cannot find `{target}` (looked for {looked})", use.where,
+                        label="no such file", help="paths in `use` are relative to the spec that uses them, "
+                                                   f"or to a library path (--lib-path DIR, or {PATH_VARIABLE})")
+
+    def _inside_a_root(self, path: Path) -> bool:
+        real = os.path.realpath(path)
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots)
+
+    def _read(self, use: ast.Use, path: Path) -> str:
+        """The text of a used file; one that does not begin like a spec is refused unquoted."""
+        try:
+            data = sources.load(path)
+        except sources.Unreadable as problem:
+            code = "E0405" if problem.too_large else "E0209"
+            raise SpecError(code, f"cannot read `{use.target}`: {problem.reason}", use.where,
+                            label="used here", help=problem.help if problem.too_large else "") from None
+        text = sources.decode(data, str(path), register_text=False)
+        if not _looks_like_spec(text, str(path)):
+            raise SpecError("E0209", f"expected a spec in `{use.target}`, found a file that does not begin like "
+                            "one (its lines are not shown)", use.where, label="not a spec",
+                            help="a spec begins with `use`, `block` or `model` (in YAML: `use:`, `blocks:` or "
+                                 "`models:`), after any comments")
+        sources.register(str(path), text)
+        return text
+
+
+_DSL_START = re.compile(r"(use|block|model)\b")
+_YAML_START = re.compile(r"(use|blocks|models)\s*:|\{|---|%YAML")
+
+
+def _looks_like_spec(text: str, name: str) -> bool:
+    """Whether the first line that is not blank or a comment starts a spec (or the file is all comments)."""
+    start = _YAML_START if name.lower().endswith((".yaml", ".yml")) else _DSL_START
+    first = _SIGNIFICANT.search(text)
+    return first is None or start.match(text, first.start(1)) is not None  # (all blank: the parser says so)
+
+
+_SIGNIFICANT = re.compile(r"^[ \t\r\f]*([^\s#])", re.MULTILINE)

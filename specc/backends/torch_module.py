@@ -31,6 +31,8 @@ import torch
 from torch import nn
 
 from .. import ir
+from ..diagnostics import SpecError
+from ..limits import LIMITS
 from ..naming import class_name
 from .torch_lowering import lower
 
@@ -38,7 +40,17 @@ Plan = tuple
 
 
 def build_module(graph: ir.Graph) -> nn.Module:
-    """The model of `graph` as a `torch.nn.Module` with freshly initialised weights."""
+    """The model of `graph` as a `torch.nn.Module` with freshly initialised weights.
+
+    Refuses (E0405) a model of more than `LIMITS["build_params"]` parameters before torch
+    allocates any: the static limit allows models far larger than memory.
+    """
+    limit = LIMITS["build_params"]
+    if graph.total_params > limit:
+        raise SpecError("E0405", f"expected at most {limit:,} parameters in a model built in memory, found "
+                        f"{graph.total_params:,}", graph.span, label="this model",
+                        help=f"{graph.total_params * 4 / 1e9:,.1f} GB of float32 weights; `specc shapes` and "
+                             "`specc build -o` describe it without allocating anything")
     return _container(graph.model, graph.body, graph.sequential, graph.model)
 
 

@@ -50,6 +50,7 @@ KEYWORDS = frozenset({"use", "block", "model", "input", "let", "seq", "repeat", 
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 MAX_REPORTED = LIMITS["syntax_errors"]
+MAX_NAME = LIMITS["name_chars"]
 
 _NESTING_HELP = "name the inner parts with `let` and combine the names"
 
@@ -139,6 +140,8 @@ class Indenter:
                     yield from self._indentation(len(indent), levels, token)
                 continue
             yield token
+            if len(token) > MAX_NAME:
+                _check_length(token, self.file)
             if token.value in _WATCHED:  # most tokens are names and numbers: one look-up for them
                 _check_separate(token, self.text, self.file)
                 if token.type in Nesting.OPEN:
@@ -208,6 +211,14 @@ def _check_separate(token: Token, text: str, file: str) -> None:
     raise SpecError("E0101", f"expected a space after `{token}`, found `{word.group()}`", span,
                     label=f"`{token}` runs into `{rest}`",
                     help=f"keywords are words of their own: write `{token} {rest}`")
+
+
+def _check_length(token: Token, file: str) -> None:
+    """Names become attributes, classes and YAML keys: each of those has room for a long one, not any."""
+    if token.type == "NAME":
+        raise SpecError("E0405", f"expected a name of at most {MAX_NAME:,} characters, found one of "
+                                 f"{len(token):,}", _token_span(file, token), label="too long",
+                        help="choose a shorter name")
 
 
 def _line_after(nl: Token) -> int:
@@ -373,6 +384,8 @@ class _Shift:
             token.end_column += self.columns
             self.nesting.see(token)
             _check_separate(token, self.text, self.nesting.file)
+            if len(token) > MAX_NAME:
+                _check_length(token, self.nesting.file)
             yield token
 
 

@@ -29,10 +29,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import collector, sources
 from ..limits import LIMITS
-from ..diagnostics import Collector, Span, SpecError, raise_all, suggest
+from ..diagnostics import Collector, Span, SpecError, Suggestion, raise_all, suggest
 from . import ast, yaml_form
 from .ast import construct
-from .parse import parse_expression, parse_fragment
+from .parse import parse_fragment
 
 MAX_NODES = LIMITS["yaml_values"]  # aliases can make a small file expand without bound
 MAX_DIGITS = LIMITS["int_digits"]
@@ -356,8 +356,9 @@ Groups = dict[tuple, tuple[Node, list[dict]]]
 def _group(error: ValidationError, root: Node) -> Groups:
     """Type errors at one node merge ("expected a string or a list"); other errors stay apart."""
     groups: Groups = {}
+    keys: dict[int, dict[str, tuple[Node, Node]]] = {}  # each mapping's keys, indexed once
     for detail in error.errors(include_url=False):
-        node, key_node = _locate(root, detail["loc"])
+        node, key_node = _locate(root, detail["loc"], keys)
         kind = detail["type"]
         on_key = kind == "extra_forbidden" or detail["loc"][-1:] == ("[key]",)
         target = key_node if on_key and key_node is not None else node
@@ -368,32 +369,43 @@ def _group(error: ValidationError, root: Node) -> Groups:
 
 def _without_misspelt_missing(groups: Groups) -> Groups:
     """`layer:` for `layers:` is reported once, as an unknown key with "did you mean", not also as missing."""
-    unknown = [target for (_, kind, *_), (target, _) in groups.items() if kind == "extra_forbidden"]
+    unknown = {id(target) for (_, kind, *_), (target, _) in groups.items() if kind == "extra_forbidden"}
 
     def misspelt(group: tuple, target: Node) -> bool:
         missing = group[2][-1]
-        return any(_parent_has(target, key) and suggest(key.value, [missing]) for key in unknown)
+        # The unknown keys of this mapping, found by walking its own keys (not every unknown key of the file).
+        keys = [key for key, _ in target.value] if isinstance(target, MappingNode) else []
+        return any(id(key) in unknown and suggest(key.value, [missing]) for key in keys)
 
     return {g: v for g, v in groups.items() if not (g[1] == "missing" and misspelt(g, v[0]))}
 
 
 def _innermost(groups: Groups) -> Groups:
-    """A union reports each form it tried; a complaint about a part beats one about the whole."""
-    def shadowed(target: Node) -> bool:
-        return any(other is not target and _contains(target, other) for other, _ in groups.values())
+    """A union reports each form it tried; a complaint about a part beats one about the whole.
 
-    return {g: v for g, v in groups.items() if g[1] != "type" or not shadowed(v[0])}
+    A type complaint about a node is dropped when another complaint targets a
+    node inside it. Nodes nest (two are disjoint or one holds the other), so
+    in the order of their starts, a node holds another exactly when the next
+    node after it does: one sort, not a comparison of every pair.
+    """
+    targets = list({id(target): target for target, _ in groups.values()}.values())
+    order = sorted(targets, key=lambda n: (n.start_mark.index, -n.end_mark.index))
+    shadowed: set[int] = set()
+    for index, outer in enumerate(order):
+        start, end = outer.start_mark.index, outer.end_mark.index
+        for next_index in range(index + 1, len(order)):
+            inner = order[next_index]
+            if inner.start_mark.index > end:
+                break
+            if inner.end_mark.index <= end:  # inside `outer` (or the same stretch: each shadows the other)
+                shadowed.add(id(outer))
+                if (inner.start_mark.index, inner.end_mark.index) == (start, end):
+                    shadowed.add(id(inner))
+                break
+    return {g: v for g, v in groups.items() if g[1] != "type" or id(v[0]) not in shadowed}
 
 
-def _parent_has(mapping: Node, key_node: Node) -> bool:
-    return isinstance(mapping, MappingNode) and any(k is key_node for k, _ in mapping.value)
-
-
-def _contains(outer: Node, inner: Node) -> bool:
-    return outer.start_mark.index <= inner.start_mark.index and inner.end_mark.index <= outer.end_mark.index
-
-
-def _locate(root: Node, loc: tuple) -> tuple[Node, Optional[Node]]:
+def _locate(root: Node, loc: tuple, keys: dict[int, dict[str, tuple[Node, Node]]]) -> tuple[Node, Optional[Node]]:
     """Follow an error location through the nodes: the deepest node reached, and its key when in a mapping."""
     node, key_node = root, None
     for step in loc:
@@ -403,17 +415,20 @@ def _locate(root: Node, loc: tuple) -> tuple[Node, Optional[Node]]:
             if 0 <= step < len(node.value):
                 node, key_node = node.value[step], None
         elif isinstance(node, MappingNode):
-            match = _key(node, step)
+            match = _key(node, step, keys)
             if match is not None:
                 key_node, node = match
     return node, key_node
 
 
-def _key(mapping: MappingNode, step: Any) -> Optional[tuple[Node, Node]]:
-    for key_node, value_node in mapping.value:
-        if isinstance(key_node, ScalarNode) and (key_node.value == str(step) or key_node.value == step):
-            return key_node, value_node
-    return None
+def _key(mapping: MappingNode, step: Any, keys: dict[int, dict[str, tuple[Node, Node]]]) -> Optional[tuple[Node, Node]]:
+    index = keys.get(id(mapping))
+    if index is None:
+        index = keys[id(mapping)] = {}
+        for key_node, value_node in mapping.value:
+            if isinstance(key_node, ScalarNode):
+                index.setdefault(key_node.value, (key_node, value_node))
+    return index.get(str(step)) or (index.get(step) if isinstance(step, str) else None)
 
 
 _NOUNS = {
@@ -479,11 +494,12 @@ def _unknown_key(key_node: Node, loc: tuple, file: str) -> SpecError:
     keys = yaml_form.keys_of(model) if model else []
     key = key_node.value if isinstance(key_node, ScalarNode) else str(loc[-1])
     listed = ", ".join(f"`{k}`" for k in keys)
-    help = suggest(key, keys)
+    otherwise = ""
     if key in yaml_form.STATEMENT_KEYS and what.startswith("a `"):
-        help = help or f"one mapping is one statement: put `{key}` in its own list item"
-    return SpecError("E0602", f"expected a key of {what} ({listed}), found `{key}`", _where(file, key_node),
-                     label="unknown key", help=help)
+        otherwise = f"one mapping is one statement: put `{key}` in its own list item"
+    shown = key if len(key) <= 40 else key[:37] + "..."
+    return SpecError("E0602", f"expected a key of {what} ({listed}), found `{shown}`", _where(file, key_node),
+                     label="unknown key", help=Suggestion(key, keys, otherwise=otherwise))
 
 
 def _missing_key(node: Node, loc: tuple, file: str) -> SpecError:
@@ -505,7 +521,8 @@ def _bad_name(node: Node, detail: dict, file: str) -> SpecError:
     if detail["ctx"].get("pattern") == yaml_form.TARGETS:
         return SpecError("E0604", f"expected loop variables such as `i, n`, found `{value}`", _where(file, node),
                          label="not a list of names", help="write `for: i, n` and `in: enumerate(convs)`")
-    return SpecError("E0604", f"expected a name, found `{value}`", _where(file, node), label="not a name",
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    return SpecError("E0604", f"expected a name, found `{shown}`", _where(file, node), label="not a name",
                      help="a name is letters, digits and `_`, and does not start with a digit")
 
 
@@ -519,6 +536,22 @@ class _Builder:
         self.file = file
         self.values = values
         self.errors = Collector()
+        # An aliased string is one node used many times: parsed once, counted at every use.
+        self.parsed: dict[tuple[int, str], Any] = {}
+        self.text_left = LIMITS["yaml_text"]
+
+    def fragment(self, node: Node, text: str, rule: str, line: int, column: int):
+        """The DSL in a YAML string (`parse.parse_fragment`), once per node, within `LIMITS["yaml_text"]`."""
+        self.text_left -= len(text)
+        if self.text_left < 0:
+            raise SpecError("E0405", f"expected at most {LIMITS['yaml_text']:,} characters of DSL in a YAML spec, "
+                            "found more (aliases count at every use)", _where(self.file, node),
+                            label="the limit is reached here",
+                            help="write the repeated part once, as a block, and call it")
+        key = (id(node), rule)
+        if key not in self.parsed:
+            self.parsed[key] = parse_fragment(text, rule, self.file, line, column)
+        return self.parsed[key]
 
     def value(self, node: Node) -> Any:
         return self.values[id(node)]
@@ -608,7 +641,7 @@ class _Builder:
         surface = yaml_form.statement_kind(self.value(node))
         if surface == "<layers>":  # a line of DSL: the grammar builds whichever statement it is
             line, column = self.content_start(node)
-            return [parse_fragment(node.value, "simple_stmt", self.file, line, column)]
+            return [self.fragment(node, node.value, "simple_stmt", line, column)]
         return getattr(self, f"build_{SURFACE_KINDS[surface]}")(node, surface)
 
     # One builder per AST statement kind (a `name:` beside a nameable form wraps it in `named`).
@@ -664,13 +697,13 @@ class _Builder:
         if isinstance(value, SequenceNode):
             return construct(ast.Input, span=span, dims=[self.expr(item) for item in value.value])
         line, column = self.content_start(value)
-        parsed = parse_fragment("input " + value.value, "input_stmt", self.file, line, column - len("input "))
+        parsed = self.fragment(value, "input " + value.value, "input_stmt", line, column - len("input "))
         return construct(ast.Input, span=span, dims=parsed.dims)
 
     def chain(self, whole: Node, node: Node) -> ast.Chain:
         if isinstance(node, ScalarNode):
             line, column = self.content_start(node)
-            parsed = parse_fragment(node.value, "chain", self.file, line, column)
+            parsed = self.fragment(node, node.value, "chain", line, column)
             return construct(ast.Chain, span=self.span(whole), items=parsed.items)
         items = []
         for item in node.value:
@@ -680,7 +713,7 @@ class _Builder:
     def layers(self, node: Node) -> list:
         if isinstance(node, ScalarNode):
             line, column = self.content_start(node)
-            return parse_fragment(node.value, "chain", self.file, line, column).items
+            return self.fragment(node, node.value, "chain", line, column).items
         key, value = node.value[0]
         return [self.call(key, value)]
 
@@ -744,7 +777,7 @@ class _Builder:
         if isinstance(value, (int, float)):
             return self.number(value, node.value.lstrip().startswith("-"), span)
         line, column = self.content_start(node)
-        return parse_expression(value, self.file, line, column)
+        return self.fragment(node, value, "test", line, column)
 
     @staticmethod
     def number(value, negative: bool, span: ast.Span):

@@ -24,6 +24,7 @@ brackets keep them apart from YAML keys.
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Optional, Union
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, RootModel, StrictBool,
@@ -31,7 +32,12 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Fiel
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType
 
-IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+from ..limits import LIMITS
+
+# Names become Python identifiers in generated code: ASCII only (`str.isidentifier` takes
+# Greek and full-width letters), and short enough to be a YAML key (YAML's limit is 1,024).
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,%d}$" % (LIMITS["name_chars"] - 1)
+NAME = re.compile(IDENTIFIER[1:-1])
 
 # The keys that make a mapping a statement other than a call, in the order
 # they are looked for; `name` may accompany the ones `Named` can wrap.
@@ -177,7 +183,7 @@ class CallStatement(RootModel[dict[Identifier, Args]]):
     def _one_call(self):
         _call_keys(self.root, named=True)
         name = self.root.get("name", "")
-        if "name" in self.root and not (isinstance(name, str) and name.isidentifier()):
+        if "name" in self.root and not (isinstance(name, str) and NAME.fullmatch(name)):
             raise _error(f"expected a name for `name`, found `{name}`",
                          "a name is letters, digits and `_`, and does not start with a digit")
         return self
