@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_right
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Union
@@ -248,24 +248,51 @@ class Collector:
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """A "did you mean" help line, or "" when nothing is close.
 
-    Linear in the candidates: only those whose length lets them be close
-    enough (difflib's own first test) are compared, at most
-    `LIMITS["suggestion_pool"]` of them.
+    What `difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)`
+    finds, at a bounded cost: only names whose length lets them be close
+    are looked at (at most `LIMITS["suggestion_pool"]`), and the exact
+    ratio is worked out only while a name's cheap upper bound can still
+    make the best three.
     """
-    import difflib  # only on an error: a clean run does not pay for it
-
     candidates = list(candidates)
     size = len(name)
     # difflib's ratio is 2 * matches / total length, and matches <= the shorter length.
     near = {c for c in candidates if 10 * min(len(c), size) >= 3 * (len(c) + size)}
-    pool = sorted(near)[:LIMITS["suggestion_pool"]]
-    matches = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
+    matches = _closest(name, sorted(near)[:LIMITS["suggestion_pool"]])
     if not matches:
         lowered = [c for c in candidates if len(c) == size and c.lower() == name.lower()]
         matches = lowered[:1]
     if not matches:
         return ""
     return "did you mean " + " or ".join(f"`{m}`" for m in matches) + "?"
+
+
+def _closest(name: str, pool: list[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """`difflib.get_close_matches`, exactly, with the costly `ratio` only for names that can still win."""
+    import difflib  # only on an error: a clean run does not pay for it
+    import heapq
+
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(name)
+    bounded = []
+    for candidate in pool:
+        matcher.set_seq1(candidate)
+        if matcher.real_quick_ratio() >= cutoff:
+            quick = matcher.quick_ratio()
+            if quick >= cutoff:
+                bounded.append((quick, candidate))
+    bounded.sort(reverse=True)
+    best: list[tuple[float, str]] = []  # the n best (ratio, name) so far, smallest first
+    for quick, candidate in bounded:
+        if len(best) == n and quick < best[0][0]:
+            break  # `quick` bounds the ratio: nothing from here on makes the best n
+        matcher.set_seq1(candidate)
+        score = matcher.ratio()
+        if score >= cutoff:
+            heapq.heappush(best, (score, candidate))
+            if len(best) > n:
+                heapq.heappop(best)
+    return [candidate for _, candidate in heapq.nlargest(n, best)]
 
 
 class Suggestion:
@@ -282,11 +309,20 @@ class Suggestion:
         self.name, self.candidates, self.otherwise = name, candidates, otherwise
 
     def __str__(self) -> str:
-        candidates = self.candidates() if callable(self.candidates) else self.candidates
-        found = suggest(self.name, candidates)
+        left = _SUGGESTIONS_LEFT.get()
+        found = ""
+        if left is None or left[0] > 0:
+            if left is not None:
+                left[0] -= 1
+            candidates = self.candidates() if callable(self.candidates) else self.candidates
+            found = suggest(self.name, candidates)
         if found:
             return found
         return self.otherwise() if callable(self.otherwise) else self.otherwise
+
+
+# While `render` prints, how many more "did you mean"s it works out (`LIMITS["suggestions"]`); None: no limit.
+_SUGGESTIONS_LEFT: ContextVar[Optional[list[int]]] = ContextVar("specc_suggestions_left", default=None)
 
 
 def render(error: SpecError, source_of: Callable[[str], Optional[str]]) -> str:
@@ -298,7 +334,11 @@ def render(error: SpecError, source_of: Callable[[str], Optional[str]]) -> str:
     """
     errors = error.errors
     shown = LIMITS["shown_errors"]
-    parts = [_render_one(e, source_of) for e in errors[:shown]]
+    token = _SUGGESTIONS_LEFT.set([LIMITS["suggestions"]])
+    try:
+        parts = [_render_one(e, source_of) for e in errors[:shown]]
+    finally:
+        _SUGGESTIONS_LEFT.reset(token)
     if len(errors) > shown:
         more = len(errors) - shown
         parts.append(f"... and {more:,} more error{'s' if more != 1 else ''} (the first {shown} are shown)")

@@ -65,6 +65,7 @@ TABLE: tuple[Limit, ...] = (
     Limit("shown_errors", 100, "", "diagnostics printed per run (then a count of the rest)"),
     Limit("message_chars", 1_000, "", "characters of one message or help line (values are shown up to 60)"),
     Limit("source_columns", 200, "", "columns of a source line shown under a diagnostic, around the carets"),
+    Limit("suggestions", 20, "", "\"did you mean\" help lines worked out per run (the first errors shown)"),
     Limit("suggestion_pool", 10_000, "", "names compared for one \"did you mean\" (after a length filter)"),
 )
 LIMITS: dict[str, int] = {limit.name: limit.value for limit in TABLE}

@@ -94,11 +94,13 @@ class AstBuilder:
         # holds the node, so its id cannot be reused while the entry stands.
         self.bracketed: dict[int, tuple] = {}
         self.error: Optional[SpecError] = None
+        self.deferred: list[SpecError] = []  # every error beyond the grammar, in the order found (for recovery)
 
     def begin(self, file: str) -> None:
         """Get ready to build the AST of `file`."""
         self.file, self.error = file, None
         self.bracketed.clear()
+        self.deferred = []
 
     def end(self) -> Optional[SpecError]:
         """Forget this parse's notes; the first error found beyond the grammar, if any."""
@@ -110,6 +112,7 @@ class AstBuilder:
         """Keep the first error for `end` and let the parse go on (a syntax error later wins)."""
         if self.error is None:
             self.error = error
+        self.deferred.append(error)
         return stand_in
 
     # -- spans

@@ -24,11 +24,12 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput
 
 from ..diagnostics import Span as DiagSpan
-from ..diagnostics import SpecError, raise_all
+from ..diagnostics import SpecError
 from ..limits import LIMITS
 from . import ast
 from .build import AstBuilder
-from .words import END_OF_FILE, blank_error_lines, statement_lines, syntax_error
+from .recovery import recover
+from .words import END_OF_FILE, syntax_error
 
 # Every later stage walks the AST recursively, so nesting is bounded here,
 # where it is cheap to count and the error can point at the token: the
@@ -120,9 +121,11 @@ class Indenter:
         self.text = ""  # what is being parsed
         self.open_brackets: list[Token] = []
         self.nesting = Nesting()
+        # The indentation character the text's earlier lines settled on (recovery parses a part of a text).
+        self.initial_indent_char: Optional[str] = None
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        levels, indent_char = [0], None
+        levels, indent_char = [0], self.initial_indent_char
         brackets = self.open_brackets
         brackets.clear()  # in place, like `Nesting.reset`
         nesting = self.nesting
@@ -288,43 +291,31 @@ def parse_text(text: str, file: str = "<string>") -> ast.Module:
     if not text.strip():
         raise SpecError("E0003", "expected a spec, found an empty file", DiagSpan(file, 1, 1, 1, 1),
                         help="a spec holds `use` lines, `block` definitions and `model` definitions")
-    lines = text.split("\n")
-    errors: list[SpecError] = []
-    while True:
-        try:
-            module = _parse_once("\n".join(lines), file)
-        except SpecError as error:
-            errors.extend(error.errors)
-            # Too deep a nesting leaves nothing sensible to resume from: blanking
-            # one line of it turns the lines below into indentation errors.
-            if error.code != "E0109" and len(errors) < MAX_REPORTED \
-                    and blank_error_lines(lines, error, *_statement_lines(error, lines)):
-                continue
-            raise_all(_dedupe(errors))
-        if errors:
-            raise_all(_dedupe(errors))
+    module, *first = _attempt(text, file)
+    if module is not None:
         return module
+    # Recovery: blank each mistake's statement and parse on from there (`recovery.py`), so that
+    # independent mistakes are reported together. Too deep a nesting (E0109) ends it: blanking
+    # one line of it turns the lines below into indentation errors.
+    recover(text.split("\n"), tuple(first), lambda part, indent_char: _attempt(part, file, indent_char)[1:],
+            MAX_REPORTED)
+    raise AssertionError("recovery always raises")  # pragma: no cover
 
 
-def _statement_lines(error: SpecError, lines: list[str]) -> tuple[Optional[int], Optional[int]]:
-    """The first and last lines of the statement holding `error`.
-
-    A missing `)` shows only where the parser meets the next line: the first
-    bracket still open says where the statement began. Recovery must blank
-    the whole statement, or it reports the same mistake again on every
-    following line, or a bracket it left open as a new one.
-    """
-    span = error.errors[0].span
-    if span is None:
-        return None, None
-    first, last = statement_lines(lines, span.line)
-    brackets = _INDENTER.open_brackets
-    if brackets:
-        first = min(first, brackets[0].line)
-    return first, last
+def _attempt(text: str, file: str, indent_char: Optional[str] = None) -> tuple:
+    """One parse: (the module or None, the first syntax error or None, the deferred errors, open brackets)."""
+    _INDENTER.initial_indent_char = indent_char
+    try:
+        module = _parse_once(text, file, raise_deferred=False)
+    except SpecError as error:
+        return None, error, list(_BUILDER.deferred), list(_INDENTER.open_brackets)
+    finally:
+        _INDENTER.initial_indent_char = None
+    deferred = list(_BUILDER.deferred)
+    return (module if not deferred else None), None, deferred, []
 
 
-def _parse_once(text: str, file: str) -> ast.Module:
+def _parse_once(text: str, file: str, raise_deferred: bool = True) -> ast.Module:
     if not text.endswith("\n"):
         text += "\n"
     _INDENTER.file, _INDENTER.text = file, text
@@ -335,7 +326,7 @@ def _parse_once(text: str, file: str) -> ast.Module:
         raise syntax_error(error, file, text, _literal, _INDENTER.open_brackets) from None
     finally:
         deferred = _BUILDER.end()
-    if deferred is not None:
+    if deferred is not None and raise_deferred:
         raise deferred
     return module
 
@@ -347,16 +338,6 @@ def _literal(terminal: str) -> str:
     except KeyError:
         return ""
     return pattern.value if pattern.type == "str" else ""
-
-
-def _dedupe(errors: list[SpecError]) -> list[SpecError]:
-    seen, unique = set(), []
-    for error in errors:
-        key = (error.code, error.span, error.message)
-        if key not in seen:
-            seen.add(key)
-            unique.append(error)
-    return unique
 
 
 # ---------------------------------------------------------------- fragments (the YAML front-end)
