@@ -88,8 +88,9 @@ def _names_something(stmt: ast.Named) -> None:
     inner = stmt.stmt
     if inner.kind == "chain" and len(inner.items) == 1 and inner.items[0].kind == "call" \
             and inner.items[0].name == "identity":
-        raise SpecError("E0310", f"`{stmt.name}` names nothing: `identity` is no module", stmt.where,
-                        label="no module to name", help="drop the name, or name a layer that computes something")
+        raise SpecError("E0310", f"expected a layer to name `{stmt.name}`, found `identity`, which is no module",
+                        stmt.where, label="no module to name",
+                        help="drop the name, or name a layer that computes something")
 
 
 # ---------------------------------------------------------------- bodies

@@ -639,7 +639,7 @@ def _add_label(branch, stmt) -> str:
 
 def _add_help(op: str, first: Shape, out: Shape, source, env: Env) -> str:
     """What would make branch `out` give `first`: a 1x1 conv and/or a stride, or the flag that chooses one."""
-    rule = f"every branch of `{op}` must give the same shape, or size 1 where they differ"
+    rule = f"every branch of `{op}` must give the same shape, or size 1 where they differ" + _differ(first, out)
     if op != "add" or len(first) != 4 or len(out) != 4 or not all(isinstance(d, int) for d in (*first[1:], *out[1:])):
         return rule
     ratio = out[2] // first[2] if out[2] > first[2] and out[2] % first[2] == 0 else 1
@@ -652,6 +652,17 @@ def _add_help(op: str, first: Shape, out: Shape, source, env: Env) -> str:
     if flag:
         return f"pass `{flag}=true`, or give this branch {fix}"
     return f"give this branch {fix}"
+
+
+def _differ(a: Shape, b: Shape) -> str:
+    """`; here 4 and 16 differ in the channels`: the first pair of sizes that do not broadcast."""
+    if len(a) != len(b):
+        return f"; here the ranks differ ({len(a)} and {len(b)})"
+    for axis, (x, y) in enumerate(zip(a, b)):
+        if x != y and 1 not in (x, y):
+            where = {0: "batch", 1: "channels"}.get(axis, f"dim {axis}")
+            return f"; here {x} and {y} differ in the {where}"
+    return ""
 
 
 def _switched_off(source, env: Env) -> Optional[str]:
