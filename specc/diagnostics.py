@@ -96,6 +96,7 @@ _TABLE = (
     ("E0309", _SPEC, "no input shape"),
     ("E0310", _SPEC, "empty combinator"),
     ("E0311", _SPEC, "channel routing (`chunk`, `split`) that does not fit the branches or the channels"),
+    ("E0312", _SPEC, "a shared layer applied where it does not fit, or out of its module"),
     ("E0401", _SPEC, "wrong type"),
     ("E0402", _SPEC, "value out of range"),
     ("E0403", _SPEC, "division by zero"),
