@@ -265,7 +265,7 @@ class _Elaborator(StatementVisitor):
         else:
             with self._inner_module():
                 nodes = self.visit(inner, env, shape)
-        if nodes and nodes[0].shared is not None and len(nodes) == 1 and inner.kind == "chain":
+        if inner.kind == "chain" and len(nodes) == 1 and nodes[0].shared is not None:
             raise SpecError("E0312", f"expected a new layer to name `{name}`, found the shared layer "
                             f"`{nodes[0].shared.name}`", stmt.where, label="already has its place",
                             help=f"a shared layer is one module, placed where it is first applied: "
