@@ -90,7 +90,10 @@ CANONICAL = """\
 use d2l  # the library
 
 # before block
-block b(a, c=[1, 2]):  # inline one
+block b(
+    a,
+    c=[1, 2],  # inline one
+):
     conv(a, k=3) -> relu  # trailing
     # own line in body
 
