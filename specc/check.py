@@ -31,6 +31,7 @@ def check_program(program: Program, problems: Optional[Collector] = None) -> Non
     """Check every file of `program`; problems go to `problems` (the pipeline's), or are raised here."""
     own = problems is None
     problems = Collector() if own else problems
+    cycles: set = set()
     for unit in program.units.values():
         if unit.bundled:  # `tests/test_library.py` holds every bundled library to these checks
             continue
@@ -38,7 +39,7 @@ def check_program(program: Program, problems: Optional[Collector] = None) -> Non
         for definition in [*unit.module.blocks, *unit.module.models]:
             checker = _BodyChecker(unit.scope, problems, is_model=isinstance(definition, ast.ModelDef))
             if isinstance(definition, ast.ModelDef) and definition.extends is not None:
-                problems.run(lambda d=definition, c=checker: c.derived(program.effective(d), d))
+                problems.run(lambda d=definition, c=checker: _check_derived(program, d, c, cycles))
             else:
                 problems.run(lambda d=definition, c=checker: c.definition(d))
     if own:
@@ -46,6 +47,19 @@ def check_program(program: Program, problems: Optional[Collector] = None) -> Non
 
 
 # ---------------------------------------------------------------- definitions
+
+
+def _check_derived(program: Program, definition: ast.ModelDef, checker: "_BodyChecker", cycles: set) -> None:
+    try:
+        effective = program.effective(definition)
+    except SpecError as error:
+        cycle = getattr(error, "cycle", None)
+        if cycle is not None:  # every model in (or extending) a cycle meets it: report it once
+            if cycle in cycles:
+                return
+            cycles.add(cycle)
+        raise
+    checker.derived(effective, definition)
 
 
 def _check_definitions(module: ast.Module, collector: Collector) -> None:

@@ -291,7 +291,7 @@ class _Elaborator(StatementVisitor):
         bound = []
         for item in items:
             names: dict[str, Any] = {}
-            _unpack(stmt, stmt.targets, item, names)
+            _unpack(stmt, stmt.targets, ast.target_text(stmt.targets), item, names)
             bound.append(names)
         return bound
 
@@ -494,18 +494,18 @@ def _call_key(block: ast.BlockDef, values: dict, shape: Shape, depth: int, defau
     return (id(block), _frozen(tuple(values.values())), shape, depth, defaults.key if defaults else ())
 
 
-def _unpack(stmt: ast.For, targets: list, item: Any, names: dict) -> None:
-    """Bind `targets` (names and nested groups) to the parts of `item`, as Python's `for` does."""
+def _unpack(stmt: ast.For, targets: list, text: str, item: Any, names: dict) -> None:
+    """Bind `targets` (names and nested groups, written `text`) to the parts of `item`, as Python's `for` does."""
     if not isinstance(item, (list, tuple)) or len(item) != len(targets):
         size = len(item) if isinstance(item, (list, tuple)) else 1
         raise SpecError("E0218", f"expected {len(targets)} value{'s' if len(targets) != 1 else ''} to unpack into "
-                        f"{ast.target_text(targets)}, found {size} in {show(item)}", stmt.iter.where,
+                        f"{text}, found {size} in {show(item)}", stmt.iter.where,
                         label="an item of this list", help="make every item a tuple of that many values")
     for target, value in zip(targets, item):
         if isinstance(target, str):
             names[target] = value
         else:
-            _unpack(stmt, target.targets, value, names)
+            _unpack(stmt, target.targets, ast.target_text([target]), value, names)
 
 
 def _frozen(value: Any) -> tuple:

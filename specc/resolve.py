@@ -96,9 +96,12 @@ class Program:
         unit = self.units[model.span.file]
         base = unit.models.get(model.extends)
         if model.extends in chain:
-            cycle = " -> ".join(f"`{name}`" for name in (*chain[chain.index(model.extends):], model.extends))
-            raise SpecError("E0231", f"expected a model that does not extend itself, found {cycle}", where,
-                            label="closes the cycle", help="extend a model that has a body of its own")
+            members = chain[chain.index(model.extends):]
+            cycle = " -> ".join(f"`{name}`" for name in (*members, model.extends))
+            error = SpecError("E0231", f"expected a model that does not extend itself, found {cycle}", where,
+                              label="closes the cycle", help="extend a model that has a body of its own")
+            error.cycle = frozenset(members)  # so that `check` reports one cycle once
+            raise error
         if base is None:
             known = [name for name, found in unit.models.items() if found is not None and name != model.name]
             if model.extends in unit.models:
