@@ -10,7 +10,9 @@ keyword arguments fit the signature (arity, unknown keywords, duplicates,
 missing required ones); variables are defined before use; names are unique in
 their scope, are not Python keywords and do not clobber `nn.Module`
 attributes; `input` sits at the top of a model; model parameters have
-defaults (a model must build with no arguments).
+defaults (a model must build with no arguments); `default op(k=v)` names an
+op and optional arguments of it; a derived model (`model B = A(k=v)`)
+extends a model in reach, without a cycle, naming parameters `A` has.
 """
 
 from __future__ import annotations
