@@ -25,7 +25,7 @@ from .diagnostics import Collector, SpecError, suggest
 from .expr import BUILTINS, Env
 from .ops import COMBINATORS, OPS, Arg, Op
 from .resolve import Program
-from .syntax import ast
+from .syntax import ast, templates
 from .syntax.visit import StatementVisitor
 
 
@@ -100,6 +100,16 @@ def _check_name(name: str, span: ast.Span, what: str, attribute: bool = False) -
         label = "reserved by the generated file" if name in reserved.GENERATED_NAMES else "reserved by nn.Module"
         raise SpecError("E0208", f"the name `{name}` {reason}", where, label=label,
                         help=f"choose another name, e.g. `{name.lstrip('_')}_layer`")
+
+
+def _names_something(stmt: ast.Named) -> None:
+    """`foo = identity` names no module (identity is none): say so rather than drop the name."""
+    inner = stmt.stmt
+    if inner.kind == "chain" and len(inner.items) == 1 and inner.items[0].kind == "call" \
+            and inner.items[0].name == "identity":
+        raise SpecError("E0310", f"expected a layer to name `{stmt.name}`, found `identity`, which is no module",
+                        stmt.where, label="no module to name",
+                        help="drop the name, or name a layer that computes something")
 
 
 # ---------------------------------------------------------------- bodies
@@ -201,6 +211,8 @@ class _BodyChecker(StatementVisitor):
             self.run(lambda l=layer: self.layer(l, vars))
 
     def visit_combine(self, stmt: ast.Combine, vars: Env, attrs: _Attrs, loop: bool) -> None:
+        if stmt.parts is not None:
+            self.expr(stmt.parts, vars)
         self._body(stmt.body, vars.child(), attrs, loop)
 
     def visit_seq(self, stmt: ast.Seq, vars: Env, attrs: _Attrs, loop: bool) -> None:
@@ -246,24 +258,41 @@ class _BodyChecker(StatementVisitor):
 
     def _named(self, stmt: ast.Named, vars: Env, attrs: _Attrs, loop: bool) -> None:
         where = stmt.name_span.to_diagnostic()
-        self.run(lambda: _check_name(stmt.name, stmt.name_span, "layer name", attribute=True))
-        if stmt.name in attrs.names:
-            first = attrs.names[stmt.name]
-            self.collector.add(SpecError("E0206", f"the name `{stmt.name}` is used twice in one module", where,
-                                         label=f"first used at line {first.line}",
-                                         help="each named layer becomes an attribute: give this one another name"))
-        elif loop:
-            self.collector.add(SpecError("E0206", f"the name `{stmt.name}` would be given on every iteration", where,
-                                         label="named inside `repeat` or `for`",
-                                         help="drop the name (repeated layers get positional names), "
-                                              "or name a block call outside the loop"))
-        attrs.names.setdefault(stmt.name, stmt.name_span)
+        computed = self._name_pieces(stmt, vars)
+        self.run(lambda: _names_something(stmt))
+        if computed is False:  # a name known now; a computed one is checked when it is (`naming`)
+            self.run(lambda: _check_name(stmt.name, stmt.name_span, "layer name", attribute=True))
+            if stmt.name in attrs.names:
+                first = attrs.names[stmt.name]
+                self.collector.add(SpecError("E0206", f"the name `{stmt.name}` is used twice in one module", where,
+                                             label=f"first used at line {first.line}",
+                                             help="each named layer becomes an attribute: give this one another "
+                                                  "name"))
+            elif loop:
+                self.collector.add(SpecError("E0206", f"the name `{stmt.name}` would be given on every iteration",
+                                             where, label="named inside `repeat` or `for`",
+                                             help="drop the name (repeated layers get positional names), compute "
+                                                  "it from the loop variable (`\"layer{i}\" = ...`), or name a "
+                                                  "block call outside the loop"))
+            attrs.names.setdefault(stmt.name, stmt.name_span)
         inner = stmt.stmt
         if inner.kind == "chain":
             self.visit(inner, vars, attrs, loop)
         else:
             # A named container is a module of its own: its names live in a fresh namespace.
             self.visit(inner, vars, _Attrs(), loop=False)
+
+    def _name_pieces(self, stmt: ast.Named, vars: Env) -> Optional[bool]:
+        """Check a quoted name's text and expressions: whether it computes anything (None: it is broken)."""
+        try:
+            pieces = templates.pieces(stmt.name, stmt.name_span)
+        except SpecError as error:
+            self.collector.add(error)
+            return None
+        expressions = [p for p in pieces if not isinstance(p, str)]
+        for expression in expressions:
+            self.expr(expression, vars)
+        return bool(expressions)
 
     def _bind(self, name: str, span: ast.Span, vars: Env, what: str) -> None:
         _check_name(name, span, what)

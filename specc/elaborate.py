@@ -18,13 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from . import reserved
 from .check import default_arguments
 from .diagnostics import Span, SpecError, suggest
-from .expr import Env, describe, evaluate, show
+from .expr import Env, describe, evaluate, is_int, show
 from .ops import OPS, Op, OpProblem, Shape, coerce, format_shape
 from .resolve import Program
-from .syntax import ast
+from .syntax import ast, templates
 from .syntax.visit import StatementVisitor
+
+SEQUENTIAL = "sequential"  # the class of an unnamed `sequential:`: a plain nn.Sequential
 
 LIMITS = {
     "recursion": 64,          # nested block calls
@@ -58,6 +61,7 @@ class DraftCombine:
     in_shape: Shape
     out_shape: Shape
     span: Span
+    parts: Optional[tuple[int, ...]] = None  # `chunk`/`split`: the channels each branch receives
     kind: str = "combine"
 
 
@@ -217,7 +221,13 @@ class _Elaborator(StatementVisitor):
         return [self.combine(stmt, env, shape)]
 
     def visit_seq(self, stmt: ast.Seq, env: Env, shape: Shape) -> list:
-        return self.body(stmt.body, env.child(shape), shape)
+        nodes = self.body(stmt.body, env.child(shape), shape)
+        if not stmt.module:
+            return nodes
+        # `sequential:`: the statements as a submodule of their own, as torchvision nests its nn.Sequentials.
+        out = nodes[-1].out_shape if nodes else shape
+        return [DraftModule(cls=SEQUENTIAL, block=None, args={}, body=nodes, in_shape=shape, out_shape=out,
+                            span=stmt.where)]
 
     def visit_repeat(self, stmt: ast.Repeat, env: Env, shape: Shape) -> list:
         return self.repeat(stmt, env, shape)
@@ -242,15 +252,39 @@ class _Elaborator(StatementVisitor):
 
     def named(self, stmt: ast.Named, env: Env, shape: Shape):
         inner = stmt.stmt
+        name = self._name(stmt, env.child(shape))
         nodes = self.visit(inner, env, shape)
-        if len(nodes) == 1 and inner.kind == "chain":
-            nodes[0].name = stmt.name  # a single named layer or block call is the attribute itself
+        if len(nodes) == 1 and (inner.kind == "chain" or inner.kind == "seq" and inner.module):
+            nodes[0].name = name  # a single named layer, block call or `sequential:` is the attribute itself
             return nodes[0]
         if not nodes:
-            raise SpecError("E0310", f"`{stmt.name}` names nothing: its statement produced no layers",
+            raise SpecError("E0310", f"`{name}` names nothing: its statement produced no layers",
                             stmt.where, label="empty", help="drop the name, or make sure the body produces a layer")
-        return DraftModule(cls=stmt.name, block=None, args={}, body=nodes, in_shape=shape,
-                           out_shape=nodes[-1].out_shape, span=stmt.where, name=stmt.name)
+        return DraftModule(cls=name, block=None, args={}, body=nodes, in_shape=shape,
+                           out_shape=nodes[-1].out_shape, span=stmt.where, name=name)
+
+    def _name(self, stmt: ast.Named, env: Env) -> str:
+        """The attribute name of a named statement; a quoted one's `{...}` computed here."""
+        pieces = templates.pieces(stmt.name, stmt.name_span)
+        if len(pieces) == 1 and isinstance(pieces[0], str):
+            return pieces[0]
+        text = []
+        for piece in pieces:
+            if isinstance(piece, str):
+                text.append(piece)
+                continue
+            value = evaluate(piece, env)
+            if isinstance(value, bool) or not isinstance(value, (int, str)):
+                raise SpecError("E0221", f"expected a number or a name in a module name, found {describe(value)} "
+                                f"{show(value)}", piece.where, label="put into the name here",
+                                help="compute an int or a string, e.g. `\"layer{i + 1}\"`")
+            text.append(str(value))
+        name = templates.check_computed("".join(text), stmt.name_span)
+        if reserved.clobbers_module(name):
+            raise SpecError("E0208", f"the computed name `{name}` is reserved by nn.Module or the generated file",
+                            stmt.name_span.to_diagnostic(), label="computed here",
+                            help="add a prefix or suffix to the name")
+        return name
 
     def repeat(self, stmt: ast.Repeat, env: Env, shape: Shape) -> list:
         count = evaluate(stmt.count, env.child(shape))
@@ -317,25 +351,31 @@ class _Elaborator(StatementVisitor):
     # -- combinators
 
     def combine(self, stmt: ast.Combine, env: Env, shape: Shape) -> DraftCombine:
-        pairs = self._branches(stmt.body, env.child(shape), shape)
+        parts = _route(stmt, env.child(shape), shape) if stmt.parts is not None else None
+        inputs = _Inputs(stmt, shape, parts)
+        pairs = self._branches(stmt.body, env.child(shape), inputs)
         if not pairs:
             raise SpecError("E0310", f"expected at least one branch in `{stmt.op}`, found none", stmt.where,
                             label="no branches",
                             help="give it at least one branch, one per indented line")
+        inputs.check_all_taken()
         branches = [nodes for nodes, _, _ in pairs]
-        outs = [b[-1].out_shape if b else shape for b in branches]
-        if stmt.op == "concat":
-            out = _concat_shape(stmt, branches, outs)
+        outs = [b[-1].out_shape if b else inputs.shapes[i] for i, b in enumerate(branches)]
+        if stmt.op in ("add", "mul"):
+            out = _broadcast_shape(stmt, pairs, outs)
         else:
-            out = _add_shape(stmt, pairs, outs)
-        return DraftCombine(stmt.op, branches, shape, out, stmt.where)
+            out = _concat_shape(stmt, branches, outs)
+            self._account_channels(stmt, out)
+        return DraftCombine(stmt.op, branches, shape, out, stmt.where, parts)
 
-    def _branches(self, stmts, env: Env, shape: Shape) -> list[tuple[list, Any, Env]]:
+    def _branches(self, stmts, env: Env, inputs: "_Inputs") -> list[tuple[list, Any, Env]]:
         """Each statement is a branch; `let` binds, `for` and `if` expand into branches.
 
         Returns (nodes, statement, env) per branch: the statement and its scope explain a mismatch.
+        Each branch takes its input from `inputs`: the whole input, or its slice of the channels.
         """
         branches: list[tuple[list, Any, Env]] = []
+        shape = inputs.whole
         for stmt in stmts:
             if stmt.kind in ("let", "default"):
                 self.visit(stmt, env, shape)
@@ -343,14 +383,21 @@ class _Elaborator(StatementVisitor):
                 for bound in self._iterations(stmt, env):
                     inner = env.child(shape)
                     inner.vars.update(bound)
-                    branches.extend(self._branches(stmt.body, inner, shape))
+                    branches.extend(self._branches(stmt.body, inner, inputs))
             elif stmt.kind == "if":
                 chosen = self._choose(stmt, env)
                 if chosen is not None:
-                    branches.extend(self._branches(chosen, env.child(shape), shape))
+                    branches.extend(self._branches(chosen, env.child(shape), inputs))
             else:
-                branches.append((self.visit(stmt, env.child(shape), shape), stmt, env))
+                given = inputs.take(stmt)
+                branches.append((self.visit(stmt, env.child(given), given), stmt, env))
         return branches
+
+    def _account_channels(self, stmt: ast.Combine, out: Shape) -> None:
+        # A concat's channels are a sum no layer has checked yet.
+        if len(out) > 1 and isinstance(out[1], int) and out[1] > LIMITS["size"]:
+            raise SpecError("E0405", f"expected sizes of at most {LIMITS['size']:,}, found {out[1]:,} channels "
+                            f"after `{stmt.op}`", stmt.where, label="too large")
 
     # -- layers
 
@@ -529,17 +576,104 @@ def _concat_shape(stmt: ast.Combine, branches, outs: list[Shape]) -> Shape:
     return (first[0], sum(o[1] for o in outs), *first[2:])
 
 
-def _add_shape(stmt: ast.Combine, pairs, outs: list[Shape]) -> Shape:
+class _Inputs:
+    """What each branch of a combinator receives: the whole input, or the next slice of its channels."""
+
+    def __init__(self, stmt: ast.Combine, whole: Shape, parts: Optional[tuple[int, ...]]) -> None:
+        self.stmt, self.whole, self.parts = stmt, whole, parts
+        self.shapes: list[Shape] = []  # given out so far, one per branch
+
+    def take(self, branch) -> Shape:
+        if self.parts is None:
+            shape = self.whole
+        elif len(self.shapes) < len(self.parts):
+            shape = (self.whole[0], self.parts[len(self.shapes)], *self.whole[2:])
+        else:
+            raise SpecError("E0311", f"expected {len(self.parts)} branches in `{self.stmt.op}`, one per slice "
+                            f"of the channels {_slices(self.parts)}, found more", branch.where,
+                            label="no slice is left for this branch", help=self._help())
+        self.shapes.append(shape)
+        return shape
+
+    def check_all_taken(self) -> None:
+        if self.parts is not None and len(self.shapes) < len(self.parts):
+            raise SpecError("E0311", f"expected {len(self.parts)} branches in `{self.stmt.op}`, one per slice of "
+                            f"the channels {_slices(self.parts)}, found {len(self.shapes)}", self.stmt.where,
+                            label=f"input here is {format_shape(self.whole)}", help=self._help())
+
+    def _help(self) -> str:
+        return "give one branch per slice (`identity` passes a slice on unchanged)"
+
+
+def _slices(parts: tuple[int, ...]) -> str:
+    shown = ", ".join(map(str, parts[:8])) + (", ..." if len(parts) > 8 else "")
+    return f"[{shown}]"
+
+
+def _route(stmt: ast.Combine, env: Env, shape: Shape) -> tuple[int, ...]:
+    """The channels each branch of `chunk n` / `split sizes` receives, cut as torch.chunk / torch.split cut."""
+    value = evaluate(stmt.parts, env)
+    where = stmt.parts.where
+    if len(shape) < 2 or not isinstance(shape[1], int):
+        raise SpecError("E0304", f"expected an input with channels for `{stmt.op}`, found {format_shape(shape)}",
+                        stmt.where, label="nothing to slice")
+    channels = shape[1]
+    if _positive_int(value):
+        # torch.chunk(n): slices of ceil(C / n), the last one smaller; torch.split(s): slices of s.
+        size = -(-channels // value) if stmt.op == "chunk" else value
+        return (size,) * (channels // size) + ((channels % size,) if channels % size else ())
+    if stmt.op == "chunk":
+        raise SpecError("E0401" if not is_int(value) else "E0402",
+                        f"expected a positive int for `chunk`, found {describe(value)} {show(value)}", where,
+                        label="the number of slices", help="`chunk 2:` cuts the channels into two halves")
+    if not isinstance(value, (list, tuple)) or not value or not all(_positive_int(v) for v in value):
+        raise SpecError("E0401", f"expected a slice size or a list of slice sizes for `split`, found "
+                        f"{describe(value)} {show(value)}", where, label="not sizes",
+                        help="`split [16, 48]:` gives the first branch 16 channels and the second 48")
+    if sum(value) != channels:
+        raise SpecError("E0311", f"expected slice sizes adding up to the {channels} input channels, found "
+                        f"{show(value)} (sum {sum(value)})", where, label=f"input here is {format_shape(shape)}",
+                        help="the sizes of `split` cut all the channels, as torch.split does")
+    return tuple(value)
+
+
+def _positive_int(value: Any) -> bool:
+    return is_int(value) and value >= 1
+
+
+def _broadcast_shape(stmt: ast.Combine, pairs, outs: list[Shape]) -> Shape:
+    """`add` and `mul` broadcast as torch does: sizes equal, or 1 (`[N, C, 1, 1] * [N, C, H, W]`)."""
     branches = [nodes for nodes, _, _ in pairs]
-    first = outs[0]
+    result = outs[0]
     for index, out in enumerate(outs[1:], start=1):
-        if out != first:
+        joined = broadcast(result, out)
+        if joined is None:
             _, source, env = pairs[index]
-            raise SpecError("E0301", "shape mismatch in `add`: "
+            raise SpecError("E0301", f"shape mismatch in `{stmt.op}`: "
                             + ", ".join(f"branch {i + 1} gives {format_shape(o)}" for i, o in enumerate(outs)),
                             _branch_span(stmt, branches, index), label=_add_label(branches[index], stmt),
-                            help=_add_help(first, out, source, env))
-    return first
+                            help=_add_help(stmt.op, outs[0], out, source, env))
+        result = joined
+    return result
+
+
+def broadcast(a: Shape, b: Shape) -> Optional[Shape]:
+    """The shape of `a + b` under torch's broadcasting rule, or None when they cannot broadcast.
+
+    Aligned from the right, each pair of sizes is equal or one of them is 1. The symbolic batch
+    `N` equals only itself (or 1): it is the same unknown size in every branch.
+    """
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x == y or y == 1:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        else:
+            return None
+    return tuple(reversed(out))
 
 
 def _branch_span(stmt: ast.Combine, branches, index: int) -> Span:
@@ -555,20 +689,32 @@ def _add_label(branch, stmt) -> str:
     return "this branch"
 
 
-def _add_help(first: Shape, out: Shape, source, env: Env) -> str:
+def _add_help(op: str, first: Shape, out: Shape, source, env: Env) -> str:
     """What would make branch `out` give `first`: a 1x1 conv and/or a stride, or the flag that chooses one."""
-    if len(first) != 4 or len(out) != 4 or not all(isinstance(d, int) for d in (*first[1:], *out[1:])):
-        return "every branch of `add` must give the same shape"
+    rule = f"every branch of `{op}` must give the same shape, or size 1 where they differ" + _differ(first, out)
+    if op != "add" or len(first) != 4 or len(out) != 4 or not all(isinstance(d, int) for d in (*first[1:], *out[1:])):
+        return rule
     ratio = out[2] // first[2] if out[2] > first[2] and out[2] % first[2] == 0 else 1
     stride = f" with stride {ratio}" if ratio > 1 else ""
     fix = (f"a 1x1 conv to {first[1]} channels{stride}" if first[1] != out[1]
            else f"a 1x1 conv or a pool{stride}" if stride else "")
     if not fix:
-        return "every branch of `add` must give the same shape"
+        return rule
     flag = _switched_off(source, env)
     if flag:
         return f"pass `{flag}=true`, or give this branch {fix}"
     return f"give this branch {fix}"
+
+
+def _differ(a: Shape, b: Shape) -> str:
+    """`; here 4 and 16 differ in the channels`: the first pair of sizes that do not broadcast."""
+    if len(a) != len(b):
+        return f"; here the ranks differ ({len(a)} and {len(b)})"
+    for axis, (x, y) in enumerate(zip(a, b)):
+        if x != y and 1 not in (x, y):
+            where = {0: "batch", 1: "channels"}.get(axis, f"dim {axis}")
+            return f"; here {x} and {y} differ in the {where}"
+    return ""
 
 
 def _switched_off(source, env: Env) -> Optional[str]:

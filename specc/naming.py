@@ -18,12 +18,14 @@ The rule, shared by the shapes report and both back-ends:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from . import reserved
 # Attribute base names (`fc`, `bn`, `pool`) come from the torch back-end's table: module paths, in
 # `specc shapes --json` too, are by contract the `named_modules()` paths of the built torch module.
 from .backends.torch_lowering import attribute_name
+from .diagnostics import SpecError
 from .elaborate import Draft
 from .ir import Graph, attributes, make_combine, make_layer, make_module
 
@@ -48,7 +50,7 @@ def is_sequential(body: list) -> bool:
 
 def _names(body: list, sequential: bool) -> dict[int, str]:
     children = list(attributes(body))
-    taken = {c.name for c in children if c.name}
+    taken = _given_names(children)
     if sequential and not taken:
         return {id(c): c.name or str(i) for i, c in enumerate(children)}
     bases = [None if c.name else _base(c) for c in children]
@@ -66,6 +68,21 @@ def _names(body: list, sequential: bool) -> dict[int, str]:
         taken.add(name)
         names[id(child)] = name
     return names
+
+
+def _given_names(children: list) -> set[str]:
+    """The names the spec gives; `check` refuses a written name used twice, a computed one is refused here."""
+    taken: dict[str, object] = {}
+    for child in children:
+        if not child.name:
+            continue
+        first = taken.setdefault(child.name, child)
+        if first is not child:
+            raise SpecError("E0206", f"the name `{child.name}` is given twice in one module", child.span,
+                            label=f"first given at line {first.span.line}",
+                            help="each named layer becomes an attribute: compute a different name for each, "
+                                 "e.g. from the loop variable (`\"layer{i}\" = ...`)")
+    return set(taken)
 
 
 def _base(node) -> str:
@@ -102,7 +119,7 @@ def _node(node, prefix: str, names: dict[int, str], memo: dict[int, dict[int, st
                           node.params, node.macs, node.span)
     if kind == "combine":
         branches = tuple([tuple([_node(n, prefix, names, memo) for n in branch]) for branch in node.branches])
-        return make_combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span)
+        return make_combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span, node.parts)
     name = names[id(node)]
     path = _join(prefix, name)
     sequential = is_sequential(node.body)
@@ -130,12 +147,15 @@ def _totals(sequences: tuple) -> tuple[int, int]:
 def class_name(name: str, model: str) -> str:
     """The Python class of a block or named container, in both back-ends: `resnet_block` -> `ResnetBlock`.
 
-    CamelCase of the name (`Block` when nothing is left of it, as for `__`), with `Block` added
+    CamelCase of the name, split at `_` and `-` (`Block` when nothing is left of it, as for `__`;
+    `Block` before a leading digit, as for a computed `"0"`), with `Block` added
     when it would be the model's class, an `nn` base class, a name the generated file relies
     on, a keyword or a builtin (`none` -> `NoneBlock`). The source back-end numbers structural
     variants (`Residual2`).
     """
-    base = "".join(part[:1].upper() + part[1:] for part in name.split("_") if part) or "Block"
+    base = "".join(part[:1].upper() + part[1:] for part in re.split(r"[_-]+", name) if part) or "Block"
+    if base[0].isdigit():  # a computed name such as `"0"` or `"2x"`
+        base = "Block" + base
     if base in _TORCH_CLASSES or base == model or reserved.hides_python_name(base):
         base += "Block"
     return base

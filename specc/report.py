@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from .elaborate import SEQUENTIAL
 from .expr import show
 from .ir import Graph, Row, leaves, modules, walk
 from .ops import format_shape
@@ -28,7 +29,7 @@ def _dims(shape) -> list:
 
 def _row_op(node) -> str:
     if node.kind == "module":
-        return node.block or "seq"
+        return node.block or ("sequential" if node.cls == SEQUENTIAL else "seq")
     return node.op
 
 
@@ -37,6 +38,8 @@ def _row_args(node) -> str:
         return node.short_args()
     if node.kind == "module" and node.block:
         return ", ".join(f"{k}={show(v)}" for k, v in node.args.items())
+    if node.kind == "combine" and node.parts is not None:
+        return "slices [" + ", ".join(map(str, node.parts)) + "]"
     if node.kind == "combine":
         return f"{len(node.branches)} branches"
     return ""

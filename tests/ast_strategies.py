@@ -91,18 +91,26 @@ def modules_calling(ops: list[str]):
                      _definitions(ast.ModelDef, ["M", "Net"], 2, statements, min_size=1))
 
 
+# Quoted module names: `-`, digits first, `{expressions}` (torchvision's `block1-0`, `layer{i + 1}`).
+module_names = st.builds(lambda head, tail: head + tail, st.sampled_from(["block1-", "layer{i + 1}", "0", "{n}-x"]),
+                         st.sampled_from(["", "0", "_a", "{j}"]))
+
+
 def _compound_statements(inner, chains):
     bodies = st.lists(inner, min_size=1, max_size=2)
     nameable = st.one_of(
         chains,
-        st.builds(lambda op, body: node(ast.Combine, op=op, body=body), st.sampled_from(["concat", "add"]), bodies),
-        bodies.map(lambda body: node(ast.Seq, body=body)),
+        st.builds(lambda op, body: node(ast.Combine, op=op, body=body), st.sampled_from(["concat", "add", "mul"]),
+                  bodies),
+        st.builds(lambda op, parts, body: node(ast.Combine, op=op, parts=parts, body=body),
+                  st.sampled_from(["chunk", "split"]), exprs, bodies),
+        st.builds(lambda module, body: node(ast.Seq, body=body, module=module), st.booleans(), bodies),
         st.builds(lambda c, body: node(ast.Repeat, count=c, body=body), exprs, bodies),
     )
     branches = st.builds(lambda t, body: node(ast.IfBranch, test=t, body=body), exprs, bodies)
     return st.one_of(
         nameable,
-        st.builds(lambda n, s: node(ast.Named, name=n, name_span=SPAN, stmt=s), names, nameable),
+        st.builds(lambda n, s: node(ast.Named, name=n, name_span=SPAN, stmt=s), names | module_names, nameable),
         st.builds(lambda ts, it, body: node(ast.For, targets=ts, target_spans=[SPAN] * len(ts), iter=it, body=body),
                   for_targets, exprs, bodies),
         st.builds(lambda bs, orelse: node(ast.If, branches=bs, orelse=orelse),

@@ -294,18 +294,30 @@ class Chain(Node):
 
 
 class Combine(Node):
-    """`concat:` or `add:`; every statement of the body is one branch."""
+    """`concat:`, `add:`, `mul:`, `chunk n:` or `split sizes:`; every statement of the body is one branch.
+
+    `concat`, `add` and `mul` give every branch the whole input; `chunk` and
+    `split` (channel routing) give each branch its own slice of the channels,
+    `parts` saying how many equal slices (`chunk`) or their sizes (`split`),
+    and concatenate the branches' outputs.
+    """
 
     kind: Literal["combine"] = "combine"
-    op: Literal["concat", "add"]
+    op: Literal["concat", "add", "mul", "chunk", "split"]
     body: list["Stmt"]
+    parts: Optional[Expr] = None
 
 
 class Seq(Node):
-    """`seq:`: an indented sequence that counts as one statement (one branch)."""
+    """`seq:`: an indented sequence that counts as one statement (one branch).
+
+    `sequential:` (`module=True`) makes the sequence a submodule of its own,
+    an `nn.Sequential`, where `seq:` only groups.
+    """
 
     kind: Literal["seq"] = "seq"
     body: list["Stmt"]
+    module: bool = False
 
 
 class Repeat(Node):
@@ -383,7 +395,12 @@ class Default(Node):
 
 
 class Named(Node):
-    """`name = statement`: the layer or container gets a stable attribute name."""
+    """`name = statement`: the layer or container gets a stable attribute name.
+
+    A quoted name (`"block{i}-0" = ...`) may hold characters other than an
+    identifier's and `{expression}`s computed at elaboration
+    (`syntax/templates.py`); `name` is its text without the quotes.
+    """
 
     kind: Literal["named"] = "named"
     name: str

@@ -48,8 +48,8 @@ make_input = ast.factory(ast.Input, "span", "dims")
 make_let = ast.factory(ast.Let, "span", "name", "name_span", "value")
 make_chain = ast.factory(ast.Chain, "span", "items")
 make_named = ast.factory(ast.Named, "span", "name", "name_span", "stmt")
-make_combine = ast.factory(ast.Combine, "span", "op", "body")
-make_seq = ast.factory(ast.Seq, "span", "body")
+make_combine = ast.factory(ast.Combine, "span", "op", "body", "parts")
+make_seq = ast.factory(ast.Seq, "span", "body", "module")
 make_repeat = ast.factory(ast.Repeat, "span", "count", "body")
 make_for = ast.factory(ast.For, "span", "targets", "target_spans", "iter", "body")
 make_if = ast.factory(ast.If, "span", "branches", "orelse")
@@ -240,15 +240,19 @@ class AstBuilder:
 
     def _named(self, children):
         name, _, stmt = children
-        return make_named(self._token_to_node(name, stmt), name.value, self._token_span(name), stmt)
+        # A quoted name is its text: `"block1-0" = ...` (checked, and its `{...}` read, by `check`).
+        text = unquote(name.value) if name.type == "STRING" else name.value
+        return make_named(self._token_to_node(name, stmt), text, self._token_span(name), stmt)
 
     def combine(self, children):
-        op, _, (body, end) = children
-        return make_combine(self._tokens_span(op, end), op.value, body)
+        # `concat : suite` or `chunk parts : suite`
+        op, (body, end) = children[0], children[-1]
+        parts = children[1] if len(children) == 4 else None
+        return make_combine(self._tokens_span(op, end), op.value, body, parts)
 
     def seq(self, children):
         keyword, _, (body, end) = children
-        return make_seq(self._tokens_span(keyword, end), body)
+        return make_seq(self._tokens_span(keyword, end), body, keyword.value == "sequential")
 
     def repeat(self, children):
         keyword, count, _, (body, end) = children

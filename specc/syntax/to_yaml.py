@@ -339,11 +339,15 @@ class _YamlWriter(Writer, StatementVisitor):
         self.keyed(stmt.stmt, pad)
 
     def visit_combine(self, stmt: ast.Combine, head: Callable[[str], None], pad: str) -> None:
-        head(f"{stmt.op}:")
+        if stmt.parts is None:
+            head(f"{stmt.op}:")
+        else:  # `chunk: 2` / `split: [16, 48]`, then the branches under `do:`
+            head(f"{stmt.op}: {value(stmt.parts, flow=False)}")
+            self.raw(pad + "do:")
         self.body(stmt.body, pad + STEP)
 
     def visit_seq(self, stmt: ast.Seq, head: Callable[[str], None], pad: str) -> None:
-        head("seq:")
+        head("sequential:" if stmt.module else "seq:")
         self.body(stmt.body, pad + STEP)
 
     def visit_repeat(self, stmt: ast.Repeat, head: Callable[[str], None], pad: str) -> None:

@@ -20,6 +20,7 @@ from typing import Optional
 
 from . import ast
 from .comments import Attached, Comment, Writer, anchor_lines, else_line, param_lines
+from .templates import is_plain
 from .visit import StatementVisitor
 
 INDENT = "    "
@@ -200,13 +201,15 @@ class _Printer(Writer, StatementVisitor):
         self.emit(depth, prefix + chain_text(stmt), line, first)
 
     def visit_named(self, stmt: ast.Named, depth: int, first: bool, prefix: str, line: int) -> None:
-        self.visit(stmt.stmt, depth, first, f"{prefix}{stmt.name} = ", line)
+        name = stmt.name if is_plain(stmt.name) else quote(stmt.name)
+        self.visit(stmt.stmt, depth, first, f"{prefix}{name} = ", line)
 
     def visit_combine(self, stmt: ast.Combine, depth: int, first: bool, prefix: str, line: int) -> None:
-        self._compound(stmt, f"{stmt.op}:", depth, first, prefix, line)
+        parts = f" {unparse_expr(stmt.parts)}" if stmt.parts is not None else ""
+        self._compound(stmt, f"{stmt.op}{parts}:", depth, first, prefix, line)
 
     def visit_seq(self, stmt: ast.Seq, depth: int, first: bool, prefix: str, line: int) -> None:
-        self._compound(stmt, "seq:", depth, first, prefix, line)
+        self._compound(stmt, "sequential:" if stmt.module else "seq:", depth, first, prefix, line)
 
     def visit_repeat(self, stmt: ast.Repeat, depth: int, first: bool, prefix: str, line: int) -> None:
         self._compound(stmt, f"repeat {unparse_expr(stmt.count)}:", depth, first, prefix, line)

@@ -46,8 +46,8 @@ PLAIN_TAGS = {STANDARD + t for t in ("str", "int", "float", "bool", "null", "seq
 # `tests/test_statement_kinds.py` holds the front-end to every kind.
 SURFACE_KINDS = {
     "<input>": "input", "<let>": "let", "<for>": "for", "<if>": "if", "<layer-list>": "chain", "<call>": "chain",
-    "<chain>": "chain", "<concat>": "combine", "<add>": "combine", "<seq>": "seq", "<repeat>": "repeat",
-    "<default>": "default",
+    "<chain>": "chain", "<concat>": "combine", "<add>": "combine", "<mul>": "combine", "<chunk>": "combine",
+    "<split>": "combine", "<seq>": "seq", "<sequential>": "seq", "<repeat>": "repeat", "<default>": "default",
 }
 
 
@@ -491,6 +491,9 @@ def _bad_name(node: Node, detail: dict, file: str) -> SpecError:
     if detail["ctx"].get("pattern") == yaml_form.TARGETS:
         return SpecError("E0604", f"expected loop variables such as `i, n`, found `{value}`", _where(file, node),
                          label="not a list of names", help="write `for: i, n` and `in: enumerate(convs)`")
+    if detail["ctx"].get("pattern") == yaml_form.MODULE_NAME:
+        return SpecError("E0604", f"expected a module name, found `{value}`", _where(file, node),
+                         label="not a name", help=yaml_form.NAME_HELP)
     return SpecError("E0604", f"expected a name, found `{value}`", _where(file, node), label="not a name",
                      help="a name is letters, digits and `_`, and does not start with a digit")
 
@@ -639,12 +642,18 @@ class _Builder:
 
     def build_combine(self, node: Node, surface: str) -> list:
         fields, op = self.pairs(node), surface[1:-1]
-        combine = construct(ast.Combine, span=self.span(node), op=op, body=self.body(fields[op][1]))
+        if op in ("chunk", "split"):  # `{chunk: 2, do: [...]}`: how to slice, then the branches
+            combine = construct(ast.Combine, span=self.span(node), op=op, body=self.body(fields["do"][1]),
+                                parts=self.expr(fields[op][1]))
+        else:
+            combine = construct(ast.Combine, span=self.span(node), op=op, body=self.body(fields[op][1]))
         return [self.named(node, fields, combine)]
 
     def build_seq(self, node: Node, surface: str) -> list:
-        fields = self.pairs(node)
-        return [self.named(node, fields, construct(ast.Seq, span=self.span(node), body=self.body(fields["seq"][1])))]
+        fields, keyword = self.pairs(node), surface[1:-1]
+        seq = construct(ast.Seq, span=self.span(node), body=self.body(fields[keyword][1]),
+                        module=keyword == "sequential")
+        return [self.named(node, fields, seq)]
 
     def build_repeat(self, node: Node, surface: str) -> list:
         fields = self.pairs(node)

@@ -99,13 +99,14 @@ def describe(body, leaves: list[Leaf], classes: dict, prefix: str = "") -> list[
     """The attributes of a module as expressions whose numbers are indices into `leaves`."""
     out = []
     for node in attributes(body):
-        path = f"{prefix}_{node.name}" if prefix else node.name
+        name = node.name.replace("-", "_")  # a quoted name (`block1-0`) as part of a parameter's name
+        path = f"{prefix}_{name}" if prefix else name
         out.append((node.name, _child_expr(node, leaves, classes, path), node))
     return out
 
 
 def _child_expr(node, leaves: list[Leaf], classes: dict, path: str) -> Expr:
-    label = f"layer{path}" if path.isdigit() else path
+    label = f"layer{path}" if path[:1].isdigit() else path
     if node.kind == "layer":
         call = lower(node.op, node.args, node.in_shape)
         args = [_add_leaf(leaves, v, p.channels, f"{label}_{p.name}") for p, v in call.args]
@@ -167,8 +168,20 @@ def _signature(node, keys: dict) -> tuple:
         return ("L", node.name, node.op, call.cls if call else "", len(call.args) if call else 0,
                 tuple(sorted(call.keywords())) if call else ())
     if node.kind == "combine":
-        return ("C", node.op, tuple(tuple(_signature(n, keys) for n in b) for b in node.branches))
+        return ("C", node.op, slicing(node), tuple(tuple(_signature(n, keys) for n in b) for b in node.branches))
     return ("M", node.name, keys[id(node)])
+
+
+def slicing(node) -> object:
+    """How a combine cuts its input for the forward: `None`, a number of equal slices, or the sizes.
+
+    Equal slices are written `x.chunk(n, dim=1)`, whatever the channels; other sizes are
+    numbers in the forward, so instances that cut differently get classes of their own.
+    """
+    parts = node.parts
+    if parts is None:
+        return None
+    return len(parts) if len(set(parts)) == 1 else tuple(parts)
 
 
 def nested(node) -> list:

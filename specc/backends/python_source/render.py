@@ -14,7 +14,8 @@ from ... import __version__
 from ...expr import show
 from ...ir import Graph, walk
 from ...reserved import GLOBAL_NAMES
-from .forward import INDENT, Forward, attribute
+from ...syntax.templates import is_plain
+from .forward import INDENT, Forward, module_name
 from .literals import comment_text, literal
 from .namespace import Namespace, identifier
 from .planning import ClassExpr, ClassPlan, Code, LayerExpr, describe, plan_classes
@@ -117,7 +118,9 @@ def _init_body(children, writer: _Writer, indent: str) -> list[str]:
     lines = [f"{indent}super().__init__()"]
     for name, expr, node in children:
         code = _expr(expr, writer, indent)
-        target = f'self.add_module("{int(name)}", {code})' if name.isdigit() else f"self.{attribute(name)} = {code}"
+        # A number or a quoted name (`block1-0`) is no attribute name: registered as torch does it.
+        target = f"self.{name} = {code}" if is_plain(name) and identifier(name) \
+            else f"self.add_module({module_name(name)}, {code})"
         # A nested nn.Sequential ends with its last child's shape: no second comment after its `)`.
         note = "" if "\n" in code else writer.comment(node)
         lines.append(f"{indent}{target}{note}")
@@ -150,7 +153,7 @@ def _sequential(children, writer: _Writer, indent: str) -> str:
     for name, child, node in children:
         code = _expr(child, writer, inner)
         if named:
-            code = f'("{identifier(name) if not name.isdigit() else int(name)}", {code})'
+            code = f"({module_name(name)}, {code})"
         note = f"  # {writer.shape(writer.shapes.get(id(node), node.out_shape))}" if writer.sequential else ""
         items.append(f"{inner}{code},{note}")
     sequential = writer.names.use("nn.Sequential")
