@@ -10,7 +10,9 @@ keyword arguments fit the signature (arity, unknown keywords, duplicates,
 missing required ones); variables are defined before use; names are unique in
 their scope, are not Python keywords and do not clobber `nn.Module`
 attributes; `input` sits at the top of a model; model parameters have
-defaults (a model must build with no arguments).
+defaults (a model must build with no arguments); `default op(k=v)` names an
+op and optional arguments of it; a derived model (`model B = A(k=v)`)
+extends a model in reach, without a cycle, naming parameters `A` has.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Iterable, Optional, Sequence
 from . import reserved
 from .diagnostics import Collector, SpecError, suggest
 from .expr import BUILTINS, Env
-from .ops import COMBINATORS, OPS
+from .ops import COMBINATORS, OPS, Arg, Op
 from .resolve import Program
 from .syntax import ast, templates
 from .syntax.visit import StatementVisitor
@@ -31,18 +33,35 @@ def check_program(program: Program, problems: Optional[Collector] = None) -> Non
     """Check every file of `program`; problems go to `problems` (the pipeline's), or are raised here."""
     own = problems is None
     problems = Collector() if own else problems
+    cycles: set = set()
     for unit in program.units.values():
         if unit.bundled:  # `tests/test_library.py` holds every bundled library to these checks
             continue
         _check_definitions(unit.module, problems)
         for definition in [*unit.module.blocks, *unit.module.models]:
             checker = _BodyChecker(unit.scope, problems, is_model=isinstance(definition, ast.ModelDef))
-            problems.run(lambda d=definition, c=checker: c.definition(d))
+            if isinstance(definition, ast.ModelDef) and definition.extends is not None:
+                problems.run(lambda d=definition, c=checker: _check_derived(program, d, c, cycles))
+            else:
+                problems.run(lambda d=definition, c=checker: c.definition(d))
     if own:
         problems.raise_if_any()
 
 
 # ---------------------------------------------------------------- definitions
+
+
+def _check_derived(program: Program, definition: ast.ModelDef, checker: "_BodyChecker", cycles: set) -> None:
+    try:
+        effective = program.effective(definition)
+    except SpecError as error:
+        cycle = getattr(error, "cycle", None)
+        if cycle is not None:  # every model in (or extending) a cycle meets it: report it once
+            if cycle in cycles:
+                return
+            cycles.add(cycle)
+        raise
+    checker.derived(effective, definition)
 
 
 def _check_definitions(module: ast.Module, collector: Collector) -> None:
@@ -123,6 +142,15 @@ class _BodyChecker(StatementVisitor):
         self._params(definition, params)
         self._body(definition.body, params.child(), _Attrs(), loop=False, top=True)
 
+    def derived(self, effective: ast.ModelDef, definition: ast.ModelDef) -> None:
+        """`model B = A(k=v)`: `program.effective` found `A` and its parameters; the new defaults' names resolve."""
+        given = {id(keyword.value) for keyword in definition.defaults}
+        params = Env({})
+        for param in effective.params:
+            if id(param.default) in given:  # seeing the parameters before it, as a default does
+                self.run(lambda p=param, v=Env(dict(params.vars)): self.expr(p.default, v))
+            params.vars[param.name] = param.span
+
     def _params(self, definition, params: Env) -> None:
         seen_default = ""
         for param in definition.params:
@@ -148,7 +176,7 @@ class _BodyChecker(StatementVisitor):
         layers_seen = False
         for stmt in body:
             self._at_top, self._after_layers = top, layers_seen
-            layers_seen = layers_seen or stmt.kind not in ("let", "input")
+            layers_seen = layers_seen or stmt.kind not in ("let", "input", "default")
             self.run(lambda s=stmt: self.visit(s, vars, attrs, loop))
 
     # One handler per statement kind (`self.visit(stmt, vars, attrs, loop)`).
@@ -197,7 +225,7 @@ class _BodyChecker(StatementVisitor):
     def visit_for(self, stmt: ast.For, vars: Env, attrs: _Attrs, loop: bool) -> None:
         self.expr(stmt.iter, vars)
         inner = vars.child()
-        for name, span in zip(stmt.targets, stmt.target_spans):
+        for name, span in ast.target_names(stmt.targets, stmt.target_spans):
             self.run(lambda n=name, s=span: self._bind(n, s, inner, "loop variable"))
         self._body(stmt.body, inner, attrs, loop=True)
 
@@ -206,6 +234,11 @@ class _BodyChecker(StatementVisitor):
 
     def visit_named(self, stmt: ast.Named, vars: Env, attrs: _Attrs, loop: bool) -> None:
         self._named(stmt, vars, attrs, loop)
+
+    def visit_default(self, stmt: ast.Default, vars: Env, attrs: _Attrs, loop: bool) -> None:
+        for keyword in stmt.kwargs:
+            self.run(lambda k=keyword: self.expr(k.value, vars))
+        default_arguments(stmt, self.blocks)
 
     def _if(self, stmt: ast.If, vars: Env, attrs: _Attrs, loop: bool) -> None:
         # Each branch may define the same attribute names: only one of them runs.
@@ -313,6 +346,38 @@ class _BodyChecker(StatementVisitor):
                 self.collector.add(_unknown_function(node, self.blocks))
 
 
+def default_arguments(stmt: ast.Default, blocks) -> tuple[Op, list[tuple[ast.Keyword, Arg]]]:
+    """The op `default op(k=v)` names and the argument each keyword sets; a located error if one is wrong."""
+    where = stmt.op_span.to_diagnostic()
+    op = OPS.get(stmt.op)
+    if op is None:
+        if stmt.op in blocks:
+            raise SpecError("E0219", f"expected an op in `default`, found the block `{stmt.op}`", where,
+                            label="a block", help="`default` sets the arguments of an op; "
+                                                  "a block's parameters have defaults of their own")
+        raise SpecError("E0201", f"expected an op in `default`, found `{stmt.op}`", where, label="not an op",
+                        help=suggest(stmt.op, OPS) or "see `specc ops` for the ops")
+    what = f"op `{op.name}`"
+    pairs: list[tuple[ast.Keyword, Arg]] = []
+    for keyword in stmt.kwargs:
+        arg = op.arg(keyword.name)
+        if arg is None:
+            raise SpecError("E0202", f"unknown keyword argument `{keyword.name}` for {what}", keyword.where,
+                            label="not an argument of this op",
+                            help=suggest(keyword.name, op.by_spelling) or
+                            _signature_help(what, [(a.spellings, a.required) for a in op.args]))
+        if arg.required:
+            raise SpecError("E0232", f"expected an argument with a default in `default {op.name}`, found `{arg.name}`, "
+                            "which every call gives", keyword.where, label="required in every call",
+                            help=f"`default` changes the defaults of optional arguments; "
+                                 f"give `{arg.name}` in each call of `{op.name}`")
+        if any(arg is other for _, other in pairs):
+            raise SpecError("E0211", f"argument `{arg.name}` of `default {op.name}` is given twice", keyword.where,
+                            label=f"`{arg.name}` was already given", help="give each argument once")
+        pairs.append((keyword, arg))
+    return op, pairs
+
+
 def _walk_expr(expr) -> Iterable:
     """Every node of an expression, the root first."""
     stack = [expr]
@@ -324,13 +389,14 @@ def _walk_expr(expr) -> Iterable:
             child = fields[name]
             if isinstance(child, list):
                 stack.extend(child)
-            else:
+            elif child is not None:  # a slice's bounds are optional
                 stack.append(child)
 
 
 # The fields of each expression node that hold expressions (a Keyword's value included).
 _EXPR_CHILDREN = {
-    "list": ("items",), "tuple": ("items",), "index": ("value", "index"), "binop": ("left", "right"),
+    "list": ("items",), "tuple": ("items",), "index": ("value", "index"),
+    "slice": ("value", "lower", "upper", "step"), "binop": ("left", "right"),
     "unary": ("operand",), "compare": ("first", "rest"), "boolop": ("values",),
     "ifexp": ("body", "test", "orelse"), "call": ("args", "kwargs"), "keyword": ("value",),
 }

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from . import reserved
+from .check import default_arguments
 from .diagnostics import Span, SpecError, suggest
 from .expr import Env, describe, evaluate, is_int, show
 from .ops import OPS, Op, OpProblem, Shape, coerce, format_shape
@@ -87,6 +88,25 @@ class Draft:
     output: Shape
     params: dict[str, Any]
     overrides: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OpDefaults:
+    """The op defaults in force (`default` statements): `{op: {argument: value}}`, values normalised.
+
+    Held by the `Env` of each scope; `key` identifies them in the block-body cache.
+    """
+
+    by_op: dict
+    key: tuple
+
+    @staticmethod
+    def merged(outer: Optional["OpDefaults"], op: str, values: dict) -> "OpDefaults":
+        """`outer` with `values` set for `op`: the new values win, argument by argument."""
+        by_op = dict(outer.by_op) if outer is not None else {}
+        by_op[op] = {**by_op.get(op, {}), **values}
+        key = tuple((name, _frozen(tuple(sorted(args.items(), key=_first)))) for name, args in sorted(by_op.items()))
+        return OpDefaults(by_op, key)
 
 
 @dataclass
@@ -310,17 +330,27 @@ class _Elaborator(StatementVisitor):
             raise SpecError("E0401", f"expected a list or tuple to loop over, found {describe(items)} {show(items)}",
                             stmt.iter.where, label="not iterable",
                             help="loop over a list, `range(n)` or `enumerate(list)`")
-        if len(stmt.targets) == 1:
+        if len(stmt.targets) == 1 and isinstance(stmt.targets[0], str):
             return [{stmt.targets[0]: item} for item in items]
         bound = []
         for item in items:
-            if not isinstance(item, (list, tuple)) or len(item) != len(stmt.targets):
-                size = len(item) if isinstance(item, (list, tuple)) else 1
-                raise SpecError("E0218", f"expected {len(stmt.targets)} values to unpack into "
-                                f"{', '.join(stmt.targets)}, found {size} in {show(item)}", stmt.iter.where,
-                                label="an item of this list", help="make every item a tuple of that many values")
-            bound.append(dict(zip(stmt.targets, item)))
+            names: dict[str, Any] = {}
+            _unpack(stmt, stmt.targets, ast.target_text(stmt.targets), item, names)
+            bound.append(names)
         return bound
+
+    def visit_default(self, stmt: ast.Default, env: Env, shape: Shape) -> list:
+        """The op's defaults change from here to the end of the body that `env` belongs to."""
+        op, args = default_arguments(stmt, self.program.scope_of(stmt))  # checked already, unless by the API
+        values, scope = {}, env.child(shape)
+        for keyword, arg in args:
+            try:
+                values[arg.name] = coerce(op, arg, evaluate(keyword.value, scope))
+            except OpProblem as problem:
+                raise SpecError(problem.code, f"{problem.message} in `default {op.name}`", keyword.value.where,
+                                label="this argument", help=problem.help) from None
+        env.defaults = OpDefaults.merged(env.defaults, op.name, values)
+        return []
 
     def _choose(self, stmt: ast.If, env: Env):
         for branch in stmt.branches:
@@ -357,7 +387,7 @@ class _Elaborator(StatementVisitor):
         branches: list[tuple[list, Any, Env]] = []
         shape = inputs.whole
         for stmt in stmts:
-            if stmt.kind == "let":
+            if stmt.kind in ("let", "default"):
                 self.visit(stmt, env, shape)
             elif stmt.kind == "for":
                 for bound in self._iterations(stmt, env):
@@ -400,6 +430,8 @@ class _Elaborator(StatementVisitor):
 
     def _bind_op(self, op: Op, call: ast.Call, env: Env) -> dict:
         bound = dict(op.defaults)
+        if env.defaults is not None:
+            bound.update(env.defaults.by_op.get(op.name, ()))
         if not call.args and not call.kwargs:
             return bound
         given: dict[str, tuple[Any, ast.Node]] = {}
@@ -458,23 +490,25 @@ class _Elaborator(StatementVisitor):
                             f"deeper ({chain} -> {call.name})", call.where, label="called here",
                             help="a block that calls itself needs an `if` that stops the recursion")
         values = self._bind_block(block, call, env, shape)
-        key = _call_key(block, values, shape, state.depth)
+        key = _call_key(block, values, shape, state.depth, env.defaults)
         if key in self._bodies:
             body, layers, params = self._bodies[key]
             self._add(call, layers, params)  # its sizes were checked when it was elaborated
         else:
-            body = self._block_body(block, values, call, shape, key)
+            body = self._block_body(block, values, call, shape, key, env.defaults)
         out = body[-1].out_shape if body else shape
         return DraftModule(cls=block.name, block=block.name, args=values, body=body, in_shape=shape,
                            out_shape=out, span=call.where)
 
-    def _block_body(self, block: ast.BlockDef, values: dict, call: ast.Call, shape: Shape, key: tuple) -> list:
+    def _block_body(self, block: ast.BlockDef, values: dict, call: ast.Call, shape: Shape, key: tuple,
+                    defaults: Optional[OpDefaults]) -> list:
         state = self.state
         layers, params = state.layers, state.params
         state.depth += 1
         state.stack.append(call.name)
         try:
-            body = self.body(block.body, Env(values, shape).child(shape), shape)
+            # The block sees only its parameters, but the caller's op defaults (dynamic scope).
+            body = self.body(block.body, Env(values, shape, None, defaults).child(shape), shape)
         except SpecError as error:
             if error.code != "E0406":  # its message already shows the chain of calls
                 _record_call(error, block, values, call)
@@ -509,8 +543,26 @@ class _Elaborator(StatementVisitor):
         return {p.name: values[p.name] for p in block.params}
 
 
-def _call_key(block: ast.BlockDef, values: dict, shape: Shape, depth: int) -> tuple:
-    return (id(block), _frozen(tuple(values.values())), shape, depth)
+def _first(pair: tuple) -> Any:
+    return pair[0]
+
+
+def _call_key(block: ast.BlockDef, values: dict, shape: Shape, depth: int, defaults: Optional[OpDefaults]) -> tuple:
+    return (id(block), _frozen(tuple(values.values())), shape, depth, defaults.key if defaults else ())
+
+
+def _unpack(stmt: ast.For, targets: list, text: str, item: Any, names: dict) -> None:
+    """Bind `targets` (names and nested groups, written `text`) to the parts of `item`, as Python's `for` does."""
+    if not isinstance(item, (list, tuple)) or len(item) != len(targets):
+        size = len(item) if isinstance(item, (list, tuple)) else 1
+        raise SpecError("E0218", f"expected {len(targets)} value{'s' if len(targets) != 1 else ''} to unpack into "
+                        f"{text}, found {size} in {show(item)}", stmt.iter.where,
+                        label="an item of this list", help="make every item a tuple of that many values")
+    for target, value in zip(targets, item):
+        if isinstance(target, str):
+            names[target] = value
+        else:
+            _unpack(stmt, target.targets, ast.target_text([target]), value, names)
 
 
 def _frozen(value: Any) -> tuple:

@@ -37,7 +37,7 @@ IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 # The keys that make a mapping a statement other than a call, in the order
 # they are looked for; `name` may accompany the ones `Named` can wrap.
 STATEMENT_KEYS = ("input", "let", "chain", "concat", "add", "mul", "chunk", "split", "seq", "sequential", "repeat",
-                  "for", "if")
+                  "for", "if", "default")
 # Keys that only make sense next to a statement keyword.
 COMPANION_KEYS = ("name", "do", "in", "then", "elif", "else")
 RESERVED_KEYS = STATEMENT_KEYS + COMPANION_KEYS
@@ -280,10 +280,23 @@ class RepeatStatement(_Form):
 TARGETS = r"^\s*[A-Za-z_][A-Za-z0-9_]*(\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*\s*$"
 
 
+def _target_kind(value: Any) -> Optional[str]:
+    return "<name>" if isinstance(value, str) else "<group>" if isinstance(value, list) else None
+
+
+# A loop variable, or a list of them that unpacks the item there in turn (`[w, d]`).
+Target = TypeAliasType("Target", Annotated[
+    Union[Annotated[Identifier, Tag("<name>")], Annotated[list["Target"], Field(min_length=1), Tag("<group>")]],
+    Discriminator(_target_kind, custom_error_type="specc_kind",
+                  custom_error_message="a loop variable, or a list of them to unpack: `[w, d]`"),
+])
+
+
 class ForStatement(_Form):
     for_: Union[Annotated[str, StringConstraints(strict=True, pattern=TARGETS)],
-                Annotated[list[Identifier], Field(min_length=1)]] = Field(
-        alias="for", description="the loop variables: `i`, `i, n` or `[i, n]`")
+                Annotated[list[Target], Field(min_length=1)]] = Field(
+        alias="for", description="the loop variables: `i`, `i, n` or `[i, n]`; a nested list unpacks in turn: "
+                                 "`[i, [w, d]]`")
     in_: Value = Field(alias="in", description="what to iterate over: `arch`, `enumerate(convs)`")
     do: "Body"
 
@@ -299,6 +312,12 @@ class IfStatement(_Form):
     elif_: Optional[Annotated[list[ElifClause], Field(min_length=1)]] = Field(
         None, alias="elif", description="more branches: `[{if: ..., then: [...]}]`")
     else_: Optional["Body"] = Field(None, alias="else")
+
+
+class DefaultStatement(_Form):
+    default: Annotated[dict[Identifier, Keywords], Field(
+        min_length=1, description="op defaults from here to the end of the body, for this body and the blocks "
+                                  "it calls: `{batchnorm: {momentum: 0.01}}`")]
 
 
 def statement_kind(value: Any) -> Optional[str]:
@@ -338,6 +357,7 @@ Statement = TypeAliasType("Statement", Annotated[
         Annotated[RepeatStatement, Tag("<repeat>")],
         Annotated[ForStatement, Tag("<for>")],
         Annotated[IfStatement, Tag("<if>")],
+        Annotated[DefaultStatement, Tag("<default>")],
     ],
     Discriminator(statement_kind, custom_error_type="specc_kind", custom_error_message=STATEMENT_HELP),
 ])
@@ -376,6 +396,13 @@ class Definition(_Form):
     layers: Body = Field(description="the statements of the body, in order")
 
 
+class DerivedModel(_Form):
+    """`{extends: ResNet50, params: {groups: 32}}`: another model with other defaults, under a name of its own."""
+
+    extends: Identifier = Field(description="the model reused: of this file, or of a file it uses")
+    params: Optional[dict[Identifier, Value]] = Field(None, description="new defaults of the base's parameters")
+
+
 def definition_kind(value: Any) -> Optional[str]:
     if isinstance(value, list):
         return "<layers>"
@@ -384,11 +411,25 @@ def definition_kind(value: Any) -> Optional[str]:
     return None
 
 
+def model_kind(value: Any) -> Optional[str]:
+    if isinstance(value, dict) and "extends" in value:
+        return "<extends>"
+    return definition_kind(value)
+
+
 DefinitionValue = Annotated[
     Union[Annotated[Body, Tag("<layers>")], Annotated[Definition, Tag("<definition>")]],
     Discriminator(definition_kind, custom_error_type="specc_kind",
                   custom_error_message="a definition: a mapping with `params`, `input` and `layers`, "
                                        "or just the list of layers"),
+]
+
+ModelValue = Annotated[
+    Union[Annotated[Body, Tag("<layers>")], Annotated[Definition, Tag("<definition>")],
+          Annotated[DerivedModel, Tag("<extends>")]],
+    Discriminator(model_kind, custom_error_type="specc_kind",
+                  custom_error_message="a model: a mapping with `params`, `input` and `layers`, the list of "
+                                       "layers, or `{extends: Base, params: {...}}`"),
 ]
 
 
@@ -421,7 +462,7 @@ class SpecFile(_Form):
     use: Optional[Union[UseItem, list[UseItem]]] = Field(
         None, description="libraries and files whose blocks this spec uses: `d2l`, or a list")
     blocks: Optional[dict[Identifier, DefinitionValue]] = Field(None, description="parametric blocks, by name")
-    models: Optional[dict[Identifier, DefinitionValue]] = Field(None, description="models, by name")
+    models: Optional[dict[Identifier, ModelValue]] = Field(None, description="models, by name")
 
 
 # Which model a tag (in an error's location) stands for: to list its keys in messages.
@@ -430,7 +471,7 @@ TAGGED: dict[str, type[BaseModel]] = {
     "<concat>": ConcatStatement, "<add>": AddStatement, "<mul>": MulStatement, "<chunk>": ChunkStatement,
     "<split>": SplitStatement, "<seq>": SeqStatement, "<sequential>": SequentialStatement,
     "<repeat>": RepeatStatement, "<for>": ForStatement, "<if>": IfStatement,
-    "<definition>": Definition, "<path>": UsePath,
+    "<definition>": Definition, "<path>": UsePath, "<default>": DefaultStatement, "<extends>": DerivedModel,
 }
 
 

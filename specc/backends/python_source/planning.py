@@ -25,7 +25,7 @@ from ...expr import is_int
 from ...ir import Graph, Module, attributes
 from ...naming import class_name
 from ..torch_lowering import REQUIRED, lower
-from .literals import literal
+from .literals import literal, writable
 from .namespace import Namespace
 
 
@@ -204,7 +204,11 @@ def parametrise(plan: ClassPlan, classes: dict, files: Namespace) -> None:
         describe(node.body, leaves, classes)
         per_instance.append(leaves)
     template = plan.instances[0]
-    block_params = [Param("arg", name) for name in template.args] if template.block else []
+    # A block argument the file cannot write as a literal (VGG's `[64, "M", 128, "M"]`: user
+    # strings never reach the file) is not a constructor parameter: its numbers are folded per
+    # instance, as literals or derived parameters.
+    block_params = [Param("arg", name) for name in template.args
+                    if all(writable(node.args.get(name)) for node in plan.instances)] if template.block else []
     used: dict[Param, None] = {}  # an ordered set
     for index, leaf in enumerate(per_instance[0]):
         values = [leaves[index].value for leaves in per_instance]
