@@ -55,9 +55,10 @@ def check_models(compilation: Compilation) -> Outcome:
 
 
 def targets(compilation: Compilation) -> list[ast.ModelDef]:
-    """Every model of the file; or, with a model option, the one `shapes` would elaborate."""
+    """Every model of the file (a derived one as what it derives); or, with a model option, the one `shapes`
+    would elaborate."""
     program = compilation.program
     if compilation.model is not None or compilation.overrides or compilation.input is not None:
         return [program.model(compilation.model)]
-    return list(program.models)
+    return [program.effective(model) for model in program.models]  # `model B = A(k=v)`: A's body and input
 

@@ -143,3 +143,10 @@ def test_the_python_api_checks_shapes_too(folder: Path):
     with pytest.raises(SpecError) as caught:
         specc.check(folder / "zoo.spec", model="TooSmall", overrides={"width": 0})
     assert caught.value.code == "E0402"
+
+
+def test_a_derived_model_is_elaborated_as_what_it_derives(tmp_path: Path):
+    text = FINE + "\nmodel Narrow = Net(classes=0)\n"
+    (tmp_path / "derived.spec").write_text(text, encoding="utf-8")
+    done = check(tmp_path, "derived.spec")
+    assert codes(done.stderr) == ["error[E0402]"] and "note:" not in done.stderr
