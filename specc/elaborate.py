@@ -147,6 +147,16 @@ def elaborate(program: Program, model: Optional[str] = None, overrides: Optional
     return _Elaborator(program).model(definition, overrides or {}, input_shape)
 
 
+def declared_input(definition: ast.ModelDef) -> Optional[ast.Input]:
+    """The model's `input` statement, or None: a model without one elaborates only with `--input`."""
+    return next((stmt for stmt in definition.body if stmt.kind == "input"), None)
+
+
+def parameters(program: Program, definition: ast.ModelDef, overrides: dict) -> dict:
+    """The model's parameter values: defaults, then `overrides`, each checked (E0501) as elaboration checks it."""
+    return _Elaborator(program)._model_params(definition, overrides)
+
+
 class _Elaborator(StatementVisitor):
     def __init__(self, program: Program) -> None:
         self.program = program
@@ -205,10 +215,10 @@ class _Elaborator(StatementVisitor):
     def _input(self, definition: ast.ModelDef, env: Env, given: Optional[tuple]) -> Shape:
         if given is not None:
             return _shape_from_sizes(list(given), definition.name_span.to_diagnostic(), "--input")
-        for stmt in definition.body:
-            if stmt.kind == "input":
-                sizes = [evaluate(d, env) for d in stmt.dims]
-                return _shape_from_sizes(sizes, stmt.where, "input")
+        stmt = declared_input(definition)
+        if stmt is not None:
+            sizes = [evaluate(d, env) for d in stmt.dims]
+            return _shape_from_sizes(sizes, stmt.where, "input")
         raise SpecError("E0309", f"expected an input shape for `{definition.name}`, found none",
                         definition.name_span.to_diagnostic(), label="this model declares no `input`",
                         help="add `input C x H x W` as the first line of the model, or pass `--input CxHxW`")

@@ -147,6 +147,7 @@ class Graph:
     total_params: int = 0
     total_macs: int = 0
     extra: dict = field(default_factory=dict)
+    name_span: Optional[Span] = None  # the model's name, where a diagnostic about the whole model points
 
 
 @dataclass(frozen=True, slots=True)

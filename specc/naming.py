@@ -38,7 +38,8 @@ def assign(draft: Draft) -> Graph:
     return Graph(
         model=definition.name, file=definition.span.file, params_values=dict(draft.params),
         overrides=dict(draft.overrides), input=draft.input, output=draft.output, body=nodes, sequential=sequential,
-        span=definition.where, total_params=total_params, total_macs=total_macs)
+        span=definition.where, total_params=total_params, total_macs=total_macs,
+        name_span=definition.name_span.to_diagnostic())
 
 
 def is_sequential(body: list) -> bool:
