@@ -37,9 +37,20 @@ def load(source: Source, *, library_paths: Optional[Sequence] = None) -> Program
     return run(compilation(source, library_paths=library_paths), until="resolve").program
 
 
-def check(source: Source, *, library_paths: Optional[Sequence] = None) -> Program:
-    """Parse and statically check a spec; raise `SpecError` with every problem found."""
-    return run(compilation(source, library_paths=library_paths), until="check").program
+def check(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
+          overrides: Optional[dict] = None, library_paths: Optional[Sequence] = None) -> Program:
+    """Check a spec and elaborate each of its models; raise `SpecError` with every problem found.
+
+    Every model with an `input` is elaborated at it and its default parameters, so
+    `check` raises every error `shapes` or `build` would; a model option narrows it
+    to the one model `shapes` would elaborate (see `check_models`).
+    """
+    from .check_models import check_models
+
+    done = run(compilation(source, model=model, input=input, overrides=overrides, library_paths=library_paths),
+               until="check")
+    check_models(done).raise_if_any()
+    return done.program
 
 
 def shapes(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
@@ -50,16 +61,24 @@ def shapes(source: Source, *, model: Optional[str] = None, input: Optional[tuple
 
 
 def build(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
-          overrides: Optional[dict] = None, library_paths: Optional[Sequence] = None):
+          overrides: Optional[dict] = None, weights: Optional[Union[str, Path]] = None,
+          library_paths: Optional[Sequence] = None):
     """Elaborate a spec and build it as a `torch.nn.Module` (imports torch, unlike the static API).
 
+    `weights` is the path of a state_dict saved with `torch.save`: loaded strictly, every key and
+    shape checked first, or one `SpecError` (E0703) lists all that do not fit and nothing is loaded.
     Models of more than `LIMITS["build_params"]` parameters are refused (E0405) before torch
     allocates anything: `shapes` and `emit` describe them, but memory would not hold them.
     """
     from .backends.torch_module import build_module
 
-    return build_module(shapes(source, model=model, input=input, overrides=overrides,
-                               library_paths=library_paths))
+    graph = shapes(source, model=model, input=input, overrides=overrides, library_paths=library_paths)
+    module = build_module(graph)
+    if weights is not None:
+        from .weights import load as load_weights
+
+        load_weights(module, graph, weights)
+    return module
 
 
 def emit(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,

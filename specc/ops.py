@@ -444,5 +444,5 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("identity", (), "passes its input through", _same),
 )}
 
-# Combinators are statements (`concat:` / `add:`), not ops; listed for messages.
-COMBINATORS = ("concat", "add")
+# Combinators are statements (`concat:`, `add:`, `mul:`, `chunk n:`, `split s:`), not ops; listed for messages.
+COMBINATORS = ("concat", "add", "mul", "chunk", "split")

@@ -28,6 +28,13 @@ def literal(value: Any) -> str:
     raise ValueError(f"not a value generated code may contain: {value!r}")
 
 
+def writable(value: Any) -> bool:
+    """Whether `literal` can write `value` (a string other than a mode, anywhere inside it, cannot)."""
+    if isinstance(value, (list, tuple)):
+        return all(writable(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float)) or value in ("same", "valid")
+
+
 def comment_text(text: str) -> str:
     """Text safe inside a `#` comment: printable, on one line."""
     return text.encode("unicode_escape").decode("ascii")
