@@ -250,7 +250,8 @@ def _binop(node: ast.BinOp, left: Any, right: Any) -> Any:
     except (OverflowError, ZeroDivisionError, ValueError) as error:
         raise SpecError("E0405", f"cannot compute `{op}`: {error}", node.where, label="here") from None
     if isinstance(result, complex):  # a negative number to a fractional power
-        raise SpecError("E0402", f"expected a real result of `**`, found a complex one from {brief(left)} ** "
+        base = f"({brief(left)})" if left < 0 else brief(left)
+        raise SpecError("E0402", f"expected a real result of `**`, found a complex one from {base} ** "
                         f"{brief(right)}", node.where, label="not a real number",
                         help="a negative number has no real fractional power")
     return result

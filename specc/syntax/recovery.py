@@ -233,7 +233,24 @@ def recover(text_lines: list[str], first: tuple[Optional[SpecError], list[SpecEr
         pending = [d for d in pending if _line(d) < resume]
         text, indent_char = context(lines, resume)
         error, deferred, brackets = attempt(text, indent_char)
-        pending.extend(d for d in deferred if _line(d) >= resume)
+        pending = _merged(lines, pending, deferred)
+
+
+def _merged(lines: Lines, pending: list[SpecError], found: list[SpecError]) -> list[SpecError]:
+    """The deferred errors known, in the order a parse of the whole text meets them.
+
+    An attempt meets again those of the context lines it parses (and may meet one
+    an earlier attempt stopped short of: a rule reduces only when the token after
+    it fits). Statements come in the order of their lines; within one, in the
+    order found.
+    """
+    known = {_key(d) for d in pending}
+    merged = [*pending, *(d for d in found if _key(d) not in known)]
+    return sorted(merged, key=lambda d: lines.start_at_or_before(_line(d)))
+
+
+def _key(error: SpecError) -> tuple:
+    return (error.code, error.span, error.message)
 
 
 def _line(error: SpecError) -> int:

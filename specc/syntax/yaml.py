@@ -75,7 +75,18 @@ def parse_yaml(text: str, name: str = "<string>") -> ast.Module:
         root = _compose(text, name)
         values = _Plain(name).convert(root)
         _validate(values[id(root)], root, name)
-        return _Builder(name, values).module(root)
+        try:
+            return _Builder(name, values).module(root)
+        except _Expanded as expanded:
+            raise expanded.error from None
+
+
+class _Expanded(Exception):
+    """The DSL text of a YAML spec passed `LIMITS["yaml_text"]`: not an error to collect, the end of the build."""
+
+    def __init__(self, error: SpecError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 # ---------------------------------------------------------------- spans
@@ -548,11 +559,11 @@ class _Builder:
     def fragment(self, node: Node, text: str, rule: str, line: int, column: int):
         """The DSL in a YAML string (`parse.parse_fragment`), once per node, within `LIMITS["yaml_text"]`."""
         self.text_left -= len(text)
-        if self.text_left < 0:
-            raise SpecError("E0405", f"expected at most {LIMITS['yaml_text']:,} characters of DSL in a YAML spec, "
-                            "found more (aliases count at every use)", _where(self.file, node),
-                            label="the limit is reached here",
-                            help="write the repeated part once, as a block, and call it")
+        if self.text_left < 0:  # once: the error ends the build, rather than one per string after it
+            raise _Expanded(SpecError("E0405", f"expected at most {LIMITS['yaml_text']:,} characters of DSL in a "
+                                      "YAML spec, found more (aliases count at every use)", _where(self.file, node),
+                                      label="the limit is reached here",
+                                      help="write the repeated part once, as a block, and call it"))
         key = (id(node), rule)
         if key not in self.parsed:
             self.parsed[key] = parse_fragment(text, rule, self.file, line, column)
