@@ -242,8 +242,8 @@ def _binop(node: ast.BinOp, left: Any, right: Any) -> Any:
     _number(node.right, right, f"`{op}`")
     if op in ("/", "//", "%") and right == 0:
         raise SpecError("E0403", f"division by zero in `{op}`", node.where, label="the right side is 0")
-    if op == "**" and abs(right) > 64:
-        raise SpecError("E0405", f"expected an exponent of at most 64, found {right}", node.right.where,
+    if op == "**" and abs(right) > LIMITS["exponent"]:
+        raise SpecError("E0405", f"expected an exponent of at most {LIMITS['exponent']}, found {right}", node.right.where,
                         label="too large")
     try:
         result = _ARITH[op](left, right)

@@ -1,0 +1,114 @@
+"""What hostile input costs: each row the work of a hostile file against a clean file of the same size.
+
+    python bench/hostile_bench.py            # the sizes of issue 14 (a few minutes on a busy machine)
+    python bench/hostile_bench.py --quick    # a fifth of them, fewer rounds
+
+Each algorithm that was quadratic in the input has a row, its ratio taken
+against a baseline of the same size measured in the same run (the
+contestants take turns, `timing.interleaved`), so the ratio holds on a
+machine whose speed drifts:
+
+- Syntax recovery: a 50,000-line spec with one mistake near its end, and
+  with twenty mistakes spread through it, against the same spec without
+  them. Recovery used to parse the whole file again after each mistake
+  (26 s for the late one); it resumes where the mistake was.
+- "Did you mean": 4,000 calls of misspelt blocks among 4,000 blocks
+  (`check`, then the diagnostics rendered as the command line prints
+  them), against the same calls spelt right. It used to compare every
+  name with every block.
+- YAML keys: 9,000 models, each with two misspelt keys, against the same
+  models spelt right (parse and render). The errors used to be located and
+  grouped by scanning every key and every pair of errors.
+
+Linear means a ratio that stays put as the sizes grow (try `--quick`
+against the full run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from timing import interleaved  # noqa: E402
+from specc import sources  # noqa: E402
+from specc.api import check  # noqa: E402
+from specc.diagnostics import SpecError, render  # noqa: E402
+from specc.syntax.parse import parse_text  # noqa: E402
+from specc.syntax.yaml import parse_yaml  # noqa: E402
+
+LINE = "    conv(64, k=3, p=1) -> batchnorm -> relu"
+MISTAKE = "    conv(6,, k=3)"
+
+
+def spec_lines(lines: int, mistakes: list[int]) -> str:
+    body = [LINE] * lines
+    for index in mistakes:
+        body[index] = MISTAKE
+    return "model Big:\n    input 3 x 32 x 32\n" + "\n".join(body) + "\n"
+
+
+def reported(action) -> None:
+    """Run `action`; a `SpecError` is rendered as the command line would print it (rendering is part of the cost)."""
+    try:
+        action()
+    except SpecError as error:
+        render(error, sources.text_of)
+
+
+def recovery(lines: int, rounds: int) -> None:
+    clean = spec_lines(lines, [])
+    late = spec_lines(lines, [lines - 10])
+    spread = spec_lines(lines, list(range(0, lines, lines // 20)))
+    times = interleaved({
+        "clean": (lambda: parse_text(clean, "clean.spec"), None, 1),
+        "late": (lambda: reported(lambda: parse_text(late, "late.spec")), None, 1),
+        "spread": (lambda: reported(lambda: parse_text(spread, "spread.spec")), None, 1),
+    }, rounds)
+    print(f"Syntax recovery, a {lines:,}-line spec (best of {rounds})")
+    print(f"  clean parse                    {times['clean']:8.3f} s")
+    print(f"  one mistake near the end       {times['late']:8.3f} s   {times['late'] / times['clean']:5.2f}x the clean parse")
+    print(f"  twenty mistakes spread through {times['spread']:8.3f} s   {times['spread'] / times['clean']:5.2f}x the clean parse")
+
+
+def suggestions(blocks: int, rounds: int) -> None:
+    definitions = "".join(f"block blk{i}(c):\n    conv(c, k=1)\n" for i in range(blocks))
+    head = definitions + "model M:\n    input 8 x 8 x 8\n"
+    right = head + "".join(f"    blk{i}(8)\n" for i in range(blocks))
+    wrong = head + "".join(f"    blkx{i}(8)\n" for i in range(blocks))
+    times = interleaved({
+        "right": (lambda: check(right), None, 1),
+        "wrong": (lambda: reported(lambda: check(wrong)), None, 1),
+    }, rounds)
+    print(f"\n\"Did you mean\": {blocks:,} misspelt calls among {blocks:,} blocks (best of {rounds})")
+    print(f"  spelt right                    {times['right']:8.3f} s")
+    print(f"  misspelt, reported             {times['wrong']:8.3f} s   {times['wrong'] / times['right']:5.2f}x spelt right")
+
+
+def yaml_keys(models: int, rounds: int) -> None:
+    right = "models:\n" + "".join(f"  M{i}:\n    input: [1, 28, 28]\n    layers: [relu]\n" for i in range(models))
+    wrong = "models:\n" + "".join(f"  M{i}:\n    inptu: [1, 28, 28]\n    layerz: [relu]\n" for i in range(models))
+    times = interleaved({
+        "right": (lambda: parse_yaml(right, "right.yaml"), None, 1),
+        "wrong": (lambda: reported(lambda: parse_yaml(wrong, "wrong.yaml")), None, 1),
+    }, rounds)
+    print(f"\nYAML keys: {models:,} models, each with two misspelt keys (best of {rounds})")
+    print(f"  spelt right                    {times['right']:8.3f} s")
+    print(f"  misspelt, reported             {times['wrong']:8.3f} s   {times['wrong'] / times['right']:5.2f}x spelt right")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a fifth of the sizes, fewer rounds")
+    args = parser.parse_args()
+    scale, rounds = (5, 2) if args.quick else (1, 3)
+    recovery(50_000 // scale, rounds)
+    suggestions(4_000 // scale, rounds)
+    yaml_keys(9_000 // scale, rounds)
+
+
+if __name__ == "__main__":
+    main()
