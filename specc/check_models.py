@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from .diagnostics import Collector, SpecError, raise_all
 from .elaborate import declared_input, parameters
+from .limits import LIMITS, Budget
 from .pipeline import Compilation, run
 from .syntax import ast
 
@@ -42,12 +43,15 @@ def check_models(compilation: Compilation) -> Outcome:
     """Elaborate every model `compilation` asks for; `compilation` has been run through `check`."""
     program = compilation.program
     outcome, problems = Outcome(), Collector()
+    # Each model has its steps (`LIMITS["steps"]`); a file of many models, a total as well.
+    steps = Budget(LIMITS["check_steps"], what="checking the models of one file")
     for definition in targets(compilation):
         if compilation.input is None and declared_input(definition) is None:
             problems.run(lambda: parameters(program, definition, compilation.overrides))
             outcome.static.append(definition)
             continue
-        one = dataclasses.replace(compilation, model=definition.name, problems=Collector(), draft=None, graph=None)
+        one = dataclasses.replace(compilation, model=definition.name, problems=Collector(), draft=None, graph=None,
+                                  steps=steps)
         problems.run(lambda: run(one, start="elaborate"))
         outcome.elaborated.append(definition)
     outcome.errors = problems.errors

@@ -138,10 +138,10 @@ class _State:
 
 
 def elaborate(program: Program, model: Optional[str] = None, overrides: Optional[dict] = None,
-              input_shape: Optional[tuple] = None) -> Draft:
-    """Elaborate one model of `program` (see the module docstring)."""
+              input_shape: Optional[tuple] = None, steps: Optional[Budget] = None) -> Draft:
+    """Elaborate one model of `program` (see the module docstring); its steps count towards `steps` too."""
     definition = program.model(model)
-    return _Elaborator(program).model(definition, overrides or {}, input_shape)
+    return _Elaborator(program, steps).model(definition, overrides or {}, input_shape)
 
 
 def declared_input(definition: ast.ModelDef) -> Optional[ast.Input]:
@@ -155,9 +155,9 @@ def parameters(program: Program, definition: ast.ModelDef, overrides: dict) -> d
 
 
 class _Elaborator(StatementVisitor):
-    def __init__(self, program: Program) -> None:
+    def __init__(self, program: Program, steps: Optional[Budget] = None) -> None:
         self.program = program
-        self.state = _State()
+        self.state = _State(budget=Budget(parent=steps))
         # A block body is a function of (block, arguments, incoming shape) alone (blocks see
         # only their parameters), so identical calls share one elaborated body: ResNet-152's
         # 36 bottlenecks of stage 3 are elaborated once. Keyed by depth too, so that the
@@ -181,7 +181,9 @@ class _Elaborator(StatementVisitor):
             body = self.body(definition.body, env.child(shape), shape)
         except SpecError as error:
             # The search re-elaborates the model ~30 times: only for models of modest size.
-            if error.code == "E0303" and error.axis and self.state.layers <= SEARCH_LAYERS:
+            budget = self.state.budget
+            if error.code == "E0303" and error.axis and self.state.layers <= SEARCH_LAYERS \
+                    and budget.total - budget.left <= SEARCH_STEPS:
                 _add_smallest_input(error, self.program, definition, overrides, shape)
             _add_call_stack(error)
             raise
@@ -247,10 +249,7 @@ class _Elaborator(StatementVisitor):
     def _enter(self, stmts) -> None:
         """Start a body: its statements are steps (so are loop iterations), and it nests one level deeper."""
         state = self.state
-        budget = state.budget
-        budget.left -= len(stmts)
-        if budget.left < 0:
-            budget.spend(0, stmts[0].where if stmts else None)
+        state.budget.spend(len(stmts), stmts[0].where if stmts else None)
         if state.nesting >= LIMITS["nesting"]:
             raise self._too_deep(stmts)
         state.nesting += 1
@@ -975,6 +974,7 @@ def _smallest_along(program: Program, definition: ast.ModelDef, overrides: dict,
 MAX_SEARCH = 1 << 14  # inputs larger than this are not suggested
 ROOMY = 1 << 13  # a size along the other axis that no model reduces to zero
 SEARCH_LAYERS = 2_000  # layers elaborated before the error, above which no smallest input is searched
+SEARCH_STEPS = 50_000  # steps taken before the error, likewise (a loop that makes no layers is work too)
 
 
 # ---------------------------------------------------------------- input and overrides

@@ -51,6 +51,7 @@ TABLE: tuple[Limit, ...] = (
     # Elaboration
     Limit("steps", 1_000_000, "E0405",
           "steps of elaborating one model: statements run, loop iterations, items of values built or compared"),
+    Limit("check_steps", 4_000_000, "E0405", "steps of elaborating all the models of one file (`specc check`)"),
     Limit("repeat", 10_000, "E0405", "one `repeat` count"),
     Limit("recursion", 64, "E0406", "block calls nested in one another"),
     Limit("nesting", 200, "E0406", "statement bodies and block calls nested in one another, across blocks"),
@@ -81,27 +82,34 @@ def limit(name: str) -> Limit:
 
 
 class Budget:
-    """The steps one elaboration may still take (`LIMITS["steps"]`).
+    """The steps one elaboration may still take (`LIMITS["steps"]`), and those of what it is part of.
 
         budget = Budget()
         budget.spend(len(items), node.where)   # raises E0405 once the steps run out
+
+    `specc check` elaborates every model of a file: each has a budget of its
+    own, whose steps also count towards the file's (`LIMITS["check_steps"]`).
     """
 
-    __slots__ = ("left", "total")
+    __slots__ = ("left", "total", "parent", "what")
 
-    def __init__(self, steps: Optional[int] = None) -> None:
+    def __init__(self, steps: Optional[int] = None, parent: Optional["Budget"] = None,
+                 what: str = "elaboration") -> None:
         self.total = LIMITS["steps"] if steps is None else steps
         self.left = self.total
+        self.parent, self.what = parent, what
 
     def spend(self, steps: int, where) -> None:
         self.left -= steps
         if self.left < 0:
             from .diagnostics import SpecError  # (diagnostics reads its own limits from here)
 
-            raise SpecError("E0405", f"expected at most {self.total:,} steps of elaboration, found more", where,
+            raise SpecError("E0405", f"expected at most {self.total:,} steps of {self.what}, found more", where,
                             label="the limit is reached here",
                             help="check loops, `repeat` counts and the sizes of lists: each statement run, "
                                  "loop iteration and list item built counts one step")
+        if self.parent is not None:
+            self.parent.spend(steps, where)
 
 
 # Python frames that the deepest spec within the limits above may need: ten per

@@ -26,6 +26,7 @@ from typing import Any, Callable, Optional, Union
 from . import collector, naming, sources
 from .check import check_program
 from .diagnostics import Collector
+from .limits import Budget, ensure_recursion_room
 from .elaborate import Draft, elaborate
 from .ir import Graph
 from .resolve import Program, library_paths, resolve
@@ -50,6 +51,8 @@ class Compilation:
     input: Optional[tuple] = None
     # Where `use "path"` may also look (`--lib-path`); None: `SPECC_PATH`'s (`resolve.library_paths`).
     library_paths: Optional[tuple] = None
+    # The steps of a larger run this elaboration counts towards (`specc check`'s, for a whole file).
+    steps: Optional[Budget] = None
     problems: Collector = field(default_factory=Collector)
     module: Optional[ast.Module] = None   # parse
     program: Optional[Program] = None     # resolve (and check, which adds nothing)
@@ -89,7 +92,7 @@ def _check(c: Compilation) -> None:
 
 
 def _elaborate(c: Compilation) -> None:
-    c.draft = elaborate(c.program, model=c.model, overrides=c.overrides, input_shape=c.input)
+    c.draft = elaborate(c.program, model=c.model, overrides=c.overrides, input_shape=c.input, steps=c.steps)
 
 
 def _name(c: Compilation) -> None:
@@ -113,6 +116,7 @@ def run(compilation: Compilation, until: str = "name",
     A later `start` resumes a compilation whose earlier products are filled in
     (`specc check` parses and checks a file once, then elaborates each model from there).
     """
+    ensure_recursion_room()  # every stage walks the AST or the IR recursively, within the limits
     for name in (start, until):
         if name not in STAGE_NAMES:
             raise ValueError(f"no stage {name!r}; the stages are {', '.join(STAGE_NAMES)}")

@@ -84,6 +84,18 @@ def test_the_steps_of_a_model_are_its_own():
         api.shapes(text)
 
 
+def test_check_counts_the_steps_of_all_a_files_models(monkeypatch):
+    """Each model within its own steps, the file over its total: `check` stops, `shapes` of each passes."""
+    monkeypatch.setitem(limits.LIMITS, "steps", 5_000)
+    monkeypatch.setitem(limits.LIMITS, "check_steps", 12_000)
+    model = "model M{i}:\n    input 1 x 8 x 8\n    for i in range(2000):\n        let x = i\n    relu\n"
+    text = "".join(model.format(i=i) for i in range(6))
+    error = pytest.raises(SpecError, api.check, text).value
+    assert error.code == "E0405" and "one file" in error.message and located(error)
+    for i in range(6):
+        api.shapes(text, model=f"M{i}")
+
+
 def test_values_built_and_compared_cost_steps(monkeypatch):
     monkeypatch.setitem(limits.LIMITS, "steps", 50_000)
     build = M + "    for i in range(100):\n        let x = [0] * 1000\n    relu\n"

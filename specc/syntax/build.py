@@ -105,7 +105,7 @@ class AstBuilder:
         """Get ready to build the AST of `file`."""
         self.file, self.error = file, None
         self.bracketed.clear()
-        self.deferred = []
+        self.deferred.clear()  # in place, like `bracketed` (a list of an earlier parse may be frozen: collector.py)
 
     def end(self) -> Optional[SpecError]:
         """Forget this parse's notes; the first error found beyond the grammar, if any."""

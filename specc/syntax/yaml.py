@@ -468,6 +468,9 @@ def _structure_error(details: list[dict], node: Node, file: str) -> SpecError:
                          label="empty", help="a body holds at least one statement")
     if kind == "string_pattern_mismatch":
         return _bad_name(node, first, file)
+    if kind == "string_too_long":
+        return SpecError("E0405", f"expected a name of at most {LIMITS['name_chars']:,} characters, found one of "
+                         f"{len(node.value):,}", _where(file, node), label="too long", help="choose a shorter name")
     nouns = list(dict.fromkeys(_NOUNS.get(d["type"], "") for d in details if _NOUNS.get(d["type"])))
     expected = " or ".join(nouns) if nouns else first["msg"].lower()
     return SpecError("E0604", f"expected {expected}, found {_describe(node)}", _head(file, node),

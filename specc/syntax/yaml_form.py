@@ -51,7 +51,7 @@ Identifier = Annotated[str, StringConstraints(strict=True, pattern=IDENTIFIER)]
 # A module name: an identifier, or letters, digits, `_`, `-` and `{expressions}` (`block{i}-0`);
 # `syntax/templates.py` reads it, as it reads the DSL's quoted names.
 MODULE_NAME = r"^([A-Za-z0-9_-]|\{[^{}]*\})+$"
-ModuleName = Annotated[str, StringConstraints(strict=True, pattern=MODULE_NAME)]
+ModuleName = Annotated[str, StringConstraints(strict=True, pattern=MODULE_NAME, max_length=LIMITS["name_chars"])]
 NAME_HELP = "a name is letters, digits, `_` and `-`, with `{expressions}` computed at elaboration (`layer{i + 1}`)"
 
 
@@ -190,7 +190,8 @@ class CallStatement(RootModel[dict[Identifier, Args]]):
         _call_keys(self.root, named=True)
         name = self.root.get("name", "")
         # (`fullmatch`: `$` would let a name end in a line break)
-        if "name" in self.root and not (isinstance(name, str) and re.fullmatch(MODULE_NAME[1:-1], name)):
+        if "name" in self.root and not (isinstance(name, str) and re.fullmatch(MODULE_NAME[1:-1], name)
+                                        and len(name) <= LIMITS["name_chars"]):
             raise _error(f"expected a name for `name`, found `{name}`", NAME_HELP)
         return self
 
