@@ -173,6 +173,8 @@ def _assign(node: Module, keys: dict, by_key: dict, assigned: dict, model: str, 
 
 
 def _signature(node, keys: dict) -> tuple:
+    if node.kind == "value":
+        return ("V", node.op, node.name)
     if node.module and node.shares:
         return ("S", node.name, node.shares.rpartition(".")[2])
     if node.kind == "layer":

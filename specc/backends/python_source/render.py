@@ -93,14 +93,16 @@ def _render_model(graph: Graph, assigned: dict, files: Namespace) -> str:
     writer = _Writer(files.scope(), [(literal(leaf.value),) for leaf in leaves], shapes, graph.sequential)
     base = files.use("nn.Sequential" if graph.sequential else "nn.Module")
     lines = [f"class {identifier(graph.model)}({base}):", f"{INDENT}def __init__(self):"]
-    return _finish(lines, children, writer, graph.body, files)
+    inputs = tuple(name for name, _ in graph.inputs) or ("x",)
+    return _finish(lines, children, writer, graph.body, files, inputs, graph.outputs)
 
 
-def _finish(lines: list[str], children, writer: _Writer, body, files: Namespace) -> str:
+def _finish(lines: list[str], children, writer: _Writer, body, files: Namespace, inputs: tuple = ("x",),
+            outputs=None) -> str:
     lines += _init_body(children, writer, INDENT * 2)
     if not writer.sequential:
         lines.append("")
-        lines += Forward(files.scope({"x"}), writer.shapes, writer.shape).render(body, INDENT)
+        lines += Forward(files.scope(), writer.shapes, writer.shape).render(body, INDENT, inputs, outputs)
     return "\n".join(lines) + "\n"
 
 
