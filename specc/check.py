@@ -181,7 +181,7 @@ class _BodyChecker(StatementVisitor):
             layers_seen = layers_seen or stmt.kind not in ("let", "input", "default", "output")
             if output is not None:
                 self.collector.add(SpecError(
-                    "E0313", "expected `output` last in the model, found a statement after it", stmt.where,
+                    "E0320", "expected `output` last in the model, found a statement after it", stmt.where,
                     label=f"after the `output` of line {output.span.line}",
                     help="`output` says what the model returns: move it to the end of the model"))
                 output = None
@@ -240,7 +240,7 @@ class _BodyChecker(StatementVisitor):
 
     def visit_output(self, stmt: ast.Output, vars: Env, attrs: _Attrs, loop: bool) -> None:
         if not self.is_model or not self._at_top:
-            raise SpecError("E0313", "expected `output` at the top of a model body, found it "
+            raise SpecError("E0320", "expected `output` at the top of a model body, found it "
                             + ("in a block" if not self.is_model else "inside a nested statement"), stmt.where,
                             label="not at the top of a model",
                             help="a block returns what flows out of its last statement; `output` ends a model")
@@ -249,7 +249,7 @@ class _BodyChecker(StatementVisitor):
                 self.collector.add(_unknown_value(node, vars))
             elif node.kind not in ("name", "tuple", "list", "dict", "str", "ifexp"):
                 self.collector.add(SpecError(
-                    "E0313", f"expected named values in `output`, found {_describe_output(node)}", node.where,
+                    "E0320", f"expected named values in `output`, found {_describe_output(node)}", node.where,
                     label="not a value", help='write a value, a tuple of values or `{"name": value, ...}`, '
                                               "optionally `... if training else ...`"))
                 return

@@ -102,7 +102,7 @@ _TABLE = (
     ("E0310", _SPEC, "empty combinator"),
     ("E0311", _SPEC, "channel routing (`chunk`, `split`) that does not fit the branches or the channels"),
     ("E0312", _SPEC, "a shared layer applied where it does not fit, or out of its module"),
-    ("E0313", _SPEC, "`output` out of place or not made of named values"),
+    ("E0320", _SPEC, "`output` out of place or not made of named values"),
     ("E0401", _SPEC, "wrong type"),
     ("E0402", _SPEC, "value out of range"),
     ("E0403", _SPEC, "division by zero"),

@@ -724,22 +724,22 @@ def _outputs(node, values: dict) -> tuple:
         return ("value", node.id, values[node.id])
     if kind in ("tuple", "list"):
         if not node.items:
-            raise SpecError("E0313", f"expected at least one value in `output`, found an empty {kind}", node.where,
+            raise SpecError("E0320", f"expected at least one value in `output`, found an empty {kind}", node.where,
                             label="nothing to return")
         return (kind, [_outputs(item, values) for item in node.items])
     if kind == "dict":
         keys = [key.value if key.kind == "str" else None for key in node.keys]
         for key, written in zip(keys, node.keys):
             if key is None or not key.isidentifier() or not key.isascii():
-                raise SpecError("E0313", "expected names as the keys of `output`, such as \"out\"", written.where,
+                raise SpecError("E0320", "expected names as the keys of `output`, such as \"out\"", written.where,
                                 label="not a name", help='write `{"out": logits, "aux": aux}`')
         if not keys:
-            raise SpecError("E0313", "expected at least one value in `output`, found an empty dict", node.where,
+            raise SpecError("E0320", "expected at least one value in `output`, found an empty dict", node.where,
                             label="nothing to return")
         return ("dict", [(key, _outputs(value, values)) for key, value in zip(keys, node.values)])
     if kind == "ifexp" and node.test.kind == "name" and node.test.id == "training":
         return ("training", _outputs(node.body, values), _outputs(node.orelse, values))
-    raise SpecError("E0313", "expected named values in `output`", node.where, label="not a value",
+    raise SpecError("E0320", "expected named values in `output`", node.where, label="not a value",
                     help='write a value, a tuple of values or `{"name": value, ...}`, optionally '
                          "`... if training else ...`")
 
