@@ -86,6 +86,10 @@ def _check_name(name: str, span: ast.Span, what: str, attribute: bool = False) -
 # ---------------------------------------------------------------- bodies
 
 
+INPUT_HELP = ("write `input C x H x W` for images or `input F` for features (a leading extra size is the batch), "
+              "or `input N x ...` with 1 to 4 sizes for any rank: `input N x 3 x 16 x 112 x 112`")
+
+
 @dataclass
 class _Attrs:
     """Named statements of one module (a block, a model, or a named container)."""
@@ -157,11 +161,12 @@ class _BodyChecker(StatementVisitor):
             raise SpecError("E0216", "`input` is declared twice", stmt.where,
                             label=f"already declared at line {self._input_seen.line}", help="keep one `input` line")
         self._input_seen = stmt.span
-        if not 1 <= len(stmt.dims) <= 4:
-            raise SpecError("E0220", f"expected 1 to 4 sizes in `input`, found {len(stmt.dims)}", stmt.where,
-                            help="write `input C x H x W` for images or `input F` for features; "
-                                 "a leading extra size is the batch")
-        for dim in stmt.dims:
+        batch = stmt.names_batch(lambda name: vars.get(name) is not None)
+        sizes = stmt.dims[1:] if batch else stmt.dims
+        if not 1 <= len(sizes) <= 4:
+            raise SpecError("E0220", f"expected 1 to 4 sizes {'after `N` ' if batch else ''}in `input`, found "
+                            f"{len(sizes)}", stmt.where, help=INPUT_HELP)
+        for dim in sizes:
             self.expr(dim, vars)
 
     def visit_let(self, stmt: ast.Let, vars: Env, attrs: _Attrs, loop: bool) -> None:
