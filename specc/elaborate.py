@@ -369,8 +369,12 @@ class _Elaborator(StatementVisitor):
     def _located(self, problem: OpProblem, call: ast.Call, shape: Shape) -> SpecError:
         node = call
         if problem.arg:
+            op = OPS[call.name]
+            for arg, value in zip(op.args, call.args):
+                if arg.name == problem.arg:
+                    node = value
             for keyword in call.kwargs:
-                op_arg = OPS[call.name].arg(keyword.name)
+                op_arg = op.arg(keyword.name)
                 if op_arg and op_arg.name == problem.arg:
                     node = keyword
         label = f"input here is {format_shape(shape)}"

@@ -289,8 +289,9 @@ def _in_shape(node: ast.InShape, env: Env) -> Any:
                                                            "it is not defined in `input` or before the model starts")
     if node.attr == "shape":
         return tuple(shape)
-    index = {"c": 1, "h": 2, "w": 3}[node.attr]
-    if len(shape) <= index:
+    # Height and width are the last two dims: [N, C, H, W], and [N, C, D, H, W] too.
+    index = 1 if node.attr == "c" else len(shape) - (2 if node.attr == "h" else 1)
+    if len(shape) <= 1 or (node.attr != "c" and len(shape) < 4):
         from .ops import format_shape
 
         raise SpecError("E0304", f"`in.{node.attr}` needs an image input [N, C, H, W], found {format_shape(shape)}",

@@ -518,8 +518,20 @@ def _pool_infer(name: str):
                 raise OpProblem("E0307", f"expected padding at most half the kernel ({k[i] // 2}) in `{name}`, "
                                 f"found padding {p[i]} with kernel {k[i]}",
                                 f"use padding <= {k[i] // 2}, or a larger kernel", arg="padding")
+        if name == "avgpool" and len(shape) == 5:
+            _no_smaller_than_kernel(shape, k)
         return (shape[0], shape[1], *_spatial(shape, k, s, p, d, a["ceil_mode"], name))
     return infer
+
+
+def _no_smaller_than_kernel(shape: Shape, k) -> None:
+    """torch's 3-d average pooling (alone) refuses an input smaller than its kernel, whatever the padding."""
+    for axis, n, size in zip(_AXES[3], shape[2:], k):
+        if n < size:
+            raise OpProblem("E0303", f"`avgpool` needs a {axis} of at least the kernel ({size}) on [N, C, D, H, W], "
+                                     f"found {format_shape(shape)}",
+                            f"torch's AvgPool3d refuses an input smaller than its kernel, even with padding; "
+                            f"the smallest {axis} that fits this layer is {size}", axis=axis)
 
 
 def _pool_short(a: dict) -> str:
@@ -610,7 +622,7 @@ def _flatten_infer(a: dict, shape: Shape) -> Shape:
         raise OpProblem("E0304", f"expected an input with a batch and at least one more dim, found {format_shape(shape)}")
     start, end = _dim(a["start"], shape, "start", "flatten"), _dim(a["end"], shape, "end", "flatten")
     if start == 0:
-        raise OpProblem("E0402", "expected `start` of at least 1 in `flatten`, found one that flattens the batch",
+        raise OpProblem("E0402", f"expected `start` after the batch's dim in `flatten`, found `{a['start']}`",
                         "specc keeps the batch as the first dim of every shape", arg="start")
     if start > end:
         raise OpProblem("E0402", f"expected `start` at or before `end` in `flatten`, found dim {start} after dim {end} "
@@ -621,7 +633,7 @@ def _flatten_infer(a: dict, shape: Shape) -> Shape:
 def _unflatten_infer(a: dict, shape: Shape) -> Shape:
     dim = _dim(a["dim"], shape, "dim", "unflatten")
     if dim == 0:
-        raise OpProblem("E0402", "expected `dim` of at least 1 in `unflatten`, found the batch's",
+        raise OpProblem("E0402", f"expected `dim` other than the batch's in `unflatten`, found `{a['dim']}`",
                         "specc keeps the batch as the first dim of every shape", arg="dim")
     sizes, size = a["sizes"], shape[dim]
     known = math.prod(v for v in sizes if v != -1)
@@ -655,8 +667,8 @@ def _prelu_count(a: dict, shape: Shape, out: Shape) -> tuple[int, int]:
 def _celu_infer(a: dict, shape: Shape) -> Shape:
     alpha = a["alpha"]
     if alpha == 0 or abs(1 / alpha) > FLOAT32_MAX:  # torch divides by alpha, in the tensor's float32
-        raise OpProblem("E0402", f"expected `alpha` other than 0 and at least {1 / FLOAT32_MAX:.4g} in size "
-                                 f"in `celu`, found `{alpha!r}`", "celu divides by alpha", arg="alpha")
+        raise OpProblem("E0402", f"expected `alpha` of at least {1 / FLOAT32_MAX:.4g} in size in `celu`, "
+                                 f"found `{alpha!r}`", "celu divides by alpha, in float32", arg="alpha")
     return shape
 
 
@@ -703,9 +715,10 @@ def _upsample_infer(a: dict, shape: Shape) -> Shape:
     for axis, n, factor in zip(_AXES[len(shape) - 2], shape[2:], scale):
         out = int(n * factor)  # torch: the product in double precision, truncated to an int
         if out < 1:
+            need = max(1, math.ceil(1 / factor))
+            need += int(need * factor) < 1  # 1 / factor rounded down in floating point
             raise OpProblem("E0303", f"`upsample` reduces the {axis} to {out}: scale {factor!r} of {n}",
-                            f"the smallest {axis} that fits this layer is {math.ceil(1 / factor)}; "
-                            "use a larger scale", axis=axis)
+                            f"the smallest {axis} that fits this layer is {need}; use a larger scale", axis=axis)
         sizes.append(out)
     return (shape[0], shape[1], *sizes)
 
