@@ -34,6 +34,7 @@ Shape = tuple[Dim, ...]
 
 REQUIRED = object()
 FLOAT32_MAX = 3.4028234663852886e38  # torch converts an activation's scalars to the tensor's float32
+INT32_MAX = 2**31 - 1  # torch's pools convert their sizes to C ints
 
 
 class OpProblem(Exception):
@@ -512,6 +513,10 @@ def _pool_infer(name: str):
         k, p = a["kernel"], a["padding"]
         s = a["stride"] or k
         d = a.get("dilation") or _ones(shape)
+        for arg, sizes in (("kernel", k), ("stride", s), ("padding", p), ("dilation", d)):
+            if max(sizes) > INT32_MAX:
+                raise OpProblem("E0402", f"expected `{arg}` of at most {INT32_MAX} in `{name}`, found {max(sizes)}",
+                                "torch's pools take their sizes as 32-bit ints", arg=arg)
         for i in range(len(k)):
             # torch's pool shape checks: pad <= kernel // 2 (before dilation).
             if p[i] > k[i] // 2:
