@@ -15,6 +15,7 @@ defaults (a model must build with no arguments).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
@@ -278,8 +279,8 @@ class _BodyChecker(StatementVisitor):
         candidates = [*OPS, *self.blocks]
         raise SpecError("E0201", f"expected an op or block, found `{name}`", where,
                         label="not an op or a block in scope",
-                        help=suggest(name, candidates) or "see `specc ops` for the ops; blocks come from this "
-                                                          "file or a `use` line")
+                        help=_ranked_name(name) or suggest(name, candidates)
+                        or "see `specc ops` for the ops; blocks come from this file or a `use` line")
 
     def expr(self, expr, vars: Env) -> None:
         for node in _walk_expr(expr):
@@ -287,6 +288,15 @@ class _BodyChecker(StatementVisitor):
                 self.collector.add(_unknown_variable(node, vars, self.blocks))
             elif node.kind == "call" and node.name not in BUILTINS:
                 self.collector.add(_unknown_function(node, self.blocks))
+
+
+def _ranked_name(name: str) -> Optional[str]:
+    """`conv2d` and `maxpool3d` as torch names them: specc's op takes the rank from the input."""
+    match = re.fullmatch(r"(\w+?)_?[123]d", name)
+    if match and match.group(1) in OPS:
+        return (f"did you mean `{match.group(1)}`? specc chooses the 1d, 2d or 3d class from the input's rank "
+                "([N, C, L], [N, C, H, W] or [N, C, D, H, W])")
+    return None
 
 
 def _walk_expr(expr) -> Iterable:
