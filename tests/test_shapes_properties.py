@@ -32,7 +32,9 @@ Deliberate differences from bare torch, each one of specc's documented rules
   the batch, not about shapes: where one fails, the module runs on a batch
   twice as large.
 
-The normal run draws a few hundred programs; `SPECC_LONG=1` draws ~20x more.
+The normal run draws a few hundred programs, and six one-op models per op and
+rank (so that every op meets torch at every rank it takes in every run);
+`SPECC_LONG=1` draws ~20x more.
 Counterexamples found once are pinned as explicit regression tests at the end.
 """
 
@@ -717,7 +719,7 @@ USUAL_RANKS = {
     **{name: (4,) for name in ("pixel_shuffle", "pixel_unshuffle", "layernorm2d", "dropout2d")},
     "dropout3d": (5,), "linear": (2,), "flatten": IMAGE, "unflatten": ANY,
 }
-WEIGHTS = {"conv": 6, "maxpool": 2, "avgpool": 2, "batchnorm": 2, "relu": 2, "linear": 3, "flatten": 2}
+WEIGHTS = {"conv": 4, "maxpool": 2, "avgpool": 2, "batchnorm": 2, "relu": 2, "linear": 2, "flatten": 2}
 GROWS = ("conv_transpose", "upsample")
 # Every op a random program can hold (tests/test_op_tables.py: every op of the registry is drawn).
 DRAWN_OPS = frozenset(DRAWERS)
@@ -930,6 +932,33 @@ def compare(program: Program, batch: int = 2) -> str:
 @given(programs(), st.integers(1, 3))
 def test_random_programs_match_torch(program, batch):
     event(compare(program, batch))
+
+
+@st.composite
+def one_op_programs(draw, name: str, rank: int) -> Program:
+    """A model of one call of op `name` on an input of `rank`, its sizes often divisible by small numbers."""
+    channels = draw(st.sampled_from([12, 8, 16, 6]) | st.integers(1, MAX_CHANNELS))
+    spatial = [draw(st.sampled_from([4, 6, 8]) | st.integers(1, SPATIAL[rank])) for _ in range(rank - 2)]
+    return Program([], ("N", channels, *spatial), [DRAWERS[name](draw, Ctx(rank, 0, {}, [], Names()))])
+
+
+ONE_OP_CASES = [(name, rank) for name in sorted(DRAWERS) for rank in ANY
+                if rank in USUAL_RANKS.get(name, ANY) or rank == 2]  # and [N, F], where most must refuse
+
+
+@pytest.mark.parametrize("name, rank", ONE_OP_CASES, ids=[f"{n}-rank{r}" for n, r in ONE_OP_CASES])
+def test_each_op_matches_torch_at_every_rank(name, rank):
+    """Every op on its own at each rank, so that each meets torch there in every run, not by chance."""
+    @settings(max_examples=ONE_OP_EXAMPLES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(one_op_programs(name, rank), st.integers(1, 3))
+    def check(program, batch):
+        event(compare(program, batch))
+
+    check()
+
+
+ONE_OP_EXAMPLES = 6 * (20 if LONG else 1)
 
 
 # ---------------------------------------------------------------- pinned cases
