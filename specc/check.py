@@ -10,7 +10,9 @@ keyword arguments fit the signature (arity, unknown keywords, duplicates,
 missing required ones); variables are defined before use; names are unique in
 their scope, are not Python keywords and do not clobber `nn.Module`
 attributes; `input` sits at the top of a model; model parameters have
-defaults (a model must build with no arguments).
+defaults (a model must build with no arguments); `default op(k=v)` names an
+op and optional arguments of it; a derived model (`model B = A(k=v)`)
+extends a model in reach, without a cycle, naming parameters `A` has.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from typing import Iterable, Optional, Sequence
 from . import reserved
 from .diagnostics import Collector, SpecError, suggest
 from .expr import BUILTINS, Env
-from .ops import COMBINATORS, OPS
+from .ops import COMBINATORS, OPS, Arg, Op
 from .resolve import Program
-from .syntax import ast
+from .syntax import ast, templates
 from .syntax.visit import StatementVisitor
 
 
@@ -32,18 +34,35 @@ def check_program(program: Program, problems: Optional[Collector] = None) -> Non
     """Check every file of `program`; problems go to `problems` (the pipeline's), or are raised here."""
     own = problems is None
     problems = Collector() if own else problems
+    cycles: set = set()
     for unit in program.units.values():
         if unit.bundled:  # `tests/test_library.py` holds every bundled library to these checks
             continue
         _check_definitions(unit.module, problems)
         for definition in [*unit.module.blocks, *unit.module.models]:
             checker = _BodyChecker(unit.scope, problems, is_model=isinstance(definition, ast.ModelDef))
-            problems.run(lambda d=definition, c=checker: c.definition(d))
+            if isinstance(definition, ast.ModelDef) and definition.extends is not None:
+                problems.run(lambda d=definition, c=checker: _check_derived(program, d, c, cycles))
+            else:
+                problems.run(lambda d=definition, c=checker: c.definition(d))
     if own:
         problems.raise_if_any()
 
 
 # ---------------------------------------------------------------- definitions
+
+
+def _check_derived(program: Program, definition: ast.ModelDef, checker: "_BodyChecker", cycles: set) -> None:
+    try:
+        effective = program.effective(definition)
+    except SpecError as error:
+        cycle = getattr(error, "cycle", None)
+        if cycle is not None:  # every model in (or extending) a cycle meets it: report it once
+            if cycle in cycles:
+                return
+            cycles.add(cycle)
+        raise
+    checker.derived(effective, definition)
 
 
 def _check_definitions(module: ast.Module, collector: Collector) -> None:
@@ -84,6 +103,16 @@ def _check_name(name: str, span: ast.Span, what: str, attribute: bool = False) -
                         help=f"choose another name, e.g. `{name.lstrip('_')}_layer`")
 
 
+def _names_something(stmt: ast.Named) -> None:
+    """`foo = identity` names no module (identity is none): say so rather than drop the name."""
+    inner = stmt.stmt
+    if inner.kind == "chain" and len(inner.items) == 1 and inner.items[0].kind == "call" \
+            and inner.items[0].name == "identity":
+        raise SpecError("E0310", f"expected a layer to name `{stmt.name}`, found `identity`, which is no module",
+                        stmt.where, label="no module to name",
+                        help="drop the name, or name a layer that computes something")
+
+
 # ---------------------------------------------------------------- bodies
 
 
@@ -118,6 +147,15 @@ class _BodyChecker(StatementVisitor):
         self._params(definition, params)
         self._body(definition.body, params.child(), _Attrs(), loop=False, top=True)
 
+    def derived(self, effective: ast.ModelDef, definition: ast.ModelDef) -> None:
+        """`model B = A(k=v)`: `program.effective` found `A` and its parameters; the new defaults' names resolve."""
+        given = {id(keyword.value) for keyword in definition.defaults}
+        params = Env({})
+        for param in effective.params:
+            if id(param.default) in given:  # seeing the parameters before it, as a default does
+                self.run(lambda p=param, v=Env(dict(params.vars)): self.expr(p.default, v))
+            params.vars[param.name] = param.span
+
     def _params(self, definition, params: Env) -> None:
         seen_default = ""
         for param in definition.params:
@@ -143,7 +181,7 @@ class _BodyChecker(StatementVisitor):
         layers_seen = False
         for stmt in body:
             self._at_top, self._after_layers = top, layers_seen
-            layers_seen = layers_seen or stmt.kind not in ("let", "input")
+            layers_seen = layers_seen or stmt.kind not in ("let", "input", "default")
             self.run(lambda s=stmt: self.visit(s, vars, attrs, loop))
 
     # One handler per statement kind (`self.visit(stmt, vars, attrs, loop)`).
@@ -171,6 +209,16 @@ class _BodyChecker(StatementVisitor):
             self.expr(dim, vars)
 
     def visit_let(self, stmt: ast.Let, vars: Env, attrs: _Attrs, loop: bool) -> None:
+        if is_layer_let(stmt, self.blocks):
+            # `let fc = linear(8)`: one module, applied wherever `fc` stands in a chain.
+            self.layer(stmt.value, vars)
+            self._bind(stmt.name, stmt.name_span, vars, "shared layer")
+            vars.vars[stmt.name] = _SharedLayer(stmt.name_span)
+            if stmt.name in OPS or stmt.name in self.blocks:  # (bound all the same: its uses are no new errors)
+                raise SpecError("E0206", f"the shared layer `{stmt.name}` would hide the "
+                                f"{'op' if stmt.name in OPS else 'block'} `{stmt.name}`", stmt.name_span.to_diagnostic(),
+                                label="the name of the shared layer", help=f"call it something else, e.g. `{stmt.name}_`")
+            return
         self.expr(stmt.value, vars)
         self._bind(stmt.name, stmt.name_span, vars, "variable")
 
@@ -179,6 +227,8 @@ class _BodyChecker(StatementVisitor):
             self.run(lambda l=layer: self.layer(l, vars))
 
     def visit_combine(self, stmt: ast.Combine, vars: Env, attrs: _Attrs, loop: bool) -> None:
+        if stmt.parts is not None:
+            self.expr(stmt.parts, vars)
         self._body(stmt.body, vars.child(), attrs, loop)
 
     def visit_seq(self, stmt: ast.Seq, vars: Env, attrs: _Attrs, loop: bool) -> None:
@@ -191,7 +241,7 @@ class _BodyChecker(StatementVisitor):
     def visit_for(self, stmt: ast.For, vars: Env, attrs: _Attrs, loop: bool) -> None:
         self.expr(stmt.iter, vars)
         inner = vars.child()
-        for name, span in zip(stmt.targets, stmt.target_spans):
+        for name, span in ast.target_names(stmt.targets, stmt.target_spans):
             self.run(lambda n=name, s=span: self._bind(n, s, inner, "loop variable"))
         self._body(stmt.body, inner, attrs, loop=True)
 
@@ -200,6 +250,11 @@ class _BodyChecker(StatementVisitor):
 
     def visit_named(self, stmt: ast.Named, vars: Env, attrs: _Attrs, loop: bool) -> None:
         self._named(stmt, vars, attrs, loop)
+
+    def visit_default(self, stmt: ast.Default, vars: Env, attrs: _Attrs, loop: bool) -> None:
+        for keyword in stmt.kwargs:
+            self.run(lambda k=keyword: self.expr(k.value, vars))
+        default_arguments(stmt, self.blocks)
 
     def _if(self, stmt: ast.If, vars: Env, attrs: _Attrs, loop: bool) -> None:
         # Each branch may define the same attribute names: only one of them runs.
@@ -219,24 +274,41 @@ class _BodyChecker(StatementVisitor):
 
     def _named(self, stmt: ast.Named, vars: Env, attrs: _Attrs, loop: bool) -> None:
         where = stmt.name_span.to_diagnostic()
-        self.run(lambda: _check_name(stmt.name, stmt.name_span, "layer name", attribute=True))
-        if stmt.name in attrs.names:
-            first = attrs.names[stmt.name]
-            self.collector.add(SpecError("E0206", f"the name `{stmt.name}` is used twice in one module", where,
-                                         label=f"first used at line {first.line}",
-                                         help="each named layer becomes an attribute: give this one another name"))
-        elif loop:
-            self.collector.add(SpecError("E0206", f"the name `{stmt.name}` would be given on every iteration", where,
-                                         label="named inside `repeat` or `for`",
-                                         help="drop the name (repeated layers get positional names), "
-                                              "or name a block call outside the loop"))
-        attrs.names.setdefault(stmt.name, stmt.name_span)
+        computed = self._name_pieces(stmt, vars)
+        self.run(lambda: _names_something(stmt))
+        if computed is False:  # a name known now; a computed one is checked when it is (`naming`)
+            self.run(lambda: _check_name(stmt.name, stmt.name_span, "layer name", attribute=True))
+            if stmt.name in attrs.names:
+                first = attrs.names[stmt.name]
+                self.collector.add(SpecError("E0206", f"the name `{stmt.name}` is used twice in one module", where,
+                                             label=f"first used at line {first.line}",
+                                             help="each named layer becomes an attribute: give this one another "
+                                                  "name"))
+            elif loop:
+                self.collector.add(SpecError("E0206", f"the name `{stmt.name}` would be given on every iteration",
+                                             where, label="named inside `repeat` or `for`",
+                                             help="drop the name (repeated layers get positional names), compute "
+                                                  "it from the loop variable (`\"layer{i}\" = ...`), or name a "
+                                                  "block call outside the loop"))
+            attrs.names.setdefault(stmt.name, stmt.name_span)
         inner = stmt.stmt
         if inner.kind == "chain":
             self.visit(inner, vars, attrs, loop)
         else:
             # A named container is a module of its own: its names live in a fresh namespace.
             self.visit(inner, vars, _Attrs(), loop=False)
+
+    def _name_pieces(self, stmt: ast.Named, vars: Env) -> Optional[bool]:
+        """Check a quoted name's text and expressions: whether it computes anything (None: it is broken)."""
+        try:
+            pieces = templates.pieces(stmt.name, stmt.name_span)
+        except SpecError as error:
+            self.collector.add(error)
+            return None
+        expressions = [p for p in pieces if not isinstance(p, str)]
+        for expression in expressions:
+            self.expr(expression, vars)
+        return bool(expressions)
 
     def _bind(self, name: str, span: ast.Span, vars: Env, what: str) -> None:
         _check_name(name, span, what)
@@ -263,6 +335,12 @@ class _BodyChecker(StatementVisitor):
     def _signature(self, call: ast.Call, vars: Env) -> tuple[str, list[tuple[tuple[str, ...], bool]]]:
         """(what, [(spellings, required)]) for the op or block `call` names."""
         name, where = call.name, call.name_span.to_diagnostic()
+        if isinstance(vars.get(name), _SharedLayer):
+            if not call.bare:
+                raise SpecError("E0219", f"expected the shared layer `{name}` without arguments, found a call",
+                                call.where, label="a shared layer is applied as it is",
+                                help=f"write `{name}`; its arguments were given where `let {name} = ...` made it")
+            return f"shared layer `{name}`", []
         if name in OPS:
             return f"op `{name}`", [(a.spellings, a.required) for a in OPS[name].args]
         if name in self.blocks:
@@ -284,7 +362,7 @@ class _BodyChecker(StatementVisitor):
 
     def expr(self, expr, vars: Env) -> None:
         for node in _walk_expr(expr):
-            if node.kind == "name" and vars.get(node.id) is None:
+            if node.kind == "name" and (vars.get(node.id) is None or isinstance(vars.get(node.id), _SharedLayer)):
                 self.collector.add(_unknown_variable(node, vars, self.blocks))
             elif node.kind == "call" and node.name not in BUILTINS:
                 self.collector.add(_unknown_function(node, self.blocks))
@@ -299,6 +377,38 @@ def _ranked_name(name: str) -> Optional[str]:
     return None
 
 
+def default_arguments(stmt: ast.Default, blocks) -> tuple[Op, list[tuple[ast.Keyword, Arg]]]:
+    """The op `default op(k=v)` names and the argument each keyword sets; a located error if one is wrong."""
+    where = stmt.op_span.to_diagnostic()
+    op = OPS.get(stmt.op)
+    if op is None:
+        if stmt.op in blocks:
+            raise SpecError("E0219", f"expected an op in `default`, found the block `{stmt.op}`", where,
+                            label="a block", help="`default` sets the arguments of an op; "
+                                                  "a block's parameters have defaults of their own")
+        raise SpecError("E0201", f"expected an op in `default`, found `{stmt.op}`", where, label="not an op",
+                        help=suggest(stmt.op, OPS) or "see `specc ops` for the ops")
+    what = f"op `{op.name}`"
+    pairs: list[tuple[ast.Keyword, Arg]] = []
+    for keyword in stmt.kwargs:
+        arg = op.arg(keyword.name)
+        if arg is None:
+            raise SpecError("E0202", f"unknown keyword argument `{keyword.name}` for {what}", keyword.where,
+                            label="not an argument of this op",
+                            help=suggest(keyword.name, op.by_spelling) or
+                            _signature_help(what, [(a.spellings, a.required) for a in op.args]))
+        if arg.required:
+            raise SpecError("E0232", f"expected an argument with a default in `default {op.name}`, found `{arg.name}`, "
+                            "which every call gives", keyword.where, label="required in every call",
+                            help=f"`default` changes the defaults of optional arguments; "
+                                 f"give `{arg.name}` in each call of `{op.name}`")
+        if any(arg is other for _, other in pairs):
+            raise SpecError("E0211", f"argument `{arg.name}` of `default {op.name}` is given twice", keyword.where,
+                            label=f"`{arg.name}` was already given", help="give each argument once")
+        pairs.append((keyword, arg))
+    return op, pairs
+
+
 def _walk_expr(expr) -> Iterable:
     """Every node of an expression, the root first."""
     stack = [expr]
@@ -310,20 +420,41 @@ def _walk_expr(expr) -> Iterable:
             child = fields[name]
             if isinstance(child, list):
                 stack.extend(child)
-            else:
+            elif child is not None:  # a slice's bounds are optional
                 stack.append(child)
 
 
 # The fields of each expression node that hold expressions (a Keyword's value included).
 _EXPR_CHILDREN = {
-    "list": ("items",), "tuple": ("items",), "index": ("value", "index"), "binop": ("left", "right"),
+    "list": ("items",), "tuple": ("items",), "index": ("value", "index"),
+    "slice": ("value", "lower", "upper", "step"), "binop": ("left", "right"),
     "unary": ("operand",), "compare": ("first", "rest"), "boolop": ("values",),
     "ifexp": ("body", "test", "orelse"), "call": ("args", "kwargs"), "keyword": ("value",),
 }
 
 
+def is_layer_let(stmt: ast.Let, blocks) -> bool:
+    """Whether `let name = ...` makes a shared layer (an op or block call) rather than a value."""
+    value = stmt.value
+    return value.kind == "call" and (value.name in OPS or value.name in blocks)
+
+
+@dataclass(frozen=True)
+class _SharedLayer:
+    """What `check` binds a shared layer's name to: where it was made (`.line`, as a span has)."""
+
+    span: ast.Span
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+
 def _unknown_variable(node: ast.Name, vars: Env, blocks) -> SpecError:
     where = node.where
+    if isinstance(vars.get(node.id), _SharedLayer):
+        return SpecError("E0219", f"expected a value, found the shared layer `{node.id}`", where, label="a layer",
+                         help="layers go in chains (`a -> b`), not inside expressions")
     if node.id in OPS or node.id in blocks:
         return SpecError("E0219", f"expected a value, found the layer `{node.id}`", where, label="a layer",
                          help="layers go in chains (`a -> b`), not inside expressions")

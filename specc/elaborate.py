@@ -15,17 +15,22 @@ parameter totals all end in a diagnostic, never a hang or an out-of-memory.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
-from .check import INPUT_HELP
+from . import reserved
+from .backends.torch_lowering import lower
+from .check import INPUT_HELP, default_arguments
 from .diagnostics import Span, SpecError, suggest
-from .expr import Env, describe, evaluate, show
+from .expr import Env, describe, evaluate, is_int, show
 from .ops import OPS, Op, OpProblem, Shape, accepts, coerce, format_shape
 from .resolve import Program
-from .syntax import ast
+from .syntax import ast, templates
 from .syntax.ast import BATCH
 from .syntax.visit import StatementVisitor
+
+SEQUENTIAL = "sequential"  # the class of an unnamed `sequential:`: a plain nn.Sequential
 
 LIMITS = {
     "recursion": 64,          # nested block calls
@@ -49,6 +54,7 @@ class DraftLayer:
     macs: int
     span: Span
     name: Optional[str] = None
+    shared: Optional["SharedLayer"] = None  # an application of `let name = ...`
     kind: str = "layer"
 
 
@@ -59,6 +65,7 @@ class DraftCombine:
     in_shape: Shape
     out_shape: Shape
     span: Span
+    parts: Optional[tuple[int, ...]] = None  # `chunk`/`split`: the channels each branch receives
     kind: str = "combine"
 
 
@@ -72,7 +79,24 @@ class DraftModule:
     out_shape: Shape
     span: Span
     name: Optional[str] = None
+    shared: Optional["SharedLayer"] = None
     kind: str = "module"
+
+
+@dataclass(eq=False)
+class SharedLayer:
+    """`let fc = linear(8)`: one module, applied wherever `fc` stands in a chain of the same module.
+
+    Its first application builds it (`first`: that draft node, named as the module's child);
+    every later one must need the same module (`construction`), and counts no parameters.
+    """
+
+    name: str
+    call: ast.Call
+    env: Env                         # where the call's arguments are evaluated
+    owner: object                    # the module body it belongs to (`_Elaborator.module`)
+    first: Optional[object] = None
+    construction: Any = None
 
 
 @dataclass
@@ -85,6 +109,25 @@ class Draft:
     output: Shape
     params: dict[str, Any]
     overrides: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OpDefaults:
+    """The op defaults in force (`default` statements): `{op: {argument: value}}`, values normalised.
+
+    Held by the `Env` of each scope; `key` identifies them in the block-body cache.
+    """
+
+    by_op: dict
+    key: tuple
+
+    @staticmethod
+    def merged(outer: Optional["OpDefaults"], op: str, values: dict) -> "OpDefaults":
+        """`outer` with `values` set for `op`: the new values win, argument by argument."""
+        by_op = dict(outer.by_op) if outer is not None else {}
+        by_op[op] = {**by_op.get(op, {}), **values}
+        key = tuple((name, _frozen(tuple(sorted(args.items(), key=_first)))) for name, args in sorted(by_op.items()))
+        return OpDefaults(by_op, key)
 
 
 @dataclass
@@ -105,6 +148,16 @@ def elaborate(program: Program, model: Optional[str] = None, overrides: Optional
     return _Elaborator(program).model(definition, overrides or {}, input_shape)
 
 
+def declared_input(definition: ast.ModelDef) -> Optional[ast.Input]:
+    """The model's `input` statement, or None: a model without one elaborates only with `--input`."""
+    return next((stmt for stmt in definition.body if stmt.kind == "input"), None)
+
+
+def parameters(program: Program, definition: ast.ModelDef, overrides: dict) -> dict:
+    """The model's parameter values: defaults, then `overrides`, each checked (E0501) as elaboration checks it."""
+    return _Elaborator(program)._model_params(definition, overrides)
+
+
 class _Elaborator(StatementVisitor):
     def __init__(self, program: Program) -> None:
         self.program = program
@@ -115,6 +168,8 @@ class _Elaborator(StatementVisitor):
         # 36 bottlenecks of stage 3 are elaborated once. Keyed by depth too, so that the
         # recursion limit still applies where the call is.
         self._bodies: dict[tuple, tuple[list, int, int]] = {}
+        # The module whose body is being elaborated (a token): shared layers are applied in their own.
+        self.module: object = object()
 
     # -- the model
 
@@ -163,12 +218,12 @@ class _Elaborator(StatementVisitor):
         if given is not None:
             self.input_sizes = ("--input", list(given))
             return _shape_from_sizes(list(given), definition.name_span.to_diagnostic(), "--input")
-        for stmt in definition.body:
-            if stmt.kind == "input":
-                batch = stmt.names_batch(lambda name: env.get(name) is not None)
-                sizes = [BATCH if batch and i == 0 else evaluate(d, env) for i, d in enumerate(stmt.dims)]
-                self.input_sizes = ("input", sizes)
-                return _shape_from_sizes(sizes, stmt.where, "input")
+        stmt = declared_input(definition)
+        if stmt is not None:
+            batch = stmt.names_batch(lambda name: env.get(name) is not None)
+            sizes = [BATCH if batch and i == 0 else evaluate(d, env) for i, d in enumerate(stmt.dims)]
+            self.input_sizes = ("input", sizes)
+            return _shape_from_sizes(sizes, stmt.where, "input")
         raise SpecError("E0309", f"expected an input shape for `{definition.name}`, found none",
                         definition.name_span.to_diagnostic(), label="this model declares no `input`",
                         help="add `input C x H x W` as the first line of the model, or pass `--input CxHxW`")
@@ -193,7 +248,11 @@ class _Elaborator(StatementVisitor):
         return []  # read by `_input` before the body runs
 
     def visit_let(self, stmt: ast.Let, env: Env, shape: Shape) -> list:
-        env.vars[stmt.name] = evaluate(stmt.value, env.child(shape))
+        value = stmt.value
+        if value.kind == "call" and (value.name in OPS or value.name in self.program.scope_of(value)):
+            env.vars[stmt.name] = SharedLayer(stmt.name, value, env.child(shape), self.module)
+        else:
+            env.vars[stmt.name] = evaluate(value, env.child(shape))
         return []
 
     def visit_chain(self, stmt: ast.Chain, env: Env, shape: Shape) -> list:
@@ -203,7 +262,14 @@ class _Elaborator(StatementVisitor):
         return [self.combine(stmt, env, shape)]
 
     def visit_seq(self, stmt: ast.Seq, env: Env, shape: Shape) -> list:
-        return self.body(stmt.body, env.child(shape), shape)
+        if not stmt.module:
+            return self.body(stmt.body, env.child(shape), shape)
+        with self._inner_module():
+            nodes = self.body(stmt.body, env.child(shape), shape)
+        # `sequential:`: the statements as a submodule of their own, as torchvision nests its nn.Sequentials.
+        out = nodes[-1].out_shape if nodes else shape
+        return [DraftModule(cls=SEQUENTIAL, block=None, args={}, body=nodes, in_shape=shape, out_shape=out,
+                            span=stmt.where)]
 
     def visit_repeat(self, stmt: ast.Repeat, env: Env, shape: Shape) -> list:
         return self.repeat(stmt, env, shape)
@@ -228,15 +294,48 @@ class _Elaborator(StatementVisitor):
 
     def named(self, stmt: ast.Named, env: Env, shape: Shape):
         inner = stmt.stmt
-        nodes = self.visit(inner, env, shape)
-        if len(nodes) == 1 and inner.kind == "chain":
-            nodes[0].name = stmt.name  # a single named layer or block call is the attribute itself
+        name = self._name(stmt, env.child(shape))
+        if inner.kind == "chain" and len(inner.items) == 1:
+            nodes = self.visit(inner, env, shape)  # the one layer or block call is the attribute itself
+        else:
+            with self._inner_module():
+                nodes = self.visit(inner, env, shape)
+        if inner.kind == "chain" and len(nodes) == 1 and nodes[0].shared is not None:
+            raise SpecError("E0312", f"expected a new layer to name `{name}`, found the shared layer "
+                            f"`{nodes[0].shared.name}`", stmt.where, label="already has its place",
+                            help=f"a shared layer is one module, placed where it is first applied: "
+                                 f"apply `{nodes[0].shared.name}` without a name")
+        if len(nodes) == 1 and (inner.kind == "chain" or inner.kind == "seq" and inner.module):
+            nodes[0].name = name  # a single named layer, block call or `sequential:` is the attribute itself
             return nodes[0]
         if not nodes:
-            raise SpecError("E0310", f"`{stmt.name}` names nothing: its statement produced no layers",
+            raise SpecError("E0310", f"`{name}` names nothing: its statement produced no layers",
                             stmt.where, label="empty", help="drop the name, or make sure the body produces a layer")
-        return DraftModule(cls=stmt.name, block=None, args={}, body=nodes, in_shape=shape,
-                           out_shape=nodes[-1].out_shape, span=stmt.where, name=stmt.name)
+        return DraftModule(cls=name, block=None, args={}, body=nodes, in_shape=shape,
+                           out_shape=nodes[-1].out_shape, span=stmt.where, name=name)
+
+    def _name(self, stmt: ast.Named, env: Env) -> str:
+        """The attribute name of a named statement; a quoted one's `{...}` computed here."""
+        pieces = templates.pieces(stmt.name, stmt.name_span)
+        if len(pieces) == 1 and isinstance(pieces[0], str):
+            return pieces[0]
+        text = []
+        for piece in pieces:
+            if isinstance(piece, str):
+                text.append(piece)
+                continue
+            value = evaluate(piece, env)
+            if isinstance(value, bool) or not isinstance(value, (int, str)):
+                raise SpecError("E0221", f"expected a number or a name in a module name, found {describe(value)} "
+                                f"{show(value)}", piece.where, label="put into the name here",
+                                help="compute an int or a string, e.g. `\"layer{i + 1}\"`")
+            text.append(str(value))
+        name = templates.check_computed("".join(text), stmt.name_span)
+        if reserved.clobbers_module(name):
+            raise SpecError("E0208", f"the computed name `{name}` is reserved by nn.Module or the generated file",
+                            stmt.name_span.to_diagnostic(), label="computed here",
+                            help="add a prefix or suffix to the name")
+        return name
 
     def repeat(self, stmt: ast.Repeat, env: Env, shape: Shape) -> list:
         count = evaluate(stmt.count, env.child(shape))
@@ -272,17 +371,27 @@ class _Elaborator(StatementVisitor):
             raise SpecError("E0401", f"expected a list or tuple to loop over, found {describe(items)} {show(items)}",
                             stmt.iter.where, label="not iterable",
                             help="loop over a list, `range(n)` or `enumerate(list)`")
-        if len(stmt.targets) == 1:
+        if len(stmt.targets) == 1 and isinstance(stmt.targets[0], str):
             return [{stmt.targets[0]: item} for item in items]
         bound = []
         for item in items:
-            if not isinstance(item, (list, tuple)) or len(item) != len(stmt.targets):
-                size = len(item) if isinstance(item, (list, tuple)) else 1
-                raise SpecError("E0218", f"expected {len(stmt.targets)} values to unpack into "
-                                f"{', '.join(stmt.targets)}, found {size} in {show(item)}", stmt.iter.where,
-                                label="an item of this list", help="make every item a tuple of that many values")
-            bound.append(dict(zip(stmt.targets, item)))
+            names: dict[str, Any] = {}
+            _unpack(stmt, stmt.targets, ast.target_text(stmt.targets), item, names)
+            bound.append(names)
         return bound
+
+    def visit_default(self, stmt: ast.Default, env: Env, shape: Shape) -> list:
+        """The op's defaults change from here to the end of the body that `env` belongs to."""
+        op, args = default_arguments(stmt, self.program.scope_of(stmt))  # checked already, unless by the API
+        values, scope = {}, env.child(shape)
+        for keyword, arg in args:
+            try:
+                values[arg.name] = coerce(op, arg, evaluate(keyword.value, scope))
+            except OpProblem as problem:
+                raise SpecError(problem.code, f"{problem.message} in `default {op.name}`", keyword.value.where,
+                                label="this argument", help=problem.help) from None
+        env.defaults = OpDefaults.merged(env.defaults, op.name, values)
+        return []
 
     def _choose(self, stmt: ast.If, env: Env):
         for branch in stmt.branches:
@@ -293,49 +402,98 @@ class _Elaborator(StatementVisitor):
     # -- combinators
 
     def combine(self, stmt: ast.Combine, env: Env, shape: Shape) -> DraftCombine:
-        pairs = self._branches(stmt.body, env.child(shape), shape)
+        parts = _route(stmt, env.child(shape), shape) if stmt.parts is not None else None
+        inputs = _Inputs(stmt, shape, parts)
+        pairs = self._branches(stmt.body, env.child(shape), inputs)
         if not pairs:
             raise SpecError("E0310", f"expected at least one branch in `{stmt.op}`, found none", stmt.where,
                             label="no branches",
                             help="give it at least one branch, one per indented line")
+        inputs.check_all_taken()
         branches = [nodes for nodes, _, _ in pairs]
-        outs = [b[-1].out_shape if b else shape for b in branches]
-        if stmt.op == "concat":
-            out = _concat_shape(stmt, branches, outs)
+        outs = [b[-1].out_shape if b else inputs.shapes[i] for i, b in enumerate(branches)]
+        if stmt.op in ("add", "mul"):
+            out = _broadcast_shape(stmt, pairs, outs)
         else:
-            out = _add_shape(stmt, pairs, outs)
-        return DraftCombine(stmt.op, branches, shape, out, stmt.where)
+            out = _concat_shape(stmt, branches, outs)
+            self._account_channels(stmt, out)
+        return DraftCombine(stmt.op, branches, shape, out, stmt.where, parts)
 
-    def _branches(self, stmts, env: Env, shape: Shape) -> list[tuple[list, Any, Env]]:
+    def _branches(self, stmts, env: Env, inputs: "_Inputs") -> list[tuple[list, Any, Env]]:
         """Each statement is a branch; `let` binds, `for` and `if` expand into branches.
 
         Returns (nodes, statement, env) per branch: the statement and its scope explain a mismatch.
+        Each branch takes its input from `inputs`: the whole input, or its slice of the channels.
         """
         branches: list[tuple[list, Any, Env]] = []
+        shape = inputs.whole
         for stmt in stmts:
-            if stmt.kind == "let":
+            if stmt.kind in ("let", "default"):
                 self.visit(stmt, env, shape)
             elif stmt.kind == "for":
                 for bound in self._iterations(stmt, env):
                     inner = env.child(shape)
                     inner.vars.update(bound)
-                    branches.extend(self._branches(stmt.body, inner, shape))
+                    branches.extend(self._branches(stmt.body, inner, inputs))
             elif stmt.kind == "if":
                 chosen = self._choose(stmt, env)
                 if chosen is not None:
-                    branches.extend(self._branches(chosen, env.child(shape), shape))
+                    branches.extend(self._branches(chosen, env.child(shape), inputs))
             else:
-                branches.append((self.visit(stmt, env.child(shape), shape), stmt, env))
+                given = inputs.take(stmt)
+                branches.append((self.visit(stmt, env.child(given), given), stmt, env))
         return branches
+
+    def _account_channels(self, stmt: ast.Combine, out: Shape) -> None:
+        # A concat's channels are a sum no layer has checked yet.
+        if len(out) > 1 and isinstance(out[1], int) and out[1] > LIMITS["size"]:
+            raise SpecError("E0405", f"expected sizes of at most {LIMITS['size']:,}, found {out[1]:,} channels "
+                            f"after `{stmt.op}`", stmt.where, label="too large")
 
     # -- layers
 
     def layer(self, layer, env: Env, shape: Shape):
         if layer.kind == "layer_if":
             return self.layer(layer.body if evaluate(layer.test, env) else layer.orelse, env, shape)
+        shared = env.get(layer.name) if layer.bare else None
+        if isinstance(shared, SharedLayer):
+            return self.shared_call(shared, layer, shape)
         if layer.name in OPS:
             return self.op_call(OPS[layer.name], layer, env, shape)
         return self.block_call(layer, env, shape)
+
+    def shared_call(self, shared: SharedLayer, use: ast.Call, shape: Shape):
+        """An application of a shared layer: the same module as its first application, on `shape`."""
+        if shared.owner is not self.module:
+            raise SpecError("E0312", f"expected `{shared.name}` applied in the module that makes it, found it inside "
+                            "another one", use.where, label="inside a named container or `sequential:`",
+                            help=f"apply `{shared.name}` directly in the body where `let {shared.name} = ...` stands")
+        try:
+            node = self._applied(shared.call, shared.env, shape)
+        except SpecError as error:
+            for one in error.errors:
+                one.help = "\n".join(filter(None, [one.help, f"`{shared.name}` is applied at {use.where}"]))
+            raise
+        node.span, node.shared = use.where, shared
+        construction = _construction(node)
+        if shared.first is None:
+            shared.first, shared.construction = node, construction
+        elif construction != shared.construction:
+            first = shared.first
+            raise SpecError("E0312", f"expected an input that `{shared.name}` fits, found {format_shape(shape)}: "
+                            f"it was made for {format_shape(first.in_shape)} at line {first.span.line}",
+                            use.where, label=f"input here is {format_shape(shape)}",
+                            help=f"a shared layer is one module: every place it is applied must give it what its "
+                                 f"first application (line {first.span.line}) did; to have another module, "
+                                 f"write the call again")
+        else:
+            _no_params(node)  # its parameters are counted where it was first applied
+        return node
+
+    def _applied(self, call: ast.Call, env: Env, shape: Shape):
+        if call.name in OPS:
+            return self.op_call(OPS[call.name], call, env.child(shape), shape)
+        return self.block_call(call, env.child(shape), shape)
 
     def op_call(self, op: Op, call: ast.Call, env: Env, shape: Shape) -> DraftLayer:
         args = self._bind_op(op, call, env)
@@ -349,6 +507,8 @@ class _Elaborator(StatementVisitor):
 
     def _bind_op(self, op: Op, call: ast.Call, env: Env) -> dict:
         bound = dict(op.defaults)
+        if env.defaults is not None:
+            bound.update(env.defaults.by_op.get(op.name, ()))
         if not call.args and not call.kwargs:
             return bound
         given: dict[str, tuple[Any, ast.Node]] = {}
@@ -383,6 +543,15 @@ class _Elaborator(StatementVisitor):
         error.axis = problem.axis  # for `_add_smallest_input`
         return error
 
+    @contextmanager
+    def _inner_module(self) -> Iterator[None]:
+        """The statements elaborated inside are the body of another module (a block, a named container)."""
+        outer, self.module = self.module, object()
+        try:
+            yield
+        finally:
+            self.module = outer
+
     def _account(self, call: ast.Call, out: Shape, params: int) -> None:
         self._add(call, 1, params)
         limit = LIMITS["size"]
@@ -412,23 +581,26 @@ class _Elaborator(StatementVisitor):
                             f"deeper ({chain} -> {call.name})", call.where, label="called here",
                             help="a block that calls itself needs an `if` that stops the recursion")
         values = self._bind_block(block, call, env, shape)
-        key = _call_key(block, values, shape, state.depth)
+        key = _call_key(block, values, shape, state.depth, env.defaults)
         if key in self._bodies:
             body, layers, params = self._bodies[key]
             self._add(call, layers, params)  # its sizes were checked when it was elaborated
         else:
-            body = self._block_body(block, values, call, shape, key)
+            body = self._block_body(block, values, call, shape, key, env.defaults)
         out = body[-1].out_shape if body else shape
         return DraftModule(cls=block.name, block=block.name, args=values, body=body, in_shape=shape,
                            out_shape=out, span=call.where)
 
-    def _block_body(self, block: ast.BlockDef, values: dict, call: ast.Call, shape: Shape, key: tuple) -> list:
+    def _block_body(self, block: ast.BlockDef, values: dict, call: ast.Call, shape: Shape, key: tuple,
+                    defaults: Optional[OpDefaults]) -> list:
         state = self.state
         layers, params = state.layers, state.params
         state.depth += 1
         state.stack.append(call.name)
         try:
-            body = self.body(block.body, Env(values, shape).child(shape), shape)
+            # The block sees only its parameters, but the caller's op defaults (dynamic scope).
+            with self._inner_module():
+                body = self.body(block.body, Env(values, shape, None, defaults).child(shape), shape)
         except SpecError as error:
             if error.code != "E0406":  # its message already shows the chain of calls
                 _record_call(error, block, values, call)
@@ -463,8 +635,47 @@ class _Elaborator(StatementVisitor):
         return {p.name: values[p.name] for p in block.params}
 
 
-def _call_key(block: ast.BlockDef, values: dict, shape: Shape, depth: int) -> tuple:
-    return (id(block), _frozen(tuple(values.values())), shape, depth)
+def _construction(node) -> tuple:
+    """What building the module of a draft node takes: two applications of a shared layer must agree.
+
+    The torch call of each layer (class and arguments: in-channels, kernel, ...), the same for
+    every input it fits; the shape only matters through them.
+    """
+    if node.kind == "layer":
+        call = lower(node.op, node.args, node.in_shape)
+        return ("layer", node.op, None if call is None else (call.cls, tuple(call.positional()),
+                                                            tuple(sorted(call.keywords().items()))))
+    if node.kind == "combine":
+        return ("combine", node.op, tuple(tuple(_construction(n) for n in b) for b in node.branches))
+    return ("module", node.cls, tuple(_construction(n) for n in node.body))
+
+
+def _no_params(node) -> None:
+    """A later application of a shared layer: its parameters are the first application's."""
+    if node.kind == "layer":
+        node.params = 0
+
+
+def _first(pair: tuple) -> Any:
+    return pair[0]
+
+
+def _call_key(block: ast.BlockDef, values: dict, shape: Shape, depth: int, defaults: Optional[OpDefaults]) -> tuple:
+    return (id(block), _frozen(tuple(values.values())), shape, depth, defaults.key if defaults else ())
+
+
+def _unpack(stmt: ast.For, targets: list, text: str, item: Any, names: dict) -> None:
+    """Bind `targets` (names and nested groups, written `text`) to the parts of `item`, as Python's `for` does."""
+    if not isinstance(item, (list, tuple)) or len(item) != len(targets):
+        size = len(item) if isinstance(item, (list, tuple)) else 1
+        raise SpecError("E0218", f"expected {len(targets)} value{'s' if len(targets) != 1 else ''} to unpack into "
+                        f"{text}, found {size} in {show(item)}", stmt.iter.where,
+                        label="an item of this list", help="make every item a tuple of that many values")
+    for target, value in zip(targets, item):
+        if isinstance(target, str):
+            names[target] = value
+        else:
+            _unpack(stmt, target.targets, ast.target_text([target]), value, names)
 
 
 def _frozen(value: Any) -> tuple:
@@ -488,17 +699,104 @@ def _concat_shape(stmt: ast.Combine, branches, outs: list[Shape]) -> Shape:
     return (first[0], sum(o[1] for o in outs), *first[2:])
 
 
-def _add_shape(stmt: ast.Combine, pairs, outs: list[Shape]) -> Shape:
+class _Inputs:
+    """What each branch of a combinator receives: the whole input, or the next slice of its channels."""
+
+    def __init__(self, stmt: ast.Combine, whole: Shape, parts: Optional[tuple[int, ...]]) -> None:
+        self.stmt, self.whole, self.parts = stmt, whole, parts
+        self.shapes: list[Shape] = []  # given out so far, one per branch
+
+    def take(self, branch) -> Shape:
+        if self.parts is None:
+            shape = self.whole
+        elif len(self.shapes) < len(self.parts):
+            shape = (self.whole[0], self.parts[len(self.shapes)], *self.whole[2:])
+        else:
+            raise SpecError("E0311", f"expected {len(self.parts)} branches in `{self.stmt.op}`, one per slice "
+                            f"of the channels {_slices(self.parts)}, found more", branch.where,
+                            label="no slice is left for this branch", help=self._help())
+        self.shapes.append(shape)
+        return shape
+
+    def check_all_taken(self) -> None:
+        if self.parts is not None and len(self.shapes) < len(self.parts):
+            raise SpecError("E0311", f"expected {len(self.parts)} branches in `{self.stmt.op}`, one per slice of "
+                            f"the channels {_slices(self.parts)}, found {len(self.shapes)}", self.stmt.where,
+                            label=f"input here is {format_shape(self.whole)}", help=self._help())
+
+    def _help(self) -> str:
+        return "give one branch per slice (`identity` passes a slice on unchanged)"
+
+
+def _slices(parts: tuple[int, ...]) -> str:
+    shown = ", ".join(map(str, parts[:8])) + (", ..." if len(parts) > 8 else "")
+    return f"[{shown}]"
+
+
+def _route(stmt: ast.Combine, env: Env, shape: Shape) -> tuple[int, ...]:
+    """The channels each branch of `chunk n` / `split sizes` receives, cut as torch.chunk / torch.split cut."""
+    value = evaluate(stmt.parts, env)
+    where = stmt.parts.where
+    if len(shape) < 2 or not isinstance(shape[1], int):
+        raise SpecError("E0304", f"expected an input with channels for `{stmt.op}`, found {format_shape(shape)}",
+                        stmt.where, label="nothing to slice")
+    channels = shape[1]
+    if _positive_int(value):
+        # torch.chunk(n): slices of ceil(C / n), the last one smaller; torch.split(s): slices of s.
+        size = -(-channels // value) if stmt.op == "chunk" else value
+        return (size,) * (channels // size) + ((channels % size,) if channels % size else ())
+    if stmt.op == "chunk":
+        raise SpecError("E0401" if not is_int(value) else "E0402",
+                        f"expected a positive int for `chunk`, found {describe(value)} {show(value)}", where,
+                        label="the number of slices", help="`chunk 2:` cuts the channels into two halves")
+    if not isinstance(value, (list, tuple)) or not value or not all(_positive_int(v) for v in value):
+        raise SpecError("E0401", f"expected a slice size or a list of slice sizes for `split`, found "
+                        f"{describe(value)} {show(value)}", where, label="not sizes",
+                        help="`split [16, 48]:` gives the first branch 16 channels and the second 48")
+    if sum(value) != channels:
+        raise SpecError("E0311", f"expected slice sizes adding up to the {channels} input channels, found "
+                        f"{show(value)} (sum {sum(value)})", where, label=f"input here is {format_shape(shape)}",
+                        help="the sizes of `split` cut all the channels, as torch.split does")
+    return tuple(value)
+
+
+def _positive_int(value: Any) -> bool:
+    return is_int(value) and value >= 1
+
+
+def _broadcast_shape(stmt: ast.Combine, pairs, outs: list[Shape]) -> Shape:
+    """`add` and `mul` broadcast as torch does: sizes equal, or 1 (`[N, C, 1, 1] * [N, C, H, W]`)."""
     branches = [nodes for nodes, _, _ in pairs]
-    first = outs[0]
+    result = outs[0]
     for index, out in enumerate(outs[1:], start=1):
-        if out != first:
+        joined = broadcast(result, out)
+        if joined is None:
             _, source, env = pairs[index]
-            raise SpecError("E0301", "shape mismatch in `add`: "
+            raise SpecError("E0301", f"shape mismatch in `{stmt.op}`: "
                             + ", ".join(f"branch {i + 1} gives {format_shape(o)}" for i, o in enumerate(outs)),
                             _branch_span(stmt, branches, index), label=_add_label(branches[index], stmt),
-                            help=_add_help(first, out, source, env))
-    return first
+                            help=_add_help(stmt.op, outs[0], out, source, env))
+        result = joined
+    return result
+
+
+def broadcast(a: Shape, b: Shape) -> Optional[Shape]:
+    """The shape of `a + b` under torch's broadcasting rule, or None when they cannot broadcast.
+
+    Aligned from the right, each pair of sizes is equal or one of them is 1. The symbolic batch
+    `N` equals only itself (or 1): it is the same unknown size in every branch.
+    """
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x == y or y == 1:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        else:
+            return None
+    return tuple(reversed(out))
 
 
 def _branch_span(stmt: ast.Combine, branches, index: int) -> Span:
@@ -514,20 +812,32 @@ def _add_label(branch, stmt) -> str:
     return "this branch"
 
 
-def _add_help(first: Shape, out: Shape, source, env: Env) -> str:
+def _add_help(op: str, first: Shape, out: Shape, source, env: Env) -> str:
     """What would make branch `out` give `first`: a 1x1 conv and/or a stride, or the flag that chooses one."""
-    if len(first) != 4 or len(out) != 4 or not all(isinstance(d, int) for d in (*first[1:], *out[1:])):
-        return "every branch of `add` must give the same shape"
+    rule = f"every branch of `{op}` must give the same shape, or size 1 where they differ" + _differ(first, out)
+    if op != "add" or len(first) != 4 or len(out) != 4 or not all(isinstance(d, int) for d in (*first[1:], *out[1:])):
+        return rule
     ratio = out[2] // first[2] if out[2] > first[2] and out[2] % first[2] == 0 else 1
     stride = f" with stride {ratio}" if ratio > 1 else ""
     fix = (f"a 1x1 conv to {first[1]} channels{stride}" if first[1] != out[1]
            else f"a 1x1 conv or a pool{stride}" if stride else "")
     if not fix:
-        return "every branch of `add` must give the same shape"
+        return rule
     flag = _switched_off(source, env)
     if flag:
         return f"pass `{flag}=true`, or give this branch {fix}"
     return f"give this branch {fix}"
+
+
+def _differ(a: Shape, b: Shape) -> str:
+    """`; here 4 and 16 differ in the channels`: the first pair of sizes that do not broadcast."""
+    if len(a) != len(b):
+        return f"; here the ranks differ ({len(a)} and {len(b)})"
+    for axis, (x, y) in enumerate(zip(a, b)):
+        if x != y and 1 not in (x, y):
+            where = {0: "batch", 1: "channels"}.get(axis, f"dim {axis}")
+            return f"; here {x} and {y} differ in the {where}"
+    return ""
 
 
 def _switched_off(source, env: Env) -> Optional[str]:

@@ -1,6 +1,7 @@
 """Expression evaluation: the small, bounded value language of specs.
 
-Values are ints, floats, booleans, strings, tuples and lists. `in.c`,
+Values are ints, floats, booleans, strings, tuples and lists (indexed and
+sliced as in Python: `cfg[1:]`, `cfg[::2]`). `in.c`,
 `in.h`, `in.w` and `in.shape` read the shape flowing into the statement.
 
     evaluate(parse("c // ratio"), Env({"c": 256, "ratio": 4}))   # 64
@@ -38,6 +39,9 @@ class Env:
     vars: dict[str, Any]
     in_shape: Optional[Shape] = None
     parent: Optional["Env"] = None
+    # The op defaults in force here (`default` statements, elaboration only): each child
+    # starts with its parent's, and a block body with its caller's.
+    defaults: Any = None
 
     def get(self, name: str, default: Any = None) -> Any:
         """The value `name` has here (the innermost scope defining it wins), or `default`."""
@@ -63,7 +67,7 @@ class Env:
         return found
 
     def child(self, in_shape: Optional[Shape] = None) -> "Env":
-        return Env({}, in_shape if in_shape is not None else self.in_shape, self)
+        return Env({}, in_shape if in_shape is not None else self.in_shape, self, self.defaults)
 
 
 def describe(value: Any) -> str:
@@ -311,6 +315,18 @@ def _index(node: ast.Index, env: Env) -> Any:
     return value[index]
 
 
+def _slice(node: ast.Slice, env: Env) -> Any:
+    value = evaluate(node.value, env)
+    if not isinstance(value, (list, tuple, str)):
+        raise _type_error(node.value, f"expected a list, tuple or string to slice, found {describe(value)}")
+    bounds = [None if bound is None else _int(bound, evaluate(bound, env), "a slice bound")
+              for bound in (node.lower, node.upper, node.step)]
+    if bounds[2] == 0:
+        raise SpecError("E0402", "expected a slice step other than 0, found 0", node.step.where,
+                        label="step 0", help="a step of 1 takes every item, -1 takes them in reverse")
+    return value[slice(*bounds)]
+
+
 def _unary(node: ast.UnaryOp, env: Env) -> Any:
     value = evaluate(node.operand, env)
     if node.op == "not":
@@ -356,6 +372,7 @@ _EVALUATORS: dict[str, Callable[[Any, Env], Any]] = {
     "list": lambda n, e: [evaluate(i, e) for i in n.items],
     "tuple": lambda n, e: tuple(evaluate(i, e) for i in n.items),
     "index": _index,
+    "slice": _slice,
     "binop": lambda n, e: _binop(n, evaluate(n.left, e), evaluate(n.right, e)),
     "unary": _unary,
     "compare": lambda n, e: _compare(n, [evaluate(n.first, e), *(evaluate(r, e) for r in n.rest)]),

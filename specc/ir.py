@@ -1,7 +1,8 @@
 """The layer graph IR: concrete ops with every shape known. The one input of every back-end.
 
-A `Graph` is a tree, because the only places data flow splits are `concat`
-and `add`, and both join again right after:
+A `Graph` is a tree, because the only places data flow splits are the
+combinators (`concat`, `add`, `mul`, `chunk`, `split`), and each joins again
+right after:
 
     Graph(model="LeNet", input=("N", 1, 28, 28), body=(
         Layer(op="conv", name="0", path="0", out_shape=("N", 6, 28, 28), ...),
@@ -9,7 +10,9 @@ and `add`, and both join again right after:
 
 - `Layer`: one primitive op with concrete arguments. It is a module of its
   own (`module=True`) except `identity`, which only passes data through.
-- `Combine`: `concat` or `add` of branches; not a module: its branch layers
+- `Combine`: `concat`, `add` or `mul` of branches that each read the whole
+  input, or `chunk`/`split`, whose branches each read a slice of the
+  channels (`parts`) and are concatenated; not a module: its branch layers
   are children of the enclosing module, which computes the combination.
 - `Module`: a submodule: a block instance, a named chain or a named container.
   `sequential` says its body is a plain sequence (it compiles to
@@ -45,6 +48,10 @@ class Layer:
     macs: int
     span: Span
     kind: str = "layer"
+    # `let fc = linear(8)` applied here: `shared` is its name; `shares` the path of the module it is,
+    # on every application after the first (which owns it and counts its parameters).
+    shared: Optional[str] = None
+    shares: Optional[str] = None
 
     @property
     def module(self) -> bool:
@@ -56,12 +63,13 @@ class Layer:
 
 @dataclass(frozen=True, slots=True)
 class Combine:
-    op: str  # "concat" or "add"
+    op: str  # "concat", "add", "mul", or "chunk"/"split" (each branch a slice of the channels, then concat)
     branches: tuple[tuple["Node", ...], ...]
     path: str
     in_shape: Shape
     out_shape: Shape
     span: Span
+    parts: Optional[tuple[int, ...]] = None  # `chunk`/`split`: the channels of each branch's slice
     kind: str = "combine"
     params: int = 0
     macs: int = 0
@@ -84,6 +92,8 @@ class Module:
     macs: int = 0
     kind: str = "module"
     module: bool = True
+    shared: Optional[str] = None
+    shares: Optional[str] = None
 
 
 Node = Union[Layer, Combine, Module]
@@ -137,6 +147,7 @@ class Graph:
     total_params: int = 0
     total_macs: int = 0
     extra: dict = field(default_factory=dict)
+    name_span: Optional[Span] = None  # the model's name, where a diagnostic about the whole model points
 
 
 @dataclass(frozen=True, slots=True)

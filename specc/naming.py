@@ -18,12 +18,14 @@ The rule, shared by the shapes report and both back-ends:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from . import reserved
 # Attribute base names (`fc`, `bn`, `pool`) come from the torch back-end's table: module paths, in
 # `specc shapes --json` too, are by contract the `named_modules()` paths of the built torch module.
 from .backends.torch_lowering import attribute_name
+from .diagnostics import SpecError
 from .elaborate import Draft
 from .ir import Graph, attributes, make_combine, make_layer, make_module
 
@@ -36,21 +38,33 @@ def assign(draft: Draft) -> Graph:
     return Graph(
         model=definition.name, file=definition.span.file, params_values=dict(draft.params),
         overrides=dict(draft.overrides), input=draft.input, output=draft.output, body=nodes, sequential=sequential,
-        span=definition.where, total_params=total_params, total_macs=total_macs)
+        span=definition.where, total_params=total_params, total_macs=total_macs,
+        name_span=definition.name_span.to_diagnostic())
 
 
 def is_sequential(body: list) -> bool:
+    """Whether a body compiles to an `nn.Sequential`: a plain sequence, each child applied once in turn.
+
+    A shared layer applied again counts as a child again when the children are numbered (as in
+    `nn.Sequential(a, fc, b, fc)`); among named children it is one attribute, called twice by a forward.
+    """
     for node in body:
         if node.kind == "combine":
             return False
-    return True
+    children = list(attributes(body))
+    again = any(c.shared is not None and c is not c.shared.first for c in children)
+    return not (again and any(c.name for c in children))
 
 
 def _names(body: list, sequential: bool) -> dict[int, str]:
     children = list(attributes(body))
-    taken = {c.name for c in children if c.name}
+    taken = _given_names(children)
     if sequential and not taken:
+        # As nn.Sequential numbers its arguments: a shared layer at each of its positions.
         return {id(c): c.name or str(i) for i, c in enumerate(children)}
+    # A shared layer is one attribute, named after its `let` where it is first applied.
+    later = [c for c in children if c.shared is not None and c is not c.shared.first]
+    children = [c for c in children if c.shared is None or c is c.shared.first]
     bases = [None if c.name else _base(c) for c in children]
     counts = Counter(b for b in bases if b)
     numbers: Counter = Counter()
@@ -65,10 +79,29 @@ def _names(body: list, sequential: bool) -> dict[int, str]:
             name = f"{base}{numbers[base]}"
         taken.add(name)
         names[id(child)] = name
+    for child in later:
+        names[id(child)] = names[id(child.shared.first)]
     return names
 
 
+def _given_names(children: list) -> set[str]:
+    """The names the spec gives; `check` refuses a written name used twice, a computed one is refused here."""
+    taken: dict[str, object] = {}
+    for child in children:
+        if not child.name:
+            continue
+        first = taken.setdefault(child.name, child)
+        if first is not child:
+            raise SpecError("E0206", f"the name `{child.name}` is given twice in one module", child.span,
+                            label=f"first given at line {first.span.line}",
+                            help="each named layer becomes an attribute: compute a different name for each, "
+                                 "e.g. from the loop variable (`\"layer{i}\" = ...`)")
+    return set(taken)
+
+
 def _base(node) -> str:
+    if node.shared is not None:
+        return node.shared.name
     if node.kind != "module":
         return attribute_name(node.op)
     if reserved.clobbers_module(node.cls):
@@ -99,16 +132,29 @@ def _node(node, prefix: str, names: dict[int, str], memo: dict[int, dict[int, st
             return make_layer(node.op, node.args, "", prefix, node.in_shape, node.out_shape, 0, 0, node.span)
         name = names[id(node)]
         return make_layer(node.op, node.args, name, _join(prefix, name), node.in_shape, node.out_shape,
-                          node.params, node.macs, node.span)
+                          node.params, node.macs, node.span, **_sharing(node, prefix, names))
     if kind == "combine":
         branches = tuple([tuple([_node(n, prefix, names, memo) for n in branch]) for branch in node.branches])
-        return make_combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span)
+        return make_combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span, node.parts)
     name = names[id(node)]
     path = _join(prefix, name)
     sequential = is_sequential(node.body)
     body, params, macs = _build(node.body, path, sequential, memo)
+    sharing = _sharing(node, prefix, names)
+    if sharing.get("shares"):
+        params = 0  # counted where the shared block was first applied
     return make_module(name, path, node.cls, node.block, node.args, body, sequential, node.in_shape,
-                       node.out_shape, node.span, params=params, macs=macs)
+                       node.out_shape, node.span, params=params, macs=macs, **sharing)
+
+
+def _sharing(node, prefix: str, names: dict[int, str]) -> dict:
+    """The IR's `shared` and `shares` fields of an application of a shared layer (none otherwise)."""
+    shared = node.shared
+    if shared is None:
+        return {}
+    if node is shared.first:
+        return {"shared": shared.name}
+    return {"shared": shared.name, "shares": _join(prefix, names[id(shared.first)])}
 
 
 def _totals(sequences: tuple) -> tuple[int, int]:
@@ -130,12 +176,15 @@ def _totals(sequences: tuple) -> tuple[int, int]:
 def class_name(name: str, model: str) -> str:
     """The Python class of a block or named container, in both back-ends: `resnet_block` -> `ResnetBlock`.
 
-    CamelCase of the name (`Block` when nothing is left of it, as for `__`), with `Block` added
+    CamelCase of the name, split at `_` and `-` (`Block` when nothing is left of it, as for `__`;
+    `Block` before a leading digit, as for a computed `"0"`), with `Block` added
     when it would be the model's class, an `nn` base class, a name the generated file relies
     on, a keyword or a builtin (`none` -> `NoneBlock`). The source back-end numbers structural
     variants (`Residual2`).
     """
-    base = "".join(part[:1].upper() + part[1:] for part in name.split("_") if part) or "Block"
+    base = "".join(part[:1].upper() + part[1:] for part in re.split(r"[_-]+", name) if part) or "Block"
+    if base[0].isdigit():  # a computed name such as `"0"` or `"2x"`
+        base = "Block" + base
     if base in _TORCH_CLASSES or base == model or reserved.hides_python_name(base):
         base += "Block"
     return base

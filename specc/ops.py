@@ -595,7 +595,7 @@ def _groupnorm_infer(a: dict, shape: Shape) -> Shape:
 
 def _instancenorm_infer(a: dict, shape: Shape) -> Shape:
     if math.prod(shape[2:]) == 1:
-        raise OpProblem("E0311", f"expected more than one value per channel of each sample for `instancenorm`, "
+        raise OpProblem("E0313", f"expected more than one value per channel of each sample for `instancenorm`, "
                                  f"found {format_shape(shape)}",
                         "torch normalises each sample's channel over its spatial positions, and refuses a single "
                         "one while training; use it before the spatial size reaches 1")
@@ -643,7 +643,7 @@ def _unflatten_infer(a: dict, shape: Shape) -> Shape:
     sizes, size = a["sizes"], shape[dim]
     known = math.prod(v for v in sizes if v != -1)
     if (-1 in sizes and size % known) or (-1 not in sizes and known != size):
-        raise OpProblem("E0312", f"expected `sizes` that multiply to {size} (dim {dim} of {format_shape(shape)}) "
+        raise OpProblem("E0314", f"expected `sizes` that multiply to {size} (dim {dim} of {format_shape(shape)}) "
                                  f"in `unflatten`, found {_describe(sizes)}",
                         "write -1 for one size to have it inferred", arg="sizes")
     resolved = tuple(size // known if v == -1 else v for v in sizes)
@@ -737,7 +737,7 @@ def _pixel_shuffle_infer(a: dict, shape: Shape) -> Shape:
     n, c, h, w = shape
     r = a["factor"]
     if c % (r * r):
-        raise OpProblem("E0313", f"expected channels divisible by factor * factor = {r * r} in `pixel_shuffle`, found {c}",
+        raise OpProblem("E0315", f"expected channels divisible by factor * factor = {r * r} in `pixel_shuffle`, found {c}",
                         f"pixel_shuffle turns {r * r} channels into a {r} x {r} patch", arg="factor")
     return (n, c // (r * r), h * r, w * r)
 
@@ -747,7 +747,7 @@ def _pixel_unshuffle_infer(a: dict, shape: Shape) -> Shape:
     r = a["factor"]
     for axis, size in (("height", h), ("width", w)):
         if size % r:
-            raise OpProblem("E0313", f"expected the {axis} divisible by the factor {r} in `pixel_unshuffle`, "
+            raise OpProblem("E0315", f"expected the {axis} divisible by the factor {r} in `pixel_unshuffle`, "
                                      f"found {size}", f"pixel_unshuffle turns each {r} x {r} patch into channels",
                             arg="factor")
     return (n, c * r * r, h // r, w // r)
@@ -927,5 +927,5 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("identity", (), "passes its input through", _same),
 )}
 
-# Combinators are statements (`concat:` / `add:`), not ops; listed for messages.
-COMBINATORS = ("concat", "add")
+# Combinators are statements (`concat:`, `add:`, `mul:`, `chunk n:`, `split s:`), not ops; listed for messages.
+COMBINATORS = ("concat", "add", "mul", "chunk", "split")

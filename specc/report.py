@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from .elaborate import SEQUENTIAL
 from .expr import show
 from .ir import Graph, Row, leaves, modules, walk
 from .ops import format_shape
@@ -28,15 +29,28 @@ def _dims(shape) -> list:
 
 def _row_op(node) -> str:
     if node.kind == "module":
-        return node.block or "seq"
+        return node.block or ("sequential" if node.cls == SEQUENTIAL else "seq")
     return node.op
 
 
 def _row_args(node) -> str:
+    return _args_text(node) + _sharing_text(node)
+
+
+def _sharing_text(node) -> str:
+    """` (shared as fc)` on a shared layer's first row, ` (= fc)` on the rows that apply it again."""
+    if node.kind == "combine" or node.shared is None:
+        return ""
+    return f" (= {node.shares})" if node.shares else f" (shared as {node.shared})"
+
+
+def _args_text(node) -> str:
     if node.kind == "layer":
         return node.short_args()
     if node.kind == "module" and node.block:
         return ", ".join(f"{k}={show(v)}" for k, v in node.args.items())
+    if node.kind == "combine" and node.parts is not None:
+        return "slices [" + ", ".join(map(str, node.parts)) + "]"
     if node.kind == "combine":
         return f"{len(node.branches)} branches"
     return ""
@@ -62,14 +76,22 @@ def _layer_json(node) -> dict[str, Any]:
     return {
         "path": node.path,
         "op": node.op,
-        "args": _row_args(node),
+        "args": _args_text(node),
         "in": _dims(node.in_shape),
         "out": _dims(node.out_shape),
         "params": node.params,
         "macs": node.macs,
         "module": node.module,
         "line": node.span.line,
+        **_sharing_json(node),
     }
+
+
+def _sharing_json(node) -> dict[str, Any]:
+    """`shared`: the `let` name of a shared layer; `shares`: on a later application, the path that owns it."""
+    if node.kind == "combine":
+        return {"shared": None, "shares": None}
+    return {"shared": node.shared, "shares": node.shares}
 
 
 def _module_json(node) -> dict[str, Any]:
@@ -83,6 +105,7 @@ def _module_json(node) -> dict[str, Any]:
         "params": node.params,
         "macs": node.macs,
         "line": node.span.line,
+        **_sharing_json(node),
     }
 
 

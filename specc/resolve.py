@@ -6,7 +6,9 @@
 `use d2l` names a library bundled in `specc/lib/`; `use "blocks.spec"` names a
 file relative to the spec that says it. A file sees its own blocks and the
 blocks defined in the files it uses (not what those files use in turn); its
-own definitions shadow used ones. Cycles are errors at the `use` line.
+own definitions shadow used ones. Cycles are errors at the `use` line. A
+derived model (`model B = A(k=v)`) may extend a model of its own file or of
+a file it uses; `Program.model` gives it `A`'s parameters and body.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Optional
 from . import sources
 from .diagnostics import Collector, SpecError, suggest
 from .syntax import ast
+from .syntax.ast import construct
 from .syntax.frontend import parse_source
 
 LIBRARY_DIR = "lib"
@@ -44,6 +47,9 @@ class Unit:
     name: str
     module: ast.Module
     scope: dict[str, ast.BlockDef] = field(default_factory=dict)
+    # The models a derived model here may extend: this file's, and those of the files it
+    # uses (None for a name two used files define).
+    models: dict[str, Optional[ast.ModelDef]] = field(default_factory=dict)
     # A library bundled with specc (`use d2l`): checked by specc's own tests, not at every load.
     bundled: bool = False
 
@@ -67,13 +73,67 @@ class Program:
             raise SpecError("E0213", f"expected a `model` in `{self.main.name}`, found none",
                             help="a file of blocks is a library: `use` it from a spec that defines a model")
         if name is None:
-            return models[-1]
+            return self.effective(models[-1])
         for model in models:
             if model.name == name:
-                return model
+                return self.effective(model)
         known = [m.name for m in models]
         help = suggest(name, known) or "models in this file: " + ", ".join(f"`{m}`" for m in known)
         raise SpecError("E0212", f"expected one of this file's models, found `{name}`", help=help)
+
+
+    def effective(self, model: ast.ModelDef, within: tuple[str, ...] = ()) -> ast.ModelDef:
+        """`model` itself, or for `model B = A(k=v)` the model `A` is with `k` defaulting to `v`, named `B`.
+
+        The base is looked up where `model` is defined (its file and the files that file uses),
+        and may itself be derived. The new defaults are evaluated as `A`'s own are (seeing the
+        parameters before them); the body is `A`'s, so its blocks resolve in `A`'s file.
+        """
+        if model.extends is None:
+            return model
+        chain = (*within, model.name)
+        where = model.extends_span.to_diagnostic()
+        unit = self.units[model.span.file]
+        base = unit.models.get(model.extends)
+        if model.extends in chain:
+            members = chain[chain.index(model.extends):]
+            cycle = " -> ".join(f"`{name}`" for name in (*members, model.extends))
+            error = SpecError("E0231", f"expected a model that does not extend itself, found {cycle}", where,
+                              label="closes the cycle", help="extend a model that has a body of its own")
+            error.cycle = frozenset(members)  # so that `check` reports one cycle once
+            raise error
+        if base is None:
+            known = [name for name, found in unit.models.items() if found is not None and name != model.name]
+            if model.extends in unit.models:
+                help = "two used files define it: rename one of them"
+            else:
+                help = suggest(model.extends, known) or (
+                    "models here: " + ", ".join(f"`{k}`" for k in known) if known else
+                    "define the base model in this file, or `use` the file that does")
+            raise SpecError("E0230", f"expected a model to extend, found `{model.extends}`", where,
+                            label="no such model here", help=help)
+        base = self.effective(base, chain)
+        return construct(ast.ModelDef, span=model.span, name=model.name, name_span=model.name_span,
+                         params=_new_defaults(model, base), body=base.body)
+
+
+def _new_defaults(model: ast.ModelDef, base: ast.ModelDef) -> list[ast.Param]:
+    """The base's parameters, those `model` names defaulting to its values."""
+    known = {param.name for param in base.params}
+    given: dict[str, ast.Keyword] = {}
+    for keyword in model.defaults:
+        if keyword.name not in known:
+            help = suggest(keyword.name, known) or (
+                f"parameters of `{base.name}`: " + ", ".join(f"`{p.name}`" for p in base.params) if known
+                else f"`{base.name}` has no parameters")
+            raise SpecError("E0202", f"unknown keyword argument `{keyword.name}` for model `{base.name}`",
+                            keyword.where, label="not a parameter of the base model", help=help)
+        if keyword.name in given:
+            raise SpecError("E0211", f"parameter `{keyword.name}` of model `{base.name}` is given twice",
+                            keyword.where, label=f"`{keyword.name}` was already given", help="give each once")
+        given[keyword.name] = keyword
+    return [construct(ast.Param, span=given[p.name].span, name=p.name, default=given[p.name].value)
+            if p.name in given else p for p in base.params]
 
 
 def resolve(module: ast.Module, base: Path, problems: Optional[Collector] = None) -> Program:
@@ -114,6 +174,8 @@ class _Loader:
         unit.scope = {name: block for name, (block, _) in imported.items()}
         for block in unit.module.blocks:
             unit.scope[block.name] = block  # own definitions shadow used ones
+        for model in unit.module.models:
+            unit.models[model.name] = model
         return unit
 
     def _use(self, unit: Unit, use: ast.Use, base: Path, stack: tuple[str, ...],
@@ -124,6 +186,9 @@ class _Loader:
             raise SpecError("E0210", f"`use` cycle: {chain}", use.where, label="this `use` closes the cycle",
                             help="move the shared blocks into a third file that both use")
         used = self.units.get(name) or self.unit(name, text, used_base, stack, bundled=not use.is_path)
+        for model in used.module.models:  # a name two files define is an error only where it is extended
+            earlier = unit.models.get(model.name, model)
+            unit.models[model.name] = model if earlier is model else None
         for block in used.module.blocks:
             if block.name in imported and imported[block.name][0] is not block:
                 other = imported[block.name][1]

@@ -17,7 +17,7 @@ import copy
 from typing import Any
 
 from .ops import OPS, Op
-from .syntax.yaml_form import IDENTIFIER, RESERVED_KEYS, SpecFile
+from .syntax.yaml_form import IDENTIFIER, MODULE_NAME, RESERVED_KEYS, SpecFile
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -53,8 +53,9 @@ def _call_schema(generated: dict, named: bool) -> dict:
     reserved = [k for k in RESERVED_KEYS if not (named and k == "name")]
     properties: dict[str, Any] = {}
     if named:
-        properties["name"] = {"type": "string", "pattern": IDENTIFIER,
-                              "description": "the attribute name of this layer in the generated module"}
+        properties["name"] = {"type": "string", "pattern": MODULE_NAME,
+                              "description": "the name of this layer in the generated module; "
+                                             "`{expressions}` are computed (`layer{i + 1}`)"}
     for op in OPS.values():
         properties[op.name] = {"$ref": f"#/$defs/Args_{op.name}", "description": _signature(op)}
     schema = {

@@ -45,6 +45,8 @@ def _compound(children):
         st.lists(children, max_size=2).map(lambda items: node(ast.ListExpr, items=items)),
         st.lists(children, max_size=2).map(lambda items: node(ast.TupleExpr, items=items)),
         st.builds(lambda v, i: node(ast.Index, value=v, index=i), children, children),
+        st.builds(lambda v, lower, upper, step: node(ast.Slice, value=v, lower=lower, upper=upper, step=step),
+                  children, st.none() | children, st.none() | children, st.none() | children),
         st.builds(lambda op, l, r: node(ast.BinOp, op=op, left=l, right=r),
                   st.sampled_from(["+", "-", "*", "/", "//", "%", "**"]), children, children),
         st.builds(lambda op, o: node(ast.UnaryOp, op=op, operand=o), st.sampled_from(["-", "+", "not"]), children),
@@ -80,6 +82,8 @@ def modules_calling(ops: list[str]):
         chains,
         st.builds(lambda n, v: node(ast.Let, name=n, name_span=SPAN, value=v), names, exprs),
         st.lists(exprs, min_size=1, max_size=4).map(lambda dims: node(ast.Input, dims=dims)),
+        st.builds(lambda op, kwargs: node(ast.Default, op=op, op_span=SPAN, kwargs=kwargs),
+                  st.sampled_from(ops), st.lists(keywords, max_size=2)),
     )
     statements = st.recursive(simple_statements, lambda inner: _compound_statements(inner, chains), max_leaves=5)
     return st.builds(lambda us, bs, ms: node(ast.Module, file="<random>", uses=us, blocks=bs, models=ms),
@@ -87,24 +91,42 @@ def modules_calling(ops: list[str]):
                      _definitions(ast.ModelDef, ["M", "Net"], 2, statements, min_size=1))
 
 
+# Quoted module names: `-`, digits first, `{expressions}` (torchvision's `block1-0`, `layer{i + 1}`).
+module_names = st.builds(lambda head, tail: head + tail, st.sampled_from(["block1-", "layer{i + 1}", "0", "{n}-x"]),
+                         st.sampled_from(["", "0", "_a", "{j}"]))
+
+
 def _compound_statements(inner, chains):
     bodies = st.lists(inner, min_size=1, max_size=2)
     nameable = st.one_of(
         chains,
-        st.builds(lambda op, body: node(ast.Combine, op=op, body=body), st.sampled_from(["concat", "add"]), bodies),
-        bodies.map(lambda body: node(ast.Seq, body=body)),
+        st.builds(lambda op, body: node(ast.Combine, op=op, body=body), st.sampled_from(["concat", "add", "mul"]),
+                  bodies),
+        st.builds(lambda op, parts, body: node(ast.Combine, op=op, parts=parts, body=body),
+                  st.sampled_from(["chunk", "split"]), exprs, bodies),
+        st.builds(lambda module, body: node(ast.Seq, body=body, module=module), st.booleans(), bodies),
         st.builds(lambda c, body: node(ast.Repeat, count=c, body=body), exprs, bodies),
     )
     branches = st.builds(lambda t, body: node(ast.IfBranch, test=t, body=body), exprs, bodies)
     return st.one_of(
         nameable,
-        st.builds(lambda n, s: node(ast.Named, name=n, name_span=SPAN, stmt=s), names, nameable),
+        st.builds(lambda n, s: node(ast.Named, name=n, name_span=SPAN, stmt=s), names | module_names, nameable),
         st.builds(lambda ts, it, body: node(ast.For, targets=ts, target_spans=[SPAN] * len(ts), iter=it, body=body),
-                  st.lists(names, min_size=1, max_size=3), exprs, bodies),
+                  for_targets, exprs, bodies),
         st.builds(lambda bs, orelse: node(ast.If, branches=bs, orelse=orelse),
                   st.lists(branches, min_size=1, max_size=3), st.none() | bodies),
     )
 
+
+def _unpack(targets: list):
+    return node(ast.Unpack, targets=targets, target_spans=[SPAN] * len(targets))
+
+
+# The targets of a `for`: names and nested groups (`i, (w, d)`), but never one group of
+# several alone, which both front-ends read as its names (`for (a, b) in` is `for a, b in`).
+_targets = st.recursive(names, lambda inner: st.lists(inner, min_size=1, max_size=3).map(_unpack), max_leaves=4)
+for_targets = st.lists(_targets, min_size=1, max_size=3).filter(
+    lambda ts: not (len(ts) == 1 and isinstance(ts[0], ast.Unpack) and len(ts[0].targets) > 1))
 
 params = st.builds(lambda n, d: node(ast.Param, name=n, default=d), names, st.none() | exprs)
 
@@ -113,8 +135,22 @@ params = st.builds(lambda n, d: node(ast.Param, name=n, default=d), names, st.no
 def _definitions(draw, cls, names: list[str], max_size: int, statements, min_size: int = 0):
     # Distinct names: a YAML mapping cannot hold one twice (converting such a file is an error).
     chosen = draw(st.lists(st.sampled_from(names), min_size=min_size, max_size=max_size, unique=True))
-    return [node(cls, name=name, name_span=SPAN, params=draw(st.lists(params, max_size=2)),
-                 body=draw(st.lists(statements, min_size=1, max_size=3))) for name in chosen]
+    out = []
+    for name in chosen:
+        if cls is ast.ModelDef and draw(st.booleans()):
+            out.append(draw(_derived(name, [n for n in names if n != name])))
+            continue
+        out.append(node(cls, name=name, name_span=SPAN, params=draw(st.lists(params, max_size=2)),
+                        body=draw(st.lists(statements, min_size=1, max_size=3))))
+    return out
+
+
+def _derived(name: str, bases: list[str]):
+    """`model name = Base(k=v)`: keywords named once each (YAML's `params` is a mapping)."""
+    defaults = st.lists(keywords, max_size=2, unique_by=lambda k: k.name)
+    return st.builds(lambda base, kws: node(ast.ModelDef, name=name, name_span=SPAN, params=[], body=[],
+                                            extends=base, extends_span=SPAN, defaults=kws),
+                     st.sampled_from(bases + ["ResNet50"]), defaults)
 
 
 uses = st.one_of(

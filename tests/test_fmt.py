@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +16,7 @@ from specc import cli
 from specc.fmt import comments_of, format_text, structure
 from specc.syntax.frontend import parse_source
 from specc.syntax.to_yaml import to_yaml
+from specc.syntax import unparse as unparse_module
 from specc.syntax.unparse import unparse, unparse_expr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +92,10 @@ CANONICAL = """\
 use d2l  # the library
 
 # before block
-block b(a, c=[1, 2]):  # inline one
+block b(
+    a,
+    c=[1, 2],  # inline one
+):
     conv(a, k=3) -> relu  # trailing
     # own line in body
 
@@ -154,6 +159,48 @@ def test_fmt_on_random_specs_with_comments(data):
     as_yaml = format_text(text, "random.spec", to="yaml")
     assert format_text(as_yaml, "random.yaml") == as_yaml
     assert format_text(as_yaml, "random.yaml", to="spec") == once
+
+
+@SETTINGS
+@given(st.data())
+def test_fmt_keeps_comments_between_parameters(data):
+    """Headers written one parameter per line, with comments among them: each stays with its parameter."""
+    with mock.patch.object(unparse_module, "MAX_HEADER", 0):  # every header with parameters wraps
+        text = data.draw(decorated(unparse(data.draw(modules))))
+    once = format_text(text, "random.spec")
+    assert format_text(once, "random.spec") == once
+    assert comment_texts(once, "random.spec") == comment_texts(text, "random.spec")
+    as_yaml = format_text(text, "random.spec", to="yaml")
+    assert format_text(as_yaml, "random.yaml") == as_yaml
+    assert format_text(as_yaml, "random.yaml", to="spec") == once
+
+
+COMMENTED_HEADER = """\
+model M(a=1,  # the first
+        # about b
+        b=2):  # the last
+    input 3 x 8 x 8
+    relu
+"""
+
+
+def test_a_comment_between_parameters_stays_there():
+    assert format_text(COMMENTED_HEADER, "m.spec") == (
+        "model M(  # the first\n"
+        "    a=1,\n"
+        "    # about b\n"
+        "    b=2,  # the last\n"
+        "):\n"
+        "    input 3 x 8 x 8\n"
+        "    relu\n")
+    as_yaml = format_text(COMMENTED_HEADER, "m.spec", to="yaml")
+    assert "      # about b\n      b: 2  # the last\n" in as_yaml
+    assert format_text(as_yaml, "m.yaml", to="spec") == format_text(COMMENTED_HEADER, "m.spec")
+
+
+def test_a_header_on_one_line_keeps_its_comment_on_that_line():
+    text = "block b(a,  # about a\n        c=2):\n    relu\n"
+    assert format_text(text, "b.spec") == "block b(a, c=2):  # about a\n    relu\n"
 
 
 @SETTINGS

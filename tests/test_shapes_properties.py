@@ -16,9 +16,6 @@ training mode, then the recorded one in eval mode).
 Deliberate differences from bare torch, each one of specc's documented rules
 (the interpreter raises `Refused` for them):
 
-- `add` needs equal shapes; torch's `a + b` would broadcast [N, 1, H, W]
-  against [N, C, H, W]. The interpreter adds with `torch.stack(...).sum(0)`,
-  which, like specc, refuses shapes that differ.
 - A tuple of sizes (a kernel, a stride) has one value per spatial dim, and
   no size is 0: torch's empty tensors (`linear(0)`, `adaptive_avgpool(0)`)
   are refused.
@@ -31,6 +28,9 @@ Deliberate differences from bare torch, each one of specc's documented rules
 - Batch and group norm's "more than 1 value per channel" checks are about
   the batch, not about shapes: where one fails, the module runs on a batch
   twice as large.
+
+(`add` broadcasts as torch's `a + b` does; `tests/test_routing.py` draws
+`mul` and channel routing.)
 
 The normal run draws a few hundred programs, and six one-op models per op and
 rank (so that every op meets torch at every rank it takes in every run);
@@ -265,7 +265,9 @@ class Interpreter:
             if node.op == "concat":
                 y = torch.cat(outs, dim=1)
             else:
-                y = torch.stack(outs).sum(0)  # equal shapes only, like specc's `add`
+                y = outs[0]
+                for out in outs[1:]:
+                    y = y + out  # torch's broadcasting, as specc's `add`
             self.rows.append((node.op, tuple(y.shape), 0, 0))
             return y
         if isinstance(node, Repeat):
@@ -843,7 +845,9 @@ def draw_node(draw, ctx: Ctx):
         body = draw_body(draw, inner, 1, 2, keep_rank=True)
         values = draw(st.lists(st.integers(1, MAX_CHANNELS), min_size=0, max_size=3))
         node = For(var, values, body)
-    if is_item(node) and not ctx.in_loop and draw(st.integers(0, 5)) == 0:
+    # `name = identity` is an error (identity is no module): only layers that are modules get a label.
+    nameable = not (isinstance(node, Op) and node.name == "identity")
+    if is_item(node) and nameable and not ctx.in_loop and draw(st.integers(0, 5)) == 0:
         node.label = ctx.names.fresh("layer")
     return node
 
@@ -1001,11 +1005,11 @@ def test_pin_image_ops_need_rank_4():
         assert error.value.code == "E0304"
 
 
-def test_pin_add_does_not_broadcast():
-    # torch's `+` would broadcast [N, 1, 8, 8] against [N, 2, 8, 8]; specc's `add` needs equal shapes.
-    with pytest.raises(SpecError) as error:
-        shapes("model M:\n    input 2 x 8 x 8\n    add:\n        identity\n        conv(1, k=1)\n")
-    assert error.value.code == "E0301"
+def test_pin_add_broadcasts():
+    # torch's `+` broadcasts [N, 1, 8, 8] against [N, 2, 8, 8], and so does specc's `add`.
+    graph = shapes("model M:\n    input 2 x 8 x 8\n    add:\n        identity\n        conv(1, k=1)\n")
+    x = torch.randn(1, 2, 8, 8)
+    assert graph.output == ("N", *(x + nn.Conv2d(2, 1, 1)(x)).shape[1:])
 
 
 def test_pin_maxpool_ceil_mode_last_window_in_padding():

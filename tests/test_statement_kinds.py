@@ -30,7 +30,8 @@ REQUIRED_VISITORS = {
 
 
 def test_statement_kinds_come_from_the_ast():
-    assert set(STATEMENT_KINDS) == {"input", "let", "chain", "combine", "seq", "repeat", "for", "if", "named"}
+    assert set(STATEMENT_KINDS) == {"input", "let", "chain", "combine", "seq", "repeat", "for", "if", "named",
+                                    "default"}
 
 
 def test_the_stages_dispatch_through_statement_visitors():

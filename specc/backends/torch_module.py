@@ -15,7 +15,8 @@ precompiled from the IR:
 
     plan  = (step, ...)
     step  = ("call", child_name)
-          | ("combine", "concat" | "add", (plan, ...))   # one plan per branch
+          | ("combine", "concat" | "add" | "mul", (plan, ...), None)   # one plan per branch
+          | ("combine", "chunk" | "split", (plan, ...), (c1, c2, ...))  # branch i reads c_i channels
 
 `identity` is the empty plan. The plan holds only strings and tuples, so the
 forward has no data-dependent control flow and `torch.export` traces it.
@@ -25,12 +26,14 @@ Children are registered under their IR names, in forward order, so
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 
 import torch
 from torch import nn
 
 from .. import ir
+from ..elaborate import SEQUENTIAL
 from ..naming import class_name
 from . import torch_layers
 from .torch_lowering import lower
@@ -47,14 +50,24 @@ def build_module(graph: ir.Graph) -> nn.Module:
 
 
 def _container(cls: str, body: tuple[ir.Node, ...], sequential: bool, model: str) -> nn.Module:
-    children = OrderedDict((node.name, _child(node, model)) for node in ir.attributes(body))
+    children = _children(body, model)
     if sequential:
         return _class(cls, SpecSequential)(children)
     return _class(cls, SpecModule)(children, _plan(body))
 
 
+def _children(body: tuple[ir.Node, ...], model: str) -> OrderedDict:
+    children: OrderedDict = OrderedDict()
+    for node in ir.attributes(body):
+        # A shared layer is one object: at each of its places in an nn.Sequential, or once as an attribute.
+        children[node.name] = children[node.shares.rpartition(".")[2]] if node.shares else _child(node, model)
+    return children
+
+
 def _child(node: ir.Node, model: str) -> nn.Module:
     if node.kind == "module":
+        if node.cls == SEQUENTIAL and node.block is None and node.sequential:
+            return nn.Sequential(_children(node.body, model))
         return _container(class_name(node.cls, model), node.body, node.sequential, model)
     call = lower(node.op, node.args, node.in_shape)
     home = nn if call.home == "nn" else torch_layers  # the generated file defines the latter's classes too
@@ -65,7 +78,7 @@ def _plan(body: tuple[ir.Node, ...]) -> Plan:
     steps = []
     for node in body:
         if node.kind == "combine":
-            steps.append(("combine", node.op, tuple(_plan(branch) for branch in node.branches)))
+            steps.append(("combine", node.op, tuple(_plan(branch) for branch in node.branches), node.parts))
         elif node.module:
             steps.append(("call", node.name))
     return tuple(steps)
@@ -95,18 +108,27 @@ class SpecModule(nn.Module):
             if step[0] == "call":
                 x = self._modules[step[1]](x)
             else:
-                outs = [self._run(branch, x) for branch in step[2]]
-                x = torch.cat(outs, dim=1) if step[1] == "concat" else _sum(outs)
+                x = self._combine(step, x)
         return x
+
+    def _combine(self, step: tuple, x: torch.Tensor) -> torch.Tensor:
+        _, op, branches, parts = step
+        if parts is not None:  # `chunk`/`split`: each branch reads its slice of the channels
+            slices = torch.split(x, list(parts), dim=1)
+            return torch.cat([self._run(branch, part) for branch, part in zip(branches, slices)], dim=1)
+        outs = [self._run(branch, x) for branch in branches]
+        if op == "concat":
+            return torch.cat(outs, dim=1)
+        return _fold(outs, operator.add if op == "add" else operator.mul)
 
     def extra_repr(self) -> str:
         return "forward: " + describe(self._plan)
 
 
-def _sum(tensors: list[torch.Tensor]) -> torch.Tensor:
+def _fold(tensors: list[torch.Tensor], combine) -> torch.Tensor:
     total = tensors[0]
     for tensor in tensors[1:]:
-        total = total + tensor
+        total = combine(total, tensor)
     return total
 
 

@@ -177,6 +177,16 @@ class Index(Node):
     index: "Expr"
 
 
+class Slice(Node):
+    """`value[lower:upper:step]`, each bound optional, with Python's semantics."""
+
+    kind: Literal["slice"] = "slice"
+    value: "Expr"
+    lower: Optional["Expr"] = None
+    upper: Optional["Expr"] = None
+    step: Optional["Expr"] = None
+
+
 BinaryOp = Literal["+", "-", "*", "/", "//", "%", "**"]
 CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
 
@@ -238,7 +248,7 @@ class Call(Node):
 
 
 Expr = Annotated[
-    Union[Int, Float, Bool, Str, Name, InShape, ListExpr, TupleExpr, Index,
+    Union[Int, Float, Bool, Str, Name, InShape, ListExpr, TupleExpr, Index, Slice,
           BinOp, UnaryOp, Compare, BoolOp, IfExp, Call],
     Field(discriminator="kind"),
 ]
@@ -296,18 +306,30 @@ class Chain(Node):
 
 
 class Combine(Node):
-    """`concat:` or `add:`; every statement of the body is one branch."""
+    """`concat:`, `add:`, `mul:`, `chunk n:` or `split sizes:`; every statement of the body is one branch.
+
+    `concat`, `add` and `mul` give every branch the whole input; `chunk` and
+    `split` (channel routing) give each branch its own slice of the channels,
+    `parts` saying how many equal slices (`chunk`) or their sizes (`split`),
+    and concatenate the branches' outputs.
+    """
 
     kind: Literal["combine"] = "combine"
-    op: Literal["concat", "add"]
+    op: Literal["concat", "add", "mul", "chunk", "split"]
     body: list["Stmt"]
+    parts: Optional[Expr] = None
 
 
 class Seq(Node):
-    """`seq:`: an indented sequence that counts as one statement (one branch)."""
+    """`seq:`: an indented sequence that counts as one statement (one branch).
+
+    `sequential:` (`module=True`) makes the sequence a submodule of its own,
+    an `nn.Sequential`, where `seq:` only groups.
+    """
 
     kind: Literal["seq"] = "seq"
     body: list["Stmt"]
+    module: bool = False
 
 
 class Repeat(Node):
@@ -316,9 +338,41 @@ class Repeat(Node):
     body: list["Stmt"]
 
 
+class Unpack(Node):
+    """`(w, d)` among the targets of a `for`: the item there is unpacked in turn, as in Python."""
+
+    kind: Literal["unpack"] = "unpack"
+    targets: list[Union[str, "Unpack"]]
+    target_spans: list[Span]
+
+
+def target_text(targets: list) -> str:
+    """The targets of a `for` as written: `i, (w, d)`."""
+    return ", ".join(t if isinstance(t, str) else
+                     "(" + target_text(t.targets) + ("," if len(t.targets) == 1 else "") + ")" for t in targets)
+
+
+def target_names(targets: list, spans: list) -> list[tuple[str, Span]]:
+    """Every name a `for` binds, nested groups flattened, with its span."""
+    out = []
+    for target, span in zip(targets, spans):
+        if isinstance(target, str):
+            out.append((target, span))
+        else:
+            out.extend(target_names(target.targets, target.target_spans))
+    return out
+
+
 class For(Node):
+    """`for i, (w, d) in items:`; one target binds each item whole, several unpack it.
+
+    `targets` holds names and nested `Unpack` groups; `target_spans` the span
+    of each. A lone group of several (`for (a, b) in ...`) is the same loop
+    as `for a, b in ...`, and both front-ends build it that way.
+    """
+
     kind: Literal["for"] = "for"
-    targets: list[str]
+    targets: list[Union[str, Unpack]]
     target_spans: list[Span]
     iter: Expr
     body: list["Stmt"]
@@ -338,8 +392,27 @@ class If(Node):
     orelse: Optional[list["Stmt"]] = None
 
 
+class Default(Node):
+    """`default batchnorm(momentum=0.01)`: the op's defaults from here to the end of the body.
+
+    They reach every later call of the op in this body and in the blocks it
+    calls (dynamic scope); an inner `default` overrides an outer one, and a
+    call's own arguments override both.
+    """
+
+    kind: Literal["default"] = "default"
+    op: str
+    op_span: Span
+    kwargs: list[Keyword] = []
+
+
 class Named(Node):
-    """`name = statement`: the layer or container gets a stable attribute name."""
+    """`name = statement`: the layer or container gets a stable attribute name.
+
+    A quoted name (`"block{i}-0" = ...`) may hold characters other than an
+    identifier's and `{expression}`s computed at elaboration
+    (`syntax/templates.py`); `name` is its text without the quotes.
+    """
 
     kind: Literal["named"] = "named"
     name: str
@@ -348,7 +421,7 @@ class Named(Node):
 
 
 Stmt = Annotated[
-    Union[Input, Let, Chain, Combine, Seq, Repeat, For, If, Named],
+    Union[Input, Let, Chain, Combine, Seq, Repeat, For, If, Named, Default],
     Field(discriminator="kind"),
 ]
 
@@ -371,11 +444,21 @@ class BlockDef(Node):
 
 
 class ModelDef(Node):
+    """`model Name(params): body`, or `model Name = Base(k=v)`: `Base` with other defaults.
+
+    A derived model (`extends` set) has no params or body of its own;
+    `resolve.Program.model` gives it the base's, with `defaults` as the new
+    defaults of the parameters they name.
+    """
+
     kind: Literal["model"] = "model"
     name: str
     name_span: Span
     params: list[Param]
     body: list[Stmt]
+    extends: Optional[str] = None
+    extends_span: Optional[Span] = None
+    defaults: list[Keyword] = []
 
 
 class Use(Node):

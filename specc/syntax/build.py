@@ -38,13 +38,18 @@ make_module = ast.factory(ast.Module, "span", "file", "uses", "blocks", "models"
 make_use = ast.factory(ast.Use, "span", "target", "is_path")
 make_block = ast.factory(ast.BlockDef, "span", "name", "name_span", "params", "body")
 make_model = ast.factory(ast.ModelDef, "span", "name", "name_span", "params", "body")
+make_derived = ast.factory(ast.ModelDef, "span", "name", "name_span", "params", "body", "extends", "extends_span",
+                           "defaults")
+make_default = ast.factory(ast.Default, "span", "op", "op_span", "kwargs")
+make_unpack = ast.factory(ast.Unpack, "span", "targets", "target_spans")
+make_slice = ast.factory(ast.Slice, "span", "value", "lower", "upper", "step")
 make_param = ast.factory(ast.Param, "span", "name", "default")
 make_input = ast.factory(ast.Input, "span", "dims")
 make_let = ast.factory(ast.Let, "span", "name", "name_span", "value")
 make_chain = ast.factory(ast.Chain, "span", "items")
 make_named = ast.factory(ast.Named, "span", "name", "name_span", "stmt")
-make_combine = ast.factory(ast.Combine, "span", "op", "body")
-make_seq = ast.factory(ast.Seq, "span", "body")
+make_combine = ast.factory(ast.Combine, "span", "op", "body", "parts")
+make_seq = ast.factory(ast.Seq, "span", "body", "module")
 make_repeat = ast.factory(ast.Repeat, "span", "count", "body")
 make_for = ast.factory(ast.For, "span", "targets", "target_spans", "iter", "body")
 make_if = ast.factory(ast.If, "span", "branches", "orelse")
@@ -169,6 +174,24 @@ class AstBuilder:
         params = children[3] if len(children) == 7 else []
         return make(self._tokens_span(keyword, end), name.value, self._token_span(name), params, body)
 
+    def derived_model(self, children):
+        # `model NAME = NAME [( [arguments] )] _NL`
+        keyword, name, _, base = children[:4]
+        last = children[-2]  # the base's name, or the `)`
+        arguments = children[5] if len(children) == 8 else []
+        node = make_derived(self._tokens_span(keyword, last), name.value, self._token_span(name), [], [],
+                            base.value, self._token_span(base), [a for a in arguments if isinstance(a, ast.Keyword)])
+        return self._keywords_only(arguments, f"`model {name.value} = {base.value}(...)`", node)
+
+    def _keywords_only(self, arguments, where: str, node):
+        """`default` and a derived model take keyword arguments only: a positional one waits for `end`."""
+        for argument in arguments:
+            if not isinstance(argument, ast.Keyword):
+                return self._defer(SpecError(
+                    "E0101", f"expected keyword arguments in {where}, found a positional one", argument.where,
+                    label="positional argument", help="name the argument: `name=value`"), node)
+        return node
+
     def params(self, children):
         return children[0::2]  # the commas between them (and one after) drop out
 
@@ -194,6 +217,14 @@ class AstBuilder:
         keyword, name, _, value = children
         return make_let(self._token_to_node(keyword, value), name.value, self._token_span(name), value)
 
+    def default_stmt(self, children):
+        # `default NAME ( [arguments] )`
+        keyword, name, last = children[0], children[1], children[-1]
+        arguments = children[3] if len(children) == 5 else []
+        node = make_default(self._tokens_span(keyword, last), name.value, self._token_span(name),
+                            [a for a in arguments if isinstance(a, ast.Keyword)])
+        return self._keywords_only(arguments, f"`default {name.value}(...)`", node)
+
     def chain(self, children):
         span = self._between(children[0], children[-1])
         try:
@@ -209,15 +240,19 @@ class AstBuilder:
 
     def _named(self, children):
         name, _, stmt = children
-        return make_named(self._token_to_node(name, stmt), name.value, self._token_span(name), stmt)
+        # A quoted name is its text: `"block1-0" = ...` (checked, and its `{...}` read, by `check`).
+        text = unquote(name.value) if name.type == "STRING" else name.value
+        return make_named(self._token_to_node(name, stmt), text, self._token_span(name), stmt)
 
     def combine(self, children):
-        op, _, (body, end) = children
-        return make_combine(self._tokens_span(op, end), op.value, body)
+        # `concat : suite` or `chunk parts : suite`
+        op, (body, end) = children[0], children[-1]
+        parts = children[1] if len(children) == 4 else None
+        return make_combine(self._tokens_span(op, end), op.value, body, parts)
 
     def seq(self, children):
         keyword, _, (body, end) = children
-        return make_seq(self._tokens_span(keyword, end), body)
+        return make_seq(self._tokens_span(keyword, end), body, keyword.value == "sequential")
 
     def repeat(self, children):
         keyword, count, _, (body, end) = children
@@ -225,13 +260,31 @@ class AstBuilder:
 
     def for_stmt(self, children):
         keyword, targets, _, iterable, _, (body, end) = children
-        return make_for(self._tokens_span(keyword, end), [t.value for t in targets],
-                        [self._token_span(t) for t in targets], iterable, body)
+        if len(targets) == 1 and isinstance(targets[0], ast.Unpack) and len(targets[0].targets) > 1:
+            targets = targets[0]  # `for (a, b) in` is `for a, b in`
+            names, spans = targets.targets, targets.target_spans
+        else:
+            names, spans = [self._target(t) for t in targets], [self._target_span(t) for t in targets]
+        return make_for(self._tokens_span(keyword, end), names, spans, iterable, body)
 
     def targets(self, children):
-        if children[0].type == "LPAR":
-            return children[1:-1:2]
         return children[0::2]
+
+    def target(self, children):
+        return children[1]  # `( target )`: the target itself
+
+    def unpack(self, children):
+        # `( target , [target ("," target)* [","]] )`
+        items = [c for c in children[1:-1] if isinstance(c, ast.Unpack) or c.type == "NAME"]
+        return make_unpack(self._tokens_span(children[0], children[-1]), [self._target(t) for t in items],
+                           [self._target_span(t) for t in items])
+
+    @staticmethod
+    def _target(target):
+        return target if isinstance(target, ast.Unpack) else target.value
+
+    def _target_span(self, target) -> ast.Span:
+        return target.span if isinstance(target, ast.Unpack) else self._token_span(target)
 
     def if_stmt(self, children):
         keyword, test, _, (body, dedent) = children[:4]
@@ -319,6 +372,18 @@ class AstBuilder:
     def getitem(self, children):
         value, _, index, bracket = children
         return make_index(self._node_to_token(value, bracket), value, index)
+
+    def slice(self, children):
+        # `value [ [lower] : [upper] [: [step]] ]`: the colons say which bound each expression is
+        value, bracket = children[0], children[-1]
+        bounds: list = [None]
+        for child in children[2:-1]:
+            if isinstance(child, ast.Node):
+                bounds[-1] = child
+            else:
+                bounds.append(None)
+        lower, upper, step = (bounds + [None, None])[:3]
+        return make_slice(self._node_to_token(value, bracket), value, lower, upper, step)
 
     def int_(self, children):
         token = children[0]

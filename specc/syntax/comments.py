@@ -119,6 +119,10 @@ class Attached:
         return any(not self.source_lines[n - 1].strip()
                    for n in range(max(previous + 1, 1), min(line, len(self.source_lines) + 1)))
 
+    def within(self, lines: Iterable[int]) -> bool:
+        """Whether any comment is attached to the anchors at `lines`."""
+        return any(line in self.leading or line in self.trailing for line in lines)
+
     def remaining(self) -> list[Comment]:
         rest = [c for group in self.leading.values() for c in group] + list(self.trailing.values())
         return sorted(rest, key=lambda c: c.line)
@@ -144,8 +148,14 @@ def anchor_lines(module: ast.Module, source: str) -> list[int]:
     source_lines = source.splitlines()
     for definition in [*module.blocks, *module.models]:
         lines.append(definition.span.line)
+        lines.extend(param_lines(definition))
         lines.extend(_body_anchors(definition.body, source_lines))
     return lines
+
+
+def param_lines(definition) -> list[int]:
+    """The lines where a definition's parameters start, below its first line: comments there stay with them."""
+    return [param.span.line for param in definition.params if param.span.line != definition.span.line]
 
 
 def _body_anchors(body: list, source_lines: list[str]) -> Iterator[int]:

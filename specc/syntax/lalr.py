@@ -45,7 +45,8 @@ NESTING_OPERATORS = frozenset({"+", "-", "*", "/", "//", "%", "**", "==", "!=", 
 # terminals): keywords only where the grammar takes them, since the lexer is
 # contextual. `x` is left out: it is a keyword only between the sizes of `input`.
 KEYWORDS = frozenset({"use", "block", "model", "input", "let", "seq", "repeat", "for", "in", "if", "elif",
-                      "else", "not", "and", "or", "true", "True", "false", "False", "concat", "add"})
+                      "else", "not", "and", "or", "true", "True", "false", "False", "concat", "add",
+                      "mul", "chunk", "split", "sequential", "default"})
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 MAX_REPORTED = 20

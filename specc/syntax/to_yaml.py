@@ -31,8 +31,8 @@ from yaml.resolver import Resolver
 
 from ..diagnostics import SpecError
 from . import ast
-from .comments import Attached, Comment, Writer, anchor_lines, else_line
-from .unparse import unparse_expr, unparse_layer
+from .comments import Attached, Comment, Writer, anchor_lines, else_line, param_lines
+from .unparse import default_text, unparse_expr, unparse_layer
 from .visit import StatementVisitor
 from .yaml_form import RESERVED_KEYS
 
@@ -97,12 +97,27 @@ def key(name: str) -> str:
 # ---------------------------------------------------------------- calls and layers
 
 
+def keywords(items: list[ast.Keyword]) -> str:
+    return "{" + ", ".join(f"{key(k.name)}: {value(k.value)}" for k in items) + "}"
+
+
+def targets(items: list) -> str:
+    """The targets of a `for`: `i, n` as a string, or a flow list once a group nests (`[i, [w, d]]`)."""
+    if all(isinstance(t, str) for t in items):
+        return scalar(", ".join(items), flow=False)
+    return _target_list(items)
+
+
+def _target_list(items: list) -> str:
+    return "[" + ", ".join(key(t) if isinstance(t, str) else _target_list(t.targets) for t in items) + "]"
+
+
 def call_mapping(node: ast.Call) -> Optional[str]:
     """`conv: [64, {k: 3}]` for a call, or None when only DSL text can say it (a bare or reserved name)."""
     names = [k.name for k in node.kwargs]
     if node.bare or node.name in RESERVED_KEYS or len(set(names)) < len(names):
         return None  # (a keyword given twice is an error, but one that `check` should report, not YAML)
-    kwargs = "{" + ", ".join(f"{key(k.name)}: {value(k.value)}" for k in node.kwargs) + "}"
+    kwargs = keywords(node.kwargs)
     if not node.args:
         return f"{key(node.name)}: {kwargs if node.kwargs else '[]'}"
     if len(node.args) == 1 and not node.kwargs:
@@ -197,8 +212,18 @@ class _YamlWriter(Writer, StatementVisitor):
         pad = STEP
         self.emit(pad, f"{key(node.name)}:", node.span.line, first, blank=not first)
         inner = pad + STEP
+        if isinstance(node, ast.ModelDef) and node.extends is not None:
+            names = [k.name for k in node.defaults]
+            if len(set(names)) < len(names):
+                raise SpecError("E0211", f"a parameter of `{node.extends}` is given twice in `{node.name}`, which YAML "
+                                "cannot say", node.name_span.to_diagnostic(), label="a parameter given twice",
+                                help="give each parameter once before converting to YAML")
+            self.raw(f"{inner}extends: {key(node.extends)}")
+            if node.defaults:
+                self.mapping("params", [(k.name, k.value) for k in node.defaults], inner)
+            return
         if node.params:
-            self.params(node.params, inner)
+            self.params(node, inner)
         body = list(node.body)
         hoisted = len(body) > 1 and isinstance(body[0], ast.Input)  # (`layers` may not be empty)
         if hoisted:
@@ -208,20 +233,34 @@ class _YamlWriter(Writer, StatementVisitor):
         # After a hoisted `input`, a blank line before the first layer is kept, as between any two statements.
         self.body(body, inner + STEP, first=not hoisted)
 
-    def params(self, params: list[ast.Param], pad: str) -> None:
+    def params(self, node, pad: str) -> None:
+        params = node.params
         unique = len({p.name for p in params}) == len(params)
-        if unique and all(p.default is not None for p in params):
-            flow = "params: {" + ", ".join(f"{key(p.name)}: {value(p.default)}" for p in params) + "}"
-            if len(pad + flow) <= MAX_LINE:
-                self.raw(pad + flow)
-                return
+        as_mapping = unique and all(p.default is not None for p in params)
+        if self.comments.within(param_lines(node)):
+            # One parameter per line, each with the comments written beside or above it.
             self.raw(pad + "params:")
             for p in params:
-                self.raw(f"{pad}{STEP}{key(p.name)}: {value(p.default, flow=False)}")
+                text = f"{key(p.name)}: {value(p.default, flow=False)}" if as_mapping else "- " + (
+                    key(p.name) if p.default is None else "{" + f"{key(p.name)}: {value(p.default)}" + "}")
+                self.emit(pad + STEP, text, p.span.line if p.span.line != node.span.line else -1, False, blank=False)
+            return
+        if as_mapping:
+            self.mapping("params", [(p.name, p.default) for p in params], pad)
             return
         items = [key(p.name) if p.default is None else "{" + f"{key(p.name)}: {value(p.default)}" + "}"
                  for p in params]
         self.raw(pad + "params: [" + ", ".join(items) + "]")
+
+    def mapping(self, name: str, items: list[tuple[str, object]], pad: str) -> None:
+        """`name: {a: 1, b: 2}`, or one key per line when that passes `MAX_LINE`."""
+        flow = f"{name}: {{" + ", ".join(f"{key(k)}: {value(v)}" for k, v in items) + "}"
+        if len(pad + flow) <= MAX_LINE:
+            self.raw(pad + flow)
+            return
+        self.raw(f"{pad}{name}:")
+        for k, v in items:
+            self.raw(f"{pad}{STEP}{key(k)}: {value(v, flow=False)}")
 
     @staticmethod
     def dims(node: ast.Input) -> str:
@@ -300,11 +339,15 @@ class _YamlWriter(Writer, StatementVisitor):
         self.keyed(stmt.stmt, pad)
 
     def visit_combine(self, stmt: ast.Combine, head: Callable[[str], None], pad: str) -> None:
-        head(f"{stmt.op}:")
+        if stmt.parts is None:
+            head(f"{stmt.op}:")
+        else:  # `chunk: 2` / `split: [16, 48]`, then the branches under `do:`
+            head(f"{stmt.op}: {value(stmt.parts, flow=False)}")
+            self.raw(pad + "do:")
         self.body(stmt.body, pad + STEP)
 
     def visit_seq(self, stmt: ast.Seq, head: Callable[[str], None], pad: str) -> None:
-        head("seq:")
+        head("sequential:" if stmt.module else "seq:")
         self.body(stmt.body, pad + STEP)
 
     def visit_repeat(self, stmt: ast.Repeat, head: Callable[[str], None], pad: str) -> None:
@@ -313,10 +356,17 @@ class _YamlWriter(Writer, StatementVisitor):
         self.body(stmt.body, pad + STEP)
 
     def visit_for(self, stmt: ast.For, head: Callable[[str], None], pad: str) -> None:
-        head(f"for: {scalar(', '.join(stmt.targets), flow=False)}")
+        head(f"for: {targets(stmt.targets)}")
         self.raw(f"{pad}in: {value(stmt.iter, flow=False)}")
         self.raw(pad + "do:")
         self.body(stmt.body, pad + STEP)
+
+    def visit_default(self, stmt: ast.Default, head: Callable[[str], None], pad: str) -> None:
+        names = [k.name for k in stmt.kwargs]
+        if len(set(names)) < len(names):  # a keyword given twice (an error `check` reports): only DSL text says it
+            head(scalar(f"default {default_text(stmt)}", flow=False))
+            return
+        head("default: {" + f"{key(stmt.op)}: {keywords(stmt.kwargs)}" + "}")
 
     def visit_if(self, stmt: ast.If, head: Callable[[str], None], pad: str) -> None:
         head(f"if: {value(stmt.branches[0].test, flow=False)}")

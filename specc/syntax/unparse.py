@@ -6,8 +6,9 @@
 The canonical form: four spaces per level, one statement per line, `use`
 lines first, definitions in source order separated by one blank line, blank
 lines inside bodies kept (at most one), the fewest parentheses that keep the
-tree, strings in double quotes. A header longer than `MAX_HEADER` columns
-puts one parameter per line. Statements are never wrapped.
+tree, strings in double quotes. A header longer than `MAX_HEADER` columns,
+or with comments between its parameters, puts one parameter per line (each
+comment stays with its parameter). Statements are never wrapped.
 
 Comments come from the source text (see `comments.py`) and are re-attached:
 own-line comments before the next statement, trailing ones to their line.
@@ -18,7 +19,8 @@ from __future__ import annotations
 from typing import Optional
 
 from . import ast
-from .comments import Attached, Comment, Writer, anchor_lines, else_line
+from .comments import Attached, Comment, Writer, anchor_lines, else_line, param_lines
+from .templates import is_plain
 from .visit import StatementVisitor
 
 INDENT = "    "
@@ -60,6 +62,9 @@ def _expr(node) -> tuple[str, int]:
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")", ATOM
     if kind == "index":
         return f"{unparse_expr(node.value, ATOM)}[{unparse_expr(node.index)}]", ATOM
+    if kind == "slice":
+        bounds = [unparse_expr(b) if b is not None else "" for b in (node.lower, node.upper, node.step)]
+        return f"{unparse_expr(node.value, ATOM)}[{':'.join(bounds if node.step is not None else bounds[:2])}]", ATOM
     if kind == "call":
         return call_text(node), ATOM
     return _operator(node)
@@ -100,6 +105,20 @@ def call_text(node: ast.Call) -> str:
         return node.name
     args = [unparse_expr(a) for a in node.args] + [f"{k.name}={unparse_expr(k.value)}" for k in node.kwargs]
     return f"{node.name}({', '.join(args)})"
+
+
+def keywords_text(keywords: list) -> str:
+    return ", ".join(f"{k.name}={unparse_expr(k.value)}" for k in keywords)
+
+
+def default_text(node: ast.Default) -> str:
+    """`batchnorm(momentum=0.01)`: what follows `default`."""
+    return f"{node.op}({keywords_text(node.kwargs)})"
+
+
+def derived_text(node: ast.ModelDef) -> str:
+    """`ResNet50(groups=32)`, or the bare name when no default changes: what follows `model Name =`."""
+    return f"{node.extends}({keywords_text(node.defaults)})" if node.defaults else node.extends
 
 
 def unparse_layer(node, context: int = TEST) -> str:
@@ -143,12 +162,22 @@ class _Printer(Writer, StatementVisitor):
 
     def definition(self, node, first: bool) -> None:
         keyword = "block" if isinstance(node, ast.BlockDef) else "model"
+        if keyword == "model" and node.extends is not None:
+            self.emit(0, f"model {node.name} = {derived_text(node)}", node.span.line, first, blank=not first)
+            return
         params = [p.name + ("" if p.default is None else "=" + unparse_expr(p.default)) for p in node.params]
         header = f"{keyword} {node.name}({', '.join(params)}):"
-        if not params and keyword == "model":
-            header = f"model {node.name}:"
-        elif len(header) > MAX_HEADER:
-            header = f"{keyword} {node.name}(\n" + "".join(f"{INDENT}{p},\n" for p in params) + "):"
+        if not params:
+            header = f"{keyword} {node.name}:"
+        elif len(header) > MAX_HEADER or self.comments.within(param_lines(node)):
+            # One parameter per line, each with the comments written beside or above it.
+            self.emit(0, f"{keyword} {node.name}(", node.span.line, first, blank=not first)
+            for param, text in zip(node.params, params):
+                self.emit(1, f"{text},", param.span.line if param.span.line != node.span.line else -1, False,
+                          blank=False)
+            self.raw("):")
+            self.body(node.body, 1)
+            return
         self.emit(0, header, node.span.line, first, blank=not first)
         self.body(node.body, 1)
 
@@ -172,20 +201,25 @@ class _Printer(Writer, StatementVisitor):
         self.emit(depth, prefix + chain_text(stmt), line, first)
 
     def visit_named(self, stmt: ast.Named, depth: int, first: bool, prefix: str, line: int) -> None:
-        self.visit(stmt.stmt, depth, first, f"{prefix}{stmt.name} = ", line)
+        name = stmt.name if is_plain(stmt.name) else quote(stmt.name)
+        self.visit(stmt.stmt, depth, first, f"{prefix}{name} = ", line)
 
     def visit_combine(self, stmt: ast.Combine, depth: int, first: bool, prefix: str, line: int) -> None:
-        self._compound(stmt, f"{stmt.op}:", depth, first, prefix, line)
+        parts = f" {unparse_expr(stmt.parts)}" if stmt.parts is not None else ""
+        self._compound(stmt, f"{stmt.op}{parts}:", depth, first, prefix, line)
 
     def visit_seq(self, stmt: ast.Seq, depth: int, first: bool, prefix: str, line: int) -> None:
-        self._compound(stmt, "seq:", depth, first, prefix, line)
+        self._compound(stmt, "sequential:" if stmt.module else "seq:", depth, first, prefix, line)
 
     def visit_repeat(self, stmt: ast.Repeat, depth: int, first: bool, prefix: str, line: int) -> None:
         self._compound(stmt, f"repeat {unparse_expr(stmt.count)}:", depth, first, prefix, line)
 
     def visit_for(self, stmt: ast.For, depth: int, first: bool, prefix: str, line: int) -> None:
-        self._compound(stmt, f"for {', '.join(stmt.targets)} in {unparse_expr(stmt.iter)}:", depth, first, prefix,
-                       line)
+        self._compound(stmt, f"for {ast.target_text(stmt.targets)} in {unparse_expr(stmt.iter)}:", depth, first,
+                       prefix, line)
+
+    def visit_default(self, stmt: ast.Default, depth: int, first: bool, prefix: str, line: int) -> None:
+        self.emit(depth, f"{prefix}default {default_text(stmt)}", line, first)
 
     def visit_if(self, stmt: ast.If, depth: int, first: bool, prefix: str, line: int) -> None:
         self.if_(stmt, depth, first)

@@ -9,6 +9,8 @@ the block it opens) so the parser can go on and find the next one.
 
 from __future__ import annotations
 
+import re
+
 from typing import Optional
 
 from lark import Token
@@ -152,6 +154,9 @@ def syntax_error(error: UnexpectedInput, file: str, text: str, pattern_of, open_
     orphan = _orphan_clause(file, token, text) if "->" in expected else None
     if orphan is not None:
         return orphan
+    unquoted = _unquoted_name(file, token, text) if token.value == "=" else None
+    if unquoted is not None:
+        return unquoted
     message = f"expected {describe_expected(expected)}, found {found}"
     return SpecError("E0101", message, span, label=_label(token), help=_help(token, expected, open_brackets))
 
@@ -170,6 +175,26 @@ def _orphan_clause(file: str, token: Token, text: str) -> Optional[SpecError]:
     return SpecError("E0101", f"expected an `if` block before `{word}`, found `{word}` on its own",
                      Span(file, token.line, column, token.line, column + len(word)), label="no `if` before this",
                      help=f"`{word}` follows the body of an `if` at the same indentation")
+
+
+# `block1-0 = ...`: a name with `-` or `.` read as arithmetic up to the `=`.
+_NAME_LIKE = re.compile(r"[ \t]*([A-Za-z0-9_]+(?:[-.][A-Za-z0-9_]+)+)[ \t]*")
+
+
+def _unquoted_name(file: str, token: Token, text: str) -> Optional[SpecError]:
+    """A module name that is not an identifier, written without quotes (the YAML form takes it as it is)."""
+    lines = text.split("\n")
+    if not token.line or token.line > len(lines):
+        return None
+    match = _NAME_LIKE.fullmatch(lines[token.line - 1][:token.column - 1])
+    if match is None:
+        return None
+    name = match.group(1)
+    return SpecError("E0221", f"expected a name before `=`, found `{name}`",
+                     Span(file, token.line, match.start(1) + 1, token.line, match.end(1) + 1),
+                     label="read as arithmetic, not as a name",
+                     help=f"a module name with `-` goes in quotes: `\"{name}\" = ...`" if "." not in name
+                     else "a module name cannot hold `.` (torch reads it as a path); use `_` or `-` in quotes")
 
 
 def _label(token: Token) -> str:

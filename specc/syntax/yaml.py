@@ -46,7 +46,8 @@ PLAIN_TAGS = {STANDARD + t for t in ("str", "int", "float", "bool", "null", "seq
 # `tests/test_statement_kinds.py` holds the front-end to every kind.
 SURFACE_KINDS = {
     "<input>": "input", "<let>": "let", "<for>": "for", "<if>": "if", "<layer-list>": "chain", "<call>": "chain",
-    "<chain>": "chain", "<concat>": "combine", "<add>": "combine", "<seq>": "seq", "<repeat>": "repeat",
+    "<chain>": "chain", "<concat>": "combine", "<add>": "combine", "<mul>": "combine", "<chunk>": "combine",
+    "<split>": "combine", "<seq>": "seq", "<sequential>": "seq", "<repeat>": "repeat", "<default>": "default",
 }
 
 
@@ -451,7 +452,8 @@ def _model_at(loc: tuple) -> tuple[Optional[type], str]:
         return yaml_form.SpecFile, "the top level of a spec"
     if holder[-1] in yaml_form.TAGGED:
         tag = holder[-1]
-        what = "a definition" if tag == "<definition>" else "a `use` path" if tag == "<path>" else f"a `{tag[1:-1]}`"
+        what = {"<definition>": "a definition", "<path>": "a `use` path", "<extends>": "a derived model"}.get(
+            tag, f"a `{tag[1:-1]}`")
         return yaml_form.TAGGED[tag], what
     if len(holder) >= 2 and holder[-2] == "elif":
         return yaml_form.ElifClause, "an `elif` branch"
@@ -489,6 +491,9 @@ def _bad_name(node: Node, detail: dict, file: str) -> SpecError:
     if detail["ctx"].get("pattern") == yaml_form.TARGETS:
         return SpecError("E0604", f"expected loop variables such as `i, n`, found `{value}`", _where(file, node),
                          label="not a list of names", help="write `for: i, n` and `in: enumerate(convs)`")
+    if detail["ctx"].get("pattern") == yaml_form.MODULE_NAME:
+        return SpecError("E0604", f"expected a module name, found `{value}`", _where(file, node),
+                         label="not a name", help=yaml_form.NAME_HELP)
     return SpecError("E0604", f"expected a name, found `{value}`", _where(file, node), label="not a name",
                      help="a name is letters, digits and `_`, and does not start with a digit")
 
@@ -550,6 +555,8 @@ class _Builder:
 
     def definition(self, key: ScalarNode, node: Node, cls):
         params, body = [], []
+        if isinstance(node, MappingNode) and "extends" in self.pairs(node):
+            return self.derived(key, node)
         if isinstance(node, SequenceNode):
             body = self.body(node)
         else:
@@ -561,6 +568,14 @@ class _Builder:
             body.extend(self.body(fields["layers"][1]))
         return construct(cls, span=self.span(key, node), name=key.value, name_span=self.span(key),
                                    params=params, body=body)
+
+    def derived(self, key: ScalarNode, node: MappingNode) -> ast.ModelDef:
+        fields = self.pairs(node)
+        base = fields["extends"][1]
+        params = fields.get("params")
+        defaults = self.keywords(params[1]) if params is not None and self.value(params[1]) is not None else []
+        return construct(ast.ModelDef, span=self.span(key, node), name=key.value, name_span=self.span(key),
+                         params=[], body=[], extends=base.value, extends_span=self.span(base), defaults=defaults)
 
     def params(self, node: Node) -> list[ast.Param]:
         if isinstance(node, MappingNode):
@@ -607,6 +622,10 @@ class _Builder:
     def build_for(self, node: Node, surface: str) -> list:
         return [self.for_(node, self.pairs(node))]
 
+    def build_default(self, node: Node, surface: str) -> list:
+        return [construct(ast.Default, span=self.span(key, value), op=key.value, op_span=self.span(key),
+                          kwargs=self.keywords(value)) for key, value in self.pairs(node)["default"][1].value]
+
     def build_if(self, node: Node, surface: str) -> list:
         return [self.if_(node, self.pairs(node))]
 
@@ -623,12 +642,18 @@ class _Builder:
 
     def build_combine(self, node: Node, surface: str) -> list:
         fields, op = self.pairs(node), surface[1:-1]
-        combine = construct(ast.Combine, span=self.span(node), op=op, body=self.body(fields[op][1]))
+        if op in ("chunk", "split"):  # `{chunk: 2, do: [...]}`: how to slice, then the branches
+            combine = construct(ast.Combine, span=self.span(node), op=op, body=self.body(fields["do"][1]),
+                                parts=self.expr(fields[op][1]))
+        else:
+            combine = construct(ast.Combine, span=self.span(node), op=op, body=self.body(fields[op][1]))
         return [self.named(node, fields, combine)]
 
     def build_seq(self, node: Node, surface: str) -> list:
-        fields = self.pairs(node)
-        return [self.named(node, fields, construct(ast.Seq, span=self.span(node), body=self.body(fields["seq"][1])))]
+        fields, keyword = self.pairs(node), surface[1:-1]
+        seq = construct(ast.Seq, span=self.span(node), body=self.body(fields[keyword][1]),
+                        module=keyword == "sequential")
+        return [self.named(node, fields, seq)]
 
     def build_repeat(self, node: Node, surface: str) -> list:
         fields = self.pairs(node)
@@ -671,7 +696,10 @@ class _Builder:
     def for_(self, node: MappingNode, fields: dict) -> ast.For:
         targets_node = fields["for"][1]
         if isinstance(targets_node, SequenceNode):
-            names = [(item.value, self.span(item)) for item in targets_node.value]
+            names = [(self.target(item), self.span(item)) for item in targets_node.value]
+            if len(names) == 1 and isinstance(names[0][0], ast.Unpack) and len(names[0][0].targets) > 1:
+                group = names[0][0]  # `for: [[a, b]]` is `for: [a, b]`, as in the DSL
+                names = list(zip(group.targets, group.target_spans))
         else:
             line, column = self.content_start(targets_node)
             names = [(m.group(), ast.Span(file=self.file, line=line, column=column + m.start(),
@@ -680,6 +708,13 @@ class _Builder:
         return construct(ast.For, span=self.span(node), targets=[n for n, _ in names],
                                        target_spans=[s for _, s in names], iter=self.expr(fields["in"][1]),
                                        body=self.body(fields["do"][1]))
+
+    def target(self, node: Node):
+        """A loop variable, or for a list of them (`[w, d]`) the group that unpacks an item in turn."""
+        if isinstance(node, ScalarNode):
+            return node.value
+        return construct(ast.Unpack, span=self.span(node), targets=[self.target(item) for item in node.value],
+                         target_spans=[self.span(item) for item in node.value])
 
     def if_(self, node: MappingNode, fields: dict) -> ast.If:
         branches = [construct(ast.IfBranch, span=self.span(node), test=self.expr(fields["if"][1]),

@@ -24,6 +24,7 @@ brackets keep them apart from YAML keys.
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Optional, Union
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, RootModel, StrictBool,
@@ -35,12 +36,18 @@ IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 # The keys that make a mapping a statement other than a call, in the order
 # they are looked for; `name` may accompany the ones `Named` can wrap.
-STATEMENT_KEYS = ("input", "let", "chain", "concat", "add", "seq", "repeat", "for", "if")
+STATEMENT_KEYS = ("input", "let", "chain", "concat", "add", "mul", "chunk", "split", "seq", "sequential", "repeat",
+                  "for", "if", "default")
 # Keys that only make sense next to a statement keyword.
 COMPANION_KEYS = ("name", "do", "in", "then", "elif", "else")
 RESERVED_KEYS = STATEMENT_KEYS + COMPANION_KEYS
 
 Identifier = Annotated[str, StringConstraints(strict=True, pattern=IDENTIFIER)]
+# A module name: an identifier, or letters, digits, `_`, `-` and `{expressions}` (`block{i}-0`);
+# `syntax/templates.py` reads it, as it reads the DSL's quoted names.
+MODULE_NAME = r"^([A-Za-z0-9_-]|\{[^{}]*\})+$"
+ModuleName = Annotated[str, StringConstraints(strict=True, pattern=MODULE_NAME)]
+NAME_HELP = "a name is letters, digits, `_` and `-`, with `{expressions}` computed at elaboration (`layer{i + 1}`)"
 
 
 class _Form(BaseModel):
@@ -153,7 +160,7 @@ def _call_keys(mapping: dict, *, named: bool) -> list[str]:
     return keys
 
 
-_COMPANIONS = {"name": "an op or block", "do": "`repeat` or `for`", "in": "`for`",
+_COMPANIONS = {"name": "an op or block", "do": "`repeat`, `for`, `chunk` or `split`", "in": "`for`",
                "then": "`if`", "elif": "`if`", "else": "`if`"}
 
 
@@ -177,9 +184,8 @@ class CallStatement(RootModel[dict[Identifier, Args]]):
     def _one_call(self):
         _call_keys(self.root, named=True)
         name = self.root.get("name", "")
-        if "name" in self.root and not (isinstance(name, str) and name.isidentifier()):
-            raise _error(f"expected a name for `name`, found `{name}`",
-                         "a name is letters, digits and `_`, and does not start with a digit")
+        if "name" in self.root and not (isinstance(name, str) and re.match(MODULE_NAME, name)):
+            raise _error(f"expected a name for `name`, found `{name}`", NAME_HELP)
         return self
 
 
@@ -224,37 +230,74 @@ class LetStatement(_Form):
 
 class ChainStatement(_Form):
     chain: Union[StrictStr, Layers] = Field(description="layers applied in turn")
-    name: Optional[Identifier] = Field(None, description="the attribute name of this layer in the module")
+    name: Optional[ModuleName] = Field(None, description="the attribute name of this layer in the module")
 
 
 class ConcatStatement(_Form):
     concat: "Body" = Field(description="branches concatenated along the channels, one statement each")
-    name: Optional[Identifier] = None
+    name: Optional[ModuleName] = None
 
 
 class AddStatement(_Form):
-    add: "Body" = Field(description="branches summed (a residual connection), one statement each")
-    name: Optional[Identifier] = None
+    add: "Body" = Field(description="branches summed (a residual connection), one statement each; "
+                                    "shapes broadcast")
+    name: Optional[ModuleName] = None
+
+
+class MulStatement(_Form):
+    mul: "Body" = Field(description="branches multiplied elementwise (a gate: [N, C, 1, 1] * [N, C, H, W]); "
+                                    "shapes broadcast")
+    name: Optional[ModuleName] = None
+
+
+class ChunkStatement(_Form):
+    chunk: Value = Field(description="how many equal slices of the channels (torch.chunk); one branch each")
+    do: "Body" = Field(description="the branches, one per slice; their outputs are concatenated")
+    name: Optional[ModuleName] = None
+
+
+class SplitStatement(_Form):
+    split: Value = Field(description="the channels of each slice, `[16, 48]`, or one slice size (torch.split)")
+    do: "Body" = Field(description="the branches, one per slice; their outputs are concatenated")
+    name: Optional[ModuleName] = None
 
 
 class SeqStatement(_Form):
     seq: "Body" = Field(description="statements that count as one (one branch, one named module)")
-    name: Optional[Identifier] = None
+    name: Optional[ModuleName] = None
+
+
+class SequentialStatement(_Form):
+    sequential: "Body" = Field(description="statements as a submodule of their own, an nn.Sequential")
+    name: Optional[ModuleName] = None
 
 
 class RepeatStatement(_Form):
     repeat: Value = Field(description="how many times")
     do: "Body"
-    name: Optional[Identifier] = None
+    name: Optional[ModuleName] = None
 
 
 TARGETS = r"^\s*[A-Za-z_][A-Za-z0-9_]*(\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*\s*$"
 
 
+def _target_kind(value: Any) -> Optional[str]:
+    return "<name>" if isinstance(value, str) else "<group>" if isinstance(value, list) else None
+
+
+# A loop variable, or a list of them that unpacks the item there in turn (`[w, d]`).
+Target = TypeAliasType("Target", Annotated[
+    Union[Annotated[Identifier, Tag("<name>")], Annotated[list["Target"], Field(min_length=1), Tag("<group>")]],
+    Discriminator(_target_kind, custom_error_type="specc_kind",
+                  custom_error_message="a loop variable, or a list of them to unpack: `[w, d]`"),
+])
+
+
 class ForStatement(_Form):
     for_: Union[Annotated[str, StringConstraints(strict=True, pattern=TARGETS)],
-                Annotated[list[Identifier], Field(min_length=1)]] = Field(
-        alias="for", description="the loop variables: `i`, `i, n` or `[i, n]`")
+                Annotated[list[Target], Field(min_length=1)]] = Field(
+        alias="for", description="the loop variables: `i`, `i, n` or `[i, n]`; a nested list unpacks in turn: "
+                                 "`[i, [w, d]]`")
     in_: Value = Field(alias="in", description="what to iterate over: `arch`, `enumerate(convs)`")
     do: "Body"
 
@@ -272,6 +315,12 @@ class IfStatement(_Form):
     else_: Optional["Body"] = Field(None, alias="else")
 
 
+class DefaultStatement(_Form):
+    default: Annotated[dict[Identifier, Keywords], Field(
+        min_length=1, description="op defaults from here to the end of the body, for this body and the blocks "
+                                  "it calls: `{batchnorm: {momentum: 0.01}}`")]
+
+
 def statement_kind(value: Any) -> Optional[str]:
     """The form of a statement: a string of layers, a list (a chain), or a mapping by its keyword."""
     if isinstance(value, str):
@@ -287,7 +336,8 @@ def statement_kind(value: Any) -> Optional[str]:
 
 
 STATEMENT_HELP = ("a statement: layers (`relu`, `conv(64, k=3) -> relu`), a chain (`[conv: 64, relu]`), "
-                  "a call (`conv: [64, {k: 3}]`) or a mapping such as `repeat`, `for`, `if`, `concat`, `add`")
+                  "a call (`conv: [64, {k: 3}]`) or a mapping such as `repeat`, `for`, `if`, `concat`, `add`, "
+                  "`mul`, `chunk`, `split`")
 
 Statement = TypeAliasType("Statement", Annotated[
     Union[
@@ -300,10 +350,15 @@ Statement = TypeAliasType("Statement", Annotated[
         Annotated[ChainStatement, Tag("<chain>")],
         Annotated[ConcatStatement, Tag("<concat>")],
         Annotated[AddStatement, Tag("<add>")],
+        Annotated[MulStatement, Tag("<mul>")],
+        Annotated[ChunkStatement, Tag("<chunk>")],
+        Annotated[SplitStatement, Tag("<split>")],
         Annotated[SeqStatement, Tag("<seq>")],
+        Annotated[SequentialStatement, Tag("<sequential>")],
         Annotated[RepeatStatement, Tag("<repeat>")],
         Annotated[ForStatement, Tag("<for>")],
         Annotated[IfStatement, Tag("<if>")],
+        Annotated[DefaultStatement, Tag("<default>")],
     ],
     Discriminator(statement_kind, custom_error_type="specc_kind", custom_error_message=STATEMENT_HELP),
 ])
@@ -342,6 +397,13 @@ class Definition(_Form):
     layers: Body = Field(description="the statements of the body, in order")
 
 
+class DerivedModel(_Form):
+    """`{extends: ResNet50, params: {groups: 32}}`: another model with other defaults, under a name of its own."""
+
+    extends: Identifier = Field(description="the model reused: of this file, or of a file it uses")
+    params: Optional[dict[Identifier, Value]] = Field(None, description="new defaults of the base's parameters")
+
+
 def definition_kind(value: Any) -> Optional[str]:
     if isinstance(value, list):
         return "<layers>"
@@ -350,11 +412,25 @@ def definition_kind(value: Any) -> Optional[str]:
     return None
 
 
+def model_kind(value: Any) -> Optional[str]:
+    if isinstance(value, dict) and "extends" in value:
+        return "<extends>"
+    return definition_kind(value)
+
+
 DefinitionValue = Annotated[
     Union[Annotated[Body, Tag("<layers>")], Annotated[Definition, Tag("<definition>")]],
     Discriminator(definition_kind, custom_error_type="specc_kind",
                   custom_error_message="a definition: a mapping with `params`, `input` and `layers`, "
                                        "or just the list of layers"),
+]
+
+ModelValue = Annotated[
+    Union[Annotated[Body, Tag("<layers>")], Annotated[Definition, Tag("<definition>")],
+          Annotated[DerivedModel, Tag("<extends>")]],
+    Discriminator(model_kind, custom_error_type="specc_kind",
+                  custom_error_message="a model: a mapping with `params`, `input` and `layers`, the list of "
+                                       "layers, or `{extends: Base, params: {...}}`"),
 ]
 
 
@@ -387,15 +463,16 @@ class SpecFile(_Form):
     use: Optional[Union[UseItem, list[UseItem]]] = Field(
         None, description="libraries and files whose blocks this spec uses: `d2l`, or a list")
     blocks: Optional[dict[Identifier, DefinitionValue]] = Field(None, description="parametric blocks, by name")
-    models: Optional[dict[Identifier, DefinitionValue]] = Field(None, description="models, by name")
+    models: Optional[dict[Identifier, ModelValue]] = Field(None, description="models, by name")
 
 
 # Which model a tag (in an error's location) stands for: to list its keys in messages.
 TAGGED: dict[str, type[BaseModel]] = {
     "<input>": InputStatement, "<let>": LetStatement, "<chain>": ChainStatement,
-    "<concat>": ConcatStatement, "<add>": AddStatement, "<seq>": SeqStatement,
+    "<concat>": ConcatStatement, "<add>": AddStatement, "<mul>": MulStatement, "<chunk>": ChunkStatement,
+    "<split>": SplitStatement, "<seq>": SeqStatement, "<sequential>": SequentialStatement,
     "<repeat>": RepeatStatement, "<for>": ForStatement, "<if>": IfStatement,
-    "<definition>": Definition, "<path>": UsePath,
+    "<definition>": Definition, "<path>": UsePath, "<default>": DefaultStatement, "<extends>": DerivedModel,
 }
 
 

@@ -6,16 +6,20 @@
         x = out + identity  # [N, channels, H, W]
         return x
 
-An `add` names its branches `out` and `identity` (then `branch3`, ...), a
-concat `branch1`, `branch2`, ... (or `out` when one branch computes);
-a branch's variables are free again after its combine.
+An `add` or `mul` names its branches `out` and `identity` (then `branch3`,
+...), a concat `branch1`, `branch2`, ... (or `out` when one branch
+computes); `chunk` and `split` name the slices after their source (`x1`,
+`x2`) and compute each branch in its slice's variable. A branch's variables
+are free again after its combine.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
+from ...syntax.templates import MODULE_NAME, is_plain
 from .namespace import Namespace, identifier
+from .planning import slicing
 from .shapes import combined_shape, computes
 
 INDENT = "    "
@@ -52,8 +56,8 @@ class Forward:
     def combine(self, node, source: str, target: str, indent: str) -> str:
         with self.names.released():  # branch variables are dead after the combine: reuse their names
             results = self.branches(node, source, indent)
-        if node.op == "add":
-            expression = " + ".join(results)
+        if node.op in ("add", "mul"):
+            expression = (" + " if node.op == "add" else " * ").join(results)
         else:
             expression = f"{self.names.use('torch.cat')}([{', '.join(results)}], dim=1)"
         shape = self.shape_text(combined_shape(node, self.shapes))
@@ -61,8 +65,10 @@ class Forward:
         return target
 
     def branches(self, node, source: str, indent: str) -> list[str]:
+        if node.parts is not None:
+            return self.sliced_branches(node, source, indent)
         alias = source
-        if node.op == "add" and not all(computes(b) for b in node.branches) and source != "identity":
+        if node.op in ("add", "mul") and not all(computes(b) for b in node.branches) and source != "identity":
             alias = self.names.create_name("identity")
             self.lines.append(f"{indent}{alias} = {source}")
         results = []
@@ -73,10 +79,23 @@ class Forward:
                 results.append(alias)
         return results
 
+    def sliced_branches(self, node, source: str, indent: str) -> list[str]:
+        """`x1, x2 = x.chunk(2, dim=1)`, then each branch from its slice (ShuffleNetV2's channel routing)."""
+        slices = [self.names.create_name(f"{source}{i}") for i in range(1, len(node.branches) + 1)]
+        cut = slicing(node)
+        if isinstance(cut, int):
+            expression = f"{source}.chunk({cut}, dim=1)"
+        else:
+            expression = f"{self.names.use('torch.split')}({source}, [{', '.join(map(str, cut))}], dim=1)"
+        targets = ", ".join(slices) + ("," if len(slices) == 1 else "")
+        self.lines.append(f"{indent}{targets} = {expression}")
+        return [self.sequence(branch, part, part, indent) if computes(branch) else part
+                for branch, part in zip(node.branches, slices)]
+
 
 def _branch_names(node) -> list[str]:
     count = len(node.branches)
-    if node.op == "add":
+    if node.op in ("add", "mul"):
         return ["out", "identity"] + [f"branch{i}" for i in range(3, count + 1)]
     if sum(computes(b) for b in node.branches) == 1:
         return ["out"] * count
@@ -84,5 +103,12 @@ def _branch_names(node) -> list[str]:
 
 
 def attribute(name: str) -> str:
-    """`self.<attribute>`: a checked identifier, or `_modules["0"]` for a number."""
-    return identifier(name) if not name.isdigit() else f"_modules[\"{int(name)}\"]"
+    """`self.<attribute>`: a checked identifier, or `_modules["0"]` for a number or a quoted name."""
+    return name if is_plain(name) and identifier(name) else f"_modules[{module_name(name)}]"
+
+
+def module_name(name: str) -> str:
+    """A module name as a string literal (`"block1-0"`), once checked to hold nothing but safe characters."""
+    if not MODULE_NAME.fullmatch(name):
+        raise ValueError(f"not a safe module name: {name!r}")
+    return f'"{name}"'

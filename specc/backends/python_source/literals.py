@@ -30,6 +30,13 @@ def literal(value: Any) -> str:
     raise ValueError(f"not a value generated code may contain: {value!r}")
 
 
+def writable(value: Any) -> bool:
+    """Whether `literal` can write `value` (a string no op chooses, anywhere inside it, cannot)."""
+    if isinstance(value, (list, tuple)):
+        return all(writable(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float)) or (isinstance(value, str) and value in CHOICES)
+
+
 # The strings an op's argument may hold, each from a fixed set the registry validates: conv's
 # padding modes and every argument's `choices` (`"bilinear"`, `"tanh"`, `"row"`).
 CHOICES = frozenset(("same", "valid", *(c for op in OPS.values() for arg in op.args for c in arg.choices)))

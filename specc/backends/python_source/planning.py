@@ -25,7 +25,7 @@ from ...expr import is_int
 from ...ir import Graph, Module, attributes
 from ...naming import class_name
 from ..torch_lowering import REQUIRED, lower
-from .literals import literal
+from .literals import literal, writable
 from .namespace import Namespace
 
 
@@ -70,7 +70,14 @@ class SeqExpr:
     children: list[tuple[str, Any, Any]]
 
 
-Expr = Union[LayerExpr, ClassExpr, SeqExpr]
+@dataclass
+class SharedExpr:
+    """A shared layer applied again: the module its first application (`owner`, a sibling) made."""
+
+    owner: str
+
+
+Expr = Union[LayerExpr, ClassExpr, SeqExpr, SharedExpr]
 
 
 @dataclass(eq=False)
@@ -100,13 +107,17 @@ def describe(body, leaves: list[Leaf], classes: dict, prefix: str = "") -> list[
     """The attributes of a module as expressions whose numbers are indices into `leaves`."""
     out = []
     for node in attributes(body):
-        path = f"{prefix}_{node.name}" if prefix else node.name
+        if node.shares:
+            out.append((node.name, SharedExpr(node.shares.rpartition(".")[2]), node))
+            continue
+        name = node.name.replace("-", "_")  # a quoted name (`block1-0`) as part of a parameter's name
+        path = f"{prefix}_{name}" if prefix else name
         out.append((node.name, _child_expr(node, leaves, classes, path), node))
     return out
 
 
 def _child_expr(node, leaves: list[Leaf], classes: dict, path: str) -> Expr:
-    label = f"layer{path}" if path.isdigit() else path
+    label = f"layer{path}" if path[:1].isdigit() else path
     if node.kind == "layer":
         call = lower(node.op, node.args, node.in_shape)
         args = [_add_leaf(leaves, v, p.channels, f"{label}_{p.name}") for p, v in call.args]
@@ -163,13 +174,27 @@ def _assign(node: Module, keys: dict, by_key: dict, assigned: dict, model: str, 
 
 
 def _signature(node, keys: dict) -> tuple:
+    if node.module and node.shares:
+        return ("S", node.name, node.shares.rpartition(".")[2])
     if node.kind == "layer":
         call = lower(node.op, node.args, node.in_shape)
         return ("L", node.name, node.op, call.cls if call else "", len(call.args) if call else 0,
                 tuple(sorted(call.keywords())) if call else ())
     if node.kind == "combine":
-        return ("C", node.op, tuple(tuple(_signature(n, keys) for n in b) for b in node.branches))
+        return ("C", node.op, slicing(node), tuple(tuple(_signature(n, keys) for n in b) for b in node.branches))
     return ("M", node.name, keys[id(node)])
+
+
+def slicing(node) -> object:
+    """How a combine cuts its input for the forward: `None`, a number of equal slices, or the sizes.
+
+    Equal slices are written `x.chunk(n, dim=1)`, whatever the channels; other sizes are
+    numbers in the forward, so instances that cut differently get classes of their own.
+    """
+    parts = node.parts
+    if parts is None:
+        return None
+    return len(parts) if len(set(parts)) == 1 else tuple(parts)
 
 
 def nested(node) -> list:
@@ -192,7 +217,11 @@ def parametrise(plan: ClassPlan, classes: dict, files: Namespace) -> None:
         describe(node.body, leaves, classes)
         per_instance.append(leaves)
     template = plan.instances[0]
-    block_params = [Param("arg", name) for name in template.args] if template.block else []
+    # A block argument the file cannot write as a literal (VGG's `[64, "M", 128, "M"]`: user
+    # strings never reach the file) is not a constructor parameter: its numbers are folded per
+    # instance, as literals or derived parameters.
+    block_params = [Param("arg", name) for name in template.args
+                    if all(writable(node.args.get(name)) for node in plan.instances)] if template.block else []
     used: dict[Param, None] = {}  # an ordered set
     for index, leaf in enumerate(per_instance[0]):
         values = [leaves[index].value for leaves in per_instance]
