@@ -20,6 +20,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import specc  # noqa: E402
+from specc import ir  # noqa: E402
 from specc.diagnostics import SpecError  # noqa: E402
 from specc.ops import OPS  # noqa: E402
 
@@ -102,3 +103,40 @@ def test_stochastic_depth_is_torchvisions(mode):
     torch.testing.assert_close(ours(x), expected)
     assert repr(ours[0]) == repr(theirs)
     assert torch.equal(ours.eval()(x), x)
+
+
+EVERY_OP = """\
+model Signal:
+    input N x 4 x 32
+    conv(8, k=3, p=1) -> batchnorm -> instancenorm(affine=true) -> groupnorm(2) -> prelu(per_channel=true)
+    local_response_norm(3) -> channel_shuffle(2) -> maxpool(k=2) -> avgpool(k=2, s=1) -> adaptive_maxpool(6)
+    conv_transpose(4, k=2, s=2, op=1, d=2) -> upsample(scale=2, mode="linear", align_corners=true)
+    adaptive_avgpool(8) -> global_avgpool -> flatten -> linear(6) -> layernorm -> softmax -> log_softmax(dim=-1)
+
+model Image:
+    input N x 4 x 16 x 16
+    pixel_unshuffle(2) -> layernorm2d -> pixel_shuffle(2) -> dropout2d(0.1) -> stochastic_depth(0.2, mode="batch")
+    relu -> relu6 -> leaky_relu(0.1) -> elu -> selu -> celu(2) -> gelu(approximate="tanh") -> silu -> mish
+    hardswish -> hardsigmoid -> hardtanh(-2, 2) -> softplus(beta=2) -> sigmoid -> tanh -> identity
+    flatten(start=2) -> unflatten(2, [16, -1]) -> dropout(0.5)
+
+model Volume:
+    input N x 2 x 4 x 8 x 8
+    conv(4, k=(1, 3, 3), p=(0, 1, 1)) -> dropout3d -> upsample(size=(4, 16, 16), mode="trilinear") -> global_maxpool
+"""
+
+
+def test_the_command_line_writes_every_op(tmp_path):
+    """`specc build FILE --model M -o OUT.py`, for models that use every op between them, writes what `emit` does."""
+    spec = tmp_path / "every_op.spec"
+    spec.write_text(EVERY_OP, encoding="utf-8")
+    used = set()
+    for model in ("Signal", "Image", "Volume"):
+        used |= {node.op for node in ir.leaves(specc.shapes(spec, model=model).body)}
+        target = tmp_path / f"{model}.py"
+        done = subprocess.run([sys.executable, "-m", "specc", "build", spec.name, "--model", model, "-o", target.name],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        # The same text as `emit`, but for the header's path: the command line's is relative.
+        assert target.read_text(encoding="utf-8") == specc.emit(spec, model=model).replace(str(spec), spec.name)
+    assert used == set(OPS)
