@@ -624,7 +624,8 @@ def _layernorm_count(a: dict, shape: Shape, out: Shape) -> tuple[int, int]:
 
 def _flatten_infer(a: dict, shape: Shape) -> Shape:
     if len(shape) < 2:
-        raise OpProblem("E0304", f"expected an input with a batch and at least one more dim, found {format_shape(shape)}")
+        raise OpProblem("E0304", "expected an input with a batch and at least one more dim, "
+                                 f"found {format_shape(shape)}")
     start, end = _dim(a["start"], shape, "start", "flatten"), _dim(a["end"], shape, "end", "flatten")
     if start == 0:
         raise OpProblem("E0402", f"expected `start` after the batch's dim in `flatten`, found `{a['start']}`",
@@ -737,7 +738,8 @@ def _pixel_shuffle_infer(a: dict, shape: Shape) -> Shape:
     n, c, h, w = shape
     r = a["factor"]
     if c % (r * r):
-        raise OpProblem("E0315", f"expected channels divisible by factor * factor = {r * r} in `pixel_shuffle`, found {c}",
+        raise OpProblem("E0315", f"expected channels divisible by factor * factor = {r * r} in `pixel_shuffle`, "
+                                 f"found {c}",
                         f"pixel_shuffle turns {r * r} channels into a {r} x {r} patch", arg="factor")
     return (n, c // (r * r), h * r, w * r)
 

@@ -399,7 +399,8 @@ def build_module(name: str, a: dict, x: torch.Tensor) -> Optional[nn.Module]:
                             elementwise_affine=a.get("affine", True), bias=a.get("bias", True))
     if name == "layernorm2d":
         only_rank(x, 4)
-        return LayerNorm2d(c, eps=a.get("eps", 1e-5), elementwise_affine=a.get("affine", True), bias=a.get("bias", True))
+        return LayerNorm2d(c, eps=a.get("eps", 1e-5), elementwise_affine=a.get("affine", True),
+                           bias=a.get("bias", True))
     if name == "local_response_norm":
         return nn.LocalResponseNorm(a["size"], alpha=a.get("alpha", 1e-4), beta=a.get("beta", 0.75), k=a.get("k", 1.0))
     if name in ("maxpool", "avgpool"):
@@ -409,8 +410,8 @@ def build_module(name: str, a: dict, x: torch.Tensor) -> Optional[nn.Module]:
         else:
             cls = by_rank(x, {3: nn.AvgPool1d, 4: nn.AvgPool2d, 5: nn.AvgPool3d})
             extra = {"count_include_pad": a.get("count_include_pad", True)}
-        return cls(a["kernel"], stride=a.get("stride"), padding=a.get("padding", 0), ceil_mode=a.get("ceil_mode", False),
-                   **extra)
+        return cls(a["kernel"], stride=a.get("stride"), padding=a.get("padding", 0),
+                   ceil_mode=a.get("ceil_mode", False), **extra)
     if name in ("adaptive_avgpool", "global_avgpool"):
         return by_rank(x, {3: nn.AdaptiveAvgPool1d, 4: nn.AdaptiveAvgPool2d, 5: nn.AdaptiveAvgPool3d})(a.get("size", 1))
     if name in ("adaptive_maxpool", "global_maxpool"):
