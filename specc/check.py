@@ -17,6 +17,7 @@ extends a model in reach, without a cycle, naming parameters `A` has.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
@@ -115,6 +116,10 @@ def _names_something(stmt: ast.Named) -> None:
 # ---------------------------------------------------------------- bodies
 
 
+INPUT_HELP = ("write `input C x H x W` for images or `input F` for features (a leading extra size is the batch), "
+              "or `input N x ...` with 1 to 4 sizes for any rank: `input N x 3 x 16 x 112 x 112`")
+
+
 @dataclass
 class _Attrs:
     """Named statements of one module (a block, a model, or a named container)."""
@@ -208,11 +213,12 @@ class _BodyChecker(StatementVisitor):
         self._input_seen, self._input_seen_unnamed = stmt.span, stmt.name is None
         if stmt.name is not None:
             self._bind_value(stmt.name, stmt.name_span, vars)
-        if not 1 <= len(stmt.dims) <= 4:
-            raise SpecError("E0220", f"expected 1 to 4 sizes in `input`, found {len(stmt.dims)}", stmt.where,
-                            help="write `input C x H x W` for images or `input F` for features; "
-                                 "a leading extra size is the batch")
-        for dim in stmt.dims:
+        batch = stmt.names_batch(lambda name: vars.get(name) is not None)
+        sizes = stmt.dims[1:] if batch else stmt.dims
+        if not 1 <= len(sizes) <= 4:
+            raise SpecError("E0220", f"expected 1 to 4 sizes {'after `N` ' if batch else ''}in `input`, found "
+                            f"{len(sizes)}", stmt.where, help=INPUT_HELP)
+        for dim in sizes:
             self.expr(dim, vars)
 
     def visit_let(self, stmt: ast.Let, vars: Env, attrs: _Attrs, loop: bool) -> None:
@@ -400,8 +406,8 @@ class _BodyChecker(StatementVisitor):
         candidates = [*OPS, *self.blocks]
         raise SpecError("E0201", f"expected an op or block, found `{name}`", where,
                         label="not an op or a block in scope",
-                        help=suggest(name, candidates) or "see `specc ops` for the ops; blocks come from this "
-                                                          "file or a `use` line")
+                        help=_ranked_name(name) or suggest(name, candidates)
+                        or "see `specc ops` for the ops; blocks come from this file or a `use` line")
 
     def expr(self, expr, vars: Env) -> None:
         for node in _walk_expr(expr):
@@ -411,6 +417,15 @@ class _BodyChecker(StatementVisitor):
                 self.collector.add(_unknown_function(node, self.blocks))
             elif node.kind == "value_shape" and node.name not in (vars.values or ()):
                 self.collector.add(_unknown_value(node, vars))
+
+
+def _ranked_name(name: str) -> Optional[str]:
+    """`conv2d` and `maxpool3d` as torch names them: specc's op takes the rank from the input."""
+    match = re.fullmatch(r"(\w+?)_?[123]d", name)
+    if match and match.group(1) in OPS:
+        return (f"did you mean `{match.group(1)}`? specc chooses the 1d, 2d or 3d class from the input's rank "
+                "([N, C, L], [N, C, H, W] or [N, C, D, H, W])")
+    return None
 
 
 def default_arguments(stmt: ast.Default, blocks) -> tuple[Op, list[tuple[ast.Keyword, Arg]]]:

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
 from . import reserved
-from .check import default_arguments
-from .diagnostics import Span, SpecError, suggest
 from .backends.torch_lowering import lower
+from .check import INPUT_HELP, default_arguments
+from .diagnostics import Span, SpecError, suggest
 from .expr import Env, describe, evaluate, is_int, show
-from .ops import OPS, Op, OpProblem, Shape, coerce, format_shape
+from .ops import OPS, Op, OpProblem, Shape, accepts, coerce, format_shape
 from .resolve import Program
 from .syntax import ast, templates
+from .syntax.ast import BATCH
 from .syntax.visit import StatementVisitor
 
 SEQUENTIAL = "sequential"  # the class of an unnamed `sequential:`: a plain nn.Sequential
@@ -180,6 +181,7 @@ class _Elaborator(StatementVisitor):
     def __init__(self, program: Program) -> None:
         self.program = program
         self.state = _State()
+        self.input_sizes: Optional[tuple[str, list]] = None  # how the input was written, for E0304's help
         # A block body is a function of (block, arguments, incoming shape) alone (blocks see
         # only their parameters), so identical calls share one elaborated body: ResNet-152's
         # 36 bottlenecks of stage 3 are elaborated once. Keyed by depth too, so that the
@@ -245,10 +247,15 @@ class _Elaborator(StatementVisitor):
 
     def _inputs(self, definition: ast.ModelDef, env: Env, given: Optional[tuple]) -> list[tuple[str, Shape]]:
         """The model's inputs in order, (name, shape); `--input` gives the first one's shape."""
-        declared = [stmt for stmt in definition.body if stmt.kind == "input"]
-        inputs = [(stmt.name or IMPLICIT_INPUT, _shape_from_sizes([evaluate(d, env) for d in stmt.dims], stmt.where,
-                                                                  "input")) for stmt in declared]
+        inputs = []
+        for stmt in (s for s in definition.body if s.kind == "input"):
+            batch = stmt.names_batch(lambda name: env.get(name) is not None)
+            sizes = [BATCH if batch and i == 0 else evaluate(d, env) for i, d in enumerate(stmt.dims)]
+            if not inputs:
+                self.input_sizes = ("input", sizes)
+            inputs.append((stmt.name or IMPLICIT_INPUT, _shape_from_sizes(sizes, stmt.where, "input")))
         if given is not None:
+            self.input_sizes = ("--input", list(given))
             shape = _shape_from_sizes(list(given), definition.name_span.to_diagnostic(), "--input")
             # A batch given for the first input is every input's batch: they enter one forward together.
             others = [(name, (shape[0], *rest[1:]) if rest[0] == "N" else rest) for name, rest in inputs[1:]]
@@ -574,7 +581,7 @@ class _Elaborator(StatementVisitor):
     def op_call(self, op: Op, call: ast.Call, env: Env, shape: Shape) -> DraftLayer:
         args = self._bind_op(op, call, env)
         try:
-            out = op.infer(args, shape)
+            args, out = op.apply(args, shape)
         except OpProblem as problem:
             raise self._located(problem, call, shape) from None
         params, macs = op.count(args, shape, out)
@@ -605,12 +612,17 @@ class _Elaborator(StatementVisitor):
     def _located(self, problem: OpProblem, call: ast.Call, shape: Shape) -> SpecError:
         node = call
         if problem.arg:
+            op = OPS[call.name]
+            for arg, value in zip(op.args, call.args):
+                if arg.name == problem.arg:
+                    node = value
             for keyword in call.kwargs:
-                op_arg = OPS[call.name].arg(keyword.name)
+                op_arg = op.arg(keyword.name)
                 if op_arg and op_arg.name == problem.arg:
                     node = keyword
         label = f"input here is {format_shape(shape)}"
-        error = SpecError(problem.code, problem.message, node.where, label=label, help=problem.help)
+        help = (_batch_help(self.input_sizes, problem, shape) if problem.code == "E0304" else None) or problem.help
+        error = SpecError(problem.code, problem.message, node.where, label=label, help=help)
         error.axis = problem.axis  # for `_add_smallest_input`
         return error
 
@@ -1052,6 +1064,10 @@ SEARCH_LAYERS = 2_000  # layers elaborated before the error, above which no smal
 
 
 def _shape_from_sizes(sizes: list, span: Span, what: str) -> Shape:
+    """The input shape: `N` and the sample's sizes, or without `N` C x H x W or F, with a batch size or not."""
+    batch = bool(sizes) and sizes[0] == BATCH
+    if batch:
+        sizes = sizes[1:]
     for size in sizes:
         if isinstance(size, bool) or not isinstance(size, int):
             raise SpecError("E0401", f"expected int sizes in `{what}`, found {describe(size)} {show(size)}", span,
@@ -1059,13 +1075,32 @@ def _shape_from_sizes(sizes: list, span: Span, what: str) -> Shape:
         if not 1 <= size <= LIMITS["size"]:
             raise SpecError("E0402", f"expected sizes from 1 to {LIMITS['size']:,} in `{what}`, found {size}", span,
                             label="out of range")
-    if len(sizes) in (1, 3):
-        return ("N", *sizes)
-    if len(sizes) in (2, 4):
+    if batch and 1 <= len(sizes) <= 4:
+        return (BATCH, *sizes)
+    if not batch and len(sizes) in (1, 3):
+        return (BATCH, *sizes)
+    if not batch and len(sizes) in (2, 4):
         return tuple(sizes)
     code = "E0502" if what == "--input" else "E0220"  # the command line's mistake, or the spec's
-    raise SpecError(code, f"expected 1 to 4 sizes in `{what}`, found {len(sizes)}", span,
-                    help="C x H x W for images, F for features; a leading extra size is the batch")
+    after = "after `N` " if batch else ""
+    raise SpecError(code, f"expected 1 to 4 sizes {after}in `{what}`, found {len(sizes)}", span, help=INPUT_HELP)
+
+
+def _batch_help(written: Optional[tuple], problem: OpProblem, shape: Shape) -> Optional[str]:
+    """E0304's help where the input's first size was read as the batch but the op takes the rank with `N` first."""
+    if written is None or not problem.ranks:
+        return None
+    what, sizes = written
+    if sizes[:1] == [BATCH] or len(sizes) not in (2, 4) or len(shape) != len(sizes):
+        return None
+    if not accepts(problem.ranks, len(sizes) + 1):
+        return None
+    sample = " x ".join(map(str, sizes))
+    if what == "input":
+        line, fixed = f"input {sample}", f"input N x {sample}"
+    else:
+        line, fixed = f"--input {'x'.join(map(str, sizes))}", f"--input Nx{'x'.join(map(str, sizes))}"
+    return f"`{line}` reads its first size as the batch; for a sample of {sample}, write `{fixed}`"
 
 
 def _check_override(param: ast.Param, default: Any, value: Any) -> Any:

@@ -317,8 +317,9 @@ def _shape_part(node, shape: Shape, written: str, attr: Optional[str] = None) ->
         return tuple(shape)
     if attr == "hw":
         return (_shape_part(node, shape, written, "h"), _shape_part(node, shape, written, "w"))
-    index = {"c": 1, "h": 2, "w": 3}[attr]
-    if len(shape) <= index:
+    # Height and width are the last two dims: [N, C, H, W], and [N, C, D, H, W] too.
+    index = 1 if attr == "c" else len(shape) - (2 if attr == "h" else 1)
+    if len(shape) <= 1 or (attr != "c" and len(shape) < 4):
         from .ops import format_shape
 
         raise SpecError("E0304", f"`{written}` needs an image [N, C, H, W], found {format_shape(shape)}",

@@ -36,6 +36,7 @@ from torch import nn
 from .. import ir
 from ..elaborate import SEQUENTIAL
 from ..naming import class_name
+from . import torch_layers
 from .torch_lowering import lower
 
 Plan = tuple
@@ -73,7 +74,8 @@ def _child(node: ir.Node, model: str) -> nn.Module:
             return nn.Sequential(_children(node.body, model))
         return _container(class_name(node.cls, model), node.body, node.sequential, model)
     call = lower(node.op, node.args, node.in_shape)
-    return getattr(nn, call.cls)(*call.positional(), **call.keywords())
+    home = nn if call.home == "nn" else torch_layers  # the generated file defines the latter's classes too
+    return getattr(home, call.cls)(*call.positional(), **call.keywords())
 
 
 def _plan(body: tuple[ir.Node, ...]) -> Plan:

@@ -12,7 +12,7 @@ Call(name="sigmoid", bare=True)])`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Callable, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -291,8 +291,14 @@ Layer = Annotated[Union[Call, LayerIf], Field(discriminator="kind")]
 # ---------------------------------------------------------------- statements
 
 
+BATCH = "N"  # `input N x 3 x 16 x 112 x 112`: the name of the symbolic batch
+
+
 class Input(Node):
     """`input C x H x W`; a leading fourth (or second) dimension is the batch.
+
+    A leading `N` names the symbolic batch, and the sample may then have any rank from 1 to 4
+    (`input N x 3 x 100` is [N, 3, 100]); `N` is a variable instead where one is in scope.
 
     `input image: 3 x H x W` names it: a model may take several named inputs.
     """
@@ -301,6 +307,11 @@ class Input(Node):
     dims: list[Expr]
     name: Optional[str] = None
     name_span: Optional[Span] = None
+
+    def names_batch(self, bound: Callable[[str], bool]) -> bool:
+        """Whether the first dim is the batch `N` (given whether a name is a variable in scope)."""
+        first = self.dims[0] if self.dims else None
+        return first is not None and first.kind == "name" and first.id == BATCH and not bound(BATCH)
 
 
 class Output(Node):

@@ -220,7 +220,8 @@ Dims = Union[
 
 
 class InputStatement(_Form):
-    input: Dims = Field(description="the shape of one sample (C x H x W); a leading fourth size is the batch")
+    input: Dims = Field(description="the shape of one sample (C x H x W); a leading fourth size is the batch, "
+                                    "a leading N the symbolic batch before a sample of any rank")
 
 
 class OutputStatement(_Form):

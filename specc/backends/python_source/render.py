@@ -31,6 +31,7 @@ def emit(graph: Graph, spec: str) -> str:
     files.claim(graph.model)
     assigned, plans = plan_classes(graph, files)
     body = [_render_class(plan, assigned, files) for plan in plans] + [_render_model(graph, assigned, files)]
+    body = [text + "\n" for text in files.definitions()] + body  # before any class that uses them
     return _header(graph, spec) + "\n" + files.imports() + "\n\n" + "\n\n".join(body)
 
 
@@ -174,7 +175,8 @@ def _layer(expr: LayerExpr, writer: _Writer) -> str:
         if key in expr.defaults and code == literal(expr.defaults[key]):
             continue  # a parameter reference never equals a literal
         args.append(f"{identifier(key)}={code}")
-    return f"{writer.names.use('nn.' + expr.cls)}({', '.join(args)})"
+    cls = writer.names.use("nn." + expr.cls) if expr.home == "nn" else writer.names.define(expr.cls)
+    return f"{cls}({', '.join(args)})"
 
 
 def _sequential(children, writer: _Writer, indent: str) -> str:
