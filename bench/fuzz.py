@@ -110,6 +110,8 @@ EXPRESSIONS = [
     "sum([1e308, 1e308])", "round(1e300)", "int(1e300)", "abs(-9)", "list((1, 2))", "in.c", "in.h", "in.shape",
     "in.shape[9]", "\"same\"", "true", "x" * 1100, "(1,)", "[]", "()", "1 if true else \"a\"", "not []",
     "1048576", "1048577", "1000000000000", "65536 * 65536", "3.0", "-0.0", "1e-9",
+    '{"a": 1}', "{[1]: 2}", '{"a": [[0] * 100] * 100}', '{"a": 1} < {"b": 2}', "x.c", "image.hw", "N",
+    "training", "[1, 2, 3][1:]", "[1, 2, 3][::-1]", "range(9)[::0]",
 ]
 # Statements that hurt, put between lines at the indentation of the line they follow.
 STATEMENTS = [
@@ -122,6 +124,9 @@ STATEMENTS = [
     "n = seq:\n{p}    let q = 1", "rec(60)", "deep(0)", "b(" + "[" * 90 + "]" * 90 + ")",
     "conv(6, k=1000000000000)", "linear(99600)", "linear(10, in=3)", "batchnorm(eps=-1)", "dropout(2.0)",
     "conv(6, g=7)", "conv(0)", "avgpool(k=99999, s=1)", "relu(1)", "input 1 x 28 x 28", "use d2l",
+    "conv(6, k=3) as v{e}", "v -> relu", "output {e}", 'output {"a": x, "b": {e}}', "output (x, x) if training else x",
+    "input extra: 3 x 8 x 8", "default conv(k={e})", "mul:\n{p}    identity\n{p}    sigmoid",
+    "chunk 2:\n{p}    identity\n{p}    identity", "\"m{{e}}\" = relu",
 ]
 DEFINITIONS = [
     "block rec(n):\n    if n > 0:\n        rec(n - 1)\n        rec(n - 1)",
@@ -132,6 +137,8 @@ DEFINITIONS = [
     "use \"big.spec\"", "use \"notes.txt\"", "use \"lib.yaml\"", "use nosuch", "use \"fuzz.spec\"",
     "model M2:\n    input 1 x 28 x 28\n    relu", "model M3(a=[1, 2]):\n    input 3\n    linear(a[0])",
     "model M4(x={e}):\n    input 1 x 8 x 8\n    conv(x)", "# \x00 \x1b[31m",
+    "model Two:\n    input a: 1 x 8 x 8\n    input b: 1 x 8 x 8\n    a -> conv(4) as c\n    output {\"c\": c, \"b\": b}",
+    "model D = M(classes={e})", "model E = E(x=1)",
 ]
 YAML_VALUES = [
     "&a relu", "*a", "!!python/object:os.system ls", "!!binary aGk=", "'1]'", "\"\\x00\"", "1.0e999", ".nan",

@@ -67,6 +67,9 @@ class Env:
     # The op defaults in force here (`default` statements, elaboration only): each child
     # starts with its parent's, and a block body with its caller's.
     defaults: Any = None
+    # The named values of the module being elaborated (`as name`, named inputs): name -> shape.
+    # Shared by every scope of one module body; a block or named container starts its own.
+    values: Optional[dict] = None
 
     def get(self, name: str, default: Any = None) -> Any:
         """The value `name` has here (the innermost scope defining it wins), or `default`."""
@@ -92,13 +95,19 @@ class Env:
         return found
 
     def child(self, in_shape: Optional[Shape] = None) -> "Env":
-        return Env({}, in_shape if in_shape is not None else self.in_shape, self, self.defaults)
+        return Env({}, in_shape if in_shape is not None else self.in_shape, self, self.defaults, self.values)
+
+    def module_child(self, in_shape: Optional[Shape] = None) -> "Env":
+        """A scope that is the body of another module: it sees the variables, not this module's values."""
+        env = self.child(in_shape)
+        env.values = {}
+        return env
 
 
 def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
-    return {int: "an int", float: "a float", str: "a string", tuple: "a tuple", list: "a list"}.get(
+    return {int: "an int", float: "a float", str: "a string", tuple: "a tuple", list: "a list", dict: "a dict"}.get(
         type(value), type(value).__name__)
 
 
@@ -119,7 +128,13 @@ def brief(value: Any) -> str:
 
 
 def _pieces(value: Any) -> Iterator[str]:
-    if isinstance(value, bool):
+    if isinstance(value, dict):
+        yield "{"
+        for i, (key, item) in enumerate(value.items()):
+            yield (", " if i else "") + show(key) + ": "
+            yield from _pieces(item)
+        yield "}"
+    elif isinstance(value, bool):
         yield "true" if value else "false"
     elif isinstance(value, str):
         yield f'"{value}"'
@@ -158,7 +173,7 @@ def _bounded(node: ast.Node, value: Any) -> Any:
         raise _too_large(node, value)
     if isinstance(value, float) and not math.isfinite(value):
         raise SpecError("E0405", f"expected a finite number, found {value}", node.where, label="not finite")
-    if isinstance(value, (list, tuple, str)):
+    if isinstance(value, (list, tuple, str, dict)):
         if len(value) > MAX_LENGTH:
             raise SpecError("E0405", f"expected at most {MAX_LENGTH:,} items, found {len(value):,}", node.where,
                             label="too long")
@@ -174,7 +189,7 @@ def _too_large(node: ast.Node, value: int) -> SpecError:
 
 
 # The expressions that build a new list, tuple or string (the others return one that exists).
-_BUILDS = frozenset({"list", "tuple", "binop", "call"})
+_BUILDS = frozenset({"list", "tuple", "dict", "binop", "call"})
 
 
 def _measure(node: ast.Node, value: Any) -> None:
@@ -195,8 +210,8 @@ def _measure(node: ast.Node, value: Any) -> None:
             return seen
         items, depth = len(sequence), 1
         walked += len(sequence)
-        for item in sequence:
-            if isinstance(item, (list, tuple)):
+        for item in (sequence.values() if isinstance(sequence, dict) else sequence):
+            if isinstance(item, (list, tuple, dict)):
                 inner, inner_depth = measure(item)
                 items, depth = items + inner, max(depth, inner_depth + 1)
                 if depth > MAX_VALUE_DEPTH:
@@ -443,13 +458,29 @@ def _in_shape(node: ast.InShape, env: Env) -> Any:
         raise SpecError("E0309", f"`in.{node.attr}` has no shape to read here", node.where,
                         label="nothing flows in yet", help="`in` is the shape flowing into a layer statement; "
                                                            "it is not defined in `input` or before the model starts")
-    if node.attr == "shape":
+    return _shape_part(node, shape, f"in.{node.attr}")
+
+
+def _value_shape(node: ast.ValueShape, env: Env) -> Any:
+    shape = (env.values or {}).get(node.name)
+    if shape is None:
+        raise SpecError("E0203", f"unknown value `{node.name}`", node.where, label="not a named value here",
+                        help="a named value is an input (`input image: ...`) or a chain's result (`... as name`)")
+    return _shape_part(node, shape, f"{node.name}.{node.attr}")
+
+
+def _shape_part(node, shape: Shape, written: str, attr: Optional[str] = None) -> Any:
+    attr = attr or node.attr
+    if attr == "shape":
         return tuple(shape)
-    index = {"c": 1, "h": 2, "w": 3}[node.attr]
-    if len(shape) <= index:
+    if attr == "hw":
+        return (_shape_part(node, shape, written, "h"), _shape_part(node, shape, written, "w"))
+    # Height and width are the last two dims: [N, C, H, W], and [N, C, D, H, W] too.
+    index = 1 if attr == "c" else len(shape) - (2 if attr == "h" else 1)
+    if len(shape) <= 1 or (attr != "c" and len(shape) < 4):
         from .ops import format_shape
 
-        raise SpecError("E0304", f"`in.{node.attr}` needs an image input [N, C, H, W], found {format_shape(shape)}",
+        raise SpecError("E0304", f"`{written}` needs an image [N, C, H, W], found {format_shape(shape)}",
                         node.where, label="no such dimension")
     return shape[index]
 
@@ -503,6 +534,13 @@ def _ifexp(node: ast.IfExp, env: Env) -> Any:
     return evaluate(node.body if evaluate(node.test, env) else node.orelse, env)
 
 
+def _key(node: ast.Node, value: Any) -> Any:
+    """A key of `{...}`: a string or a number (a list or a dict cannot be one)."""
+    if not isinstance(value, (str, int, float)):
+        raise _type_error(node, f"expected a string or a number as a key, found {describe(value)} {brief(value)}")
+    return value
+
+
 def _call(node: ast.Call, env: Env) -> Any:
     function = BUILTINS.get(node.name)
     if function is None:
@@ -520,6 +558,8 @@ _EVALUATORS: dict[str, Callable[[Any, Env], Any]] = {
     "str": lambda n, e: n.value,
     "name": _name,
     "in": _in_shape,
+    "value_shape": _value_shape,
+    "dict": lambda n, e: {_key(k, evaluate(k, e)): evaluate(v, e) for k, v in zip(n.keys, n.values)},
     "list": lambda n, e: [evaluate(i, e) for i in n.items],
     "tuple": lambda n, e: tuple(evaluate(i, e) for i in n.items),
     "index": _index,
