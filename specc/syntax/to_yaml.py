@@ -33,7 +33,7 @@ from yaml.resolver import Resolver
 from ..diagnostics import Span, SpecError
 from . import ast
 from .comments import Attached, Comment, Writer, anchor_lines, else_line, param_lines
-from .templates import is_plain
+from .templates import is_plain, pieces
 from .unparse import ATOM, chain_text, default_text, quote, unparse_expr, unparse_layer
 from .visit import StatementVisitor
 from .yaml_form import RESERVED_KEYS
@@ -94,6 +94,16 @@ def _simple(node) -> bool:
 
 def key(name: str) -> str:
     return scalar(name)
+
+
+def module_name(stmt: ast.Named) -> str:
+    """The `name:` of a named statement; a quoted DSL name is checked first, as `specc check` does (E0221).
+
+    `fmt` runs no check, and a name the YAML form refuses would make text that does not read back.
+    """
+    if not is_plain(stmt.name):
+        pieces(stmt.name, stmt.name_span)
+    return key(stmt.name)
 
 
 # ---------------------------------------------------------------- calls and layers
@@ -347,7 +357,7 @@ class _YamlWriter(Writer, StatementVisitor):
         mapping = call_mapping(only) if only is not None and only.kind == "call" else None
         if mapping is None:
             mapping = "chain: " + (layer(only) if only is not None else chain_flow(inner))
-        return "{name: " + key(stmt.name) + ", " + mapping + "}"
+        return "{name: " + module_name(stmt) + ", " + mapping + "}"
 
     def keyed(self, stmt, pad: str) -> None:
         """A nameable statement as the keys after `name:`, at `pad`."""
@@ -381,7 +391,7 @@ class _YamlWriter(Writer, StatementVisitor):
         head("let: {" + f"{key(stmt.name)}: {value(stmt.value)}" + "}")
 
     def visit_named(self, stmt: ast.Named, head: Callable[[str], None], pad: str) -> None:
-        head(f"name: {key(stmt.name)}")
+        head(f"name: {module_name(stmt)}")
         self.keyed(stmt.stmt, pad)
 
     def visit_combine(self, stmt: ast.Combine, head: Callable[[str], None], pad: str) -> None:
