@@ -2,7 +2,7 @@
 
 For each spec in specs/torchvision/ of a modern CNN (issue 15):
 - `specc.build(spec)` loads `torchvision.models.X().state_dict()` with
-  `strict=True`: the same keys, the same shapes;
+  `strict=True`: the same keys (in the same order), the same shapes;
 - in eval mode, with random batch-norm statistics and affine parameters set
   on torchvision's model and loaded into ours, the outputs on a random batch
   equal torchvision's;
@@ -122,7 +122,7 @@ def close(actual: torch.Tensor, expected: torch.Tensor) -> None:
 def test_state_dict_is_torchvisions(name, pairs):
     pair = pairs(name)  # loads torchvision's state_dict with strict=True
     ours, theirs = pair.ours.state_dict(), pair.theirs.state_dict()
-    assert list(ours) == list(theirs) or sorted(ours) == sorted(theirs)
+    assert list(ours) == list(theirs)  # the same keys, in the same order
     assert {k: v.shape for k, v in ours.items()} == {k: v.shape for k, v in theirs.items()}
 
 
