@@ -203,6 +203,16 @@ class _BodyChecker(StatementVisitor):
             self.expr(dim, vars)
 
     def visit_let(self, stmt: ast.Let, vars: Env, attrs: _Attrs, loop: bool) -> None:
+        if is_layer_let(stmt, self.blocks):
+            # `let fc = linear(8)`: one module, applied wherever `fc` stands in a chain.
+            self.layer(stmt.value, vars)
+            self._bind(stmt.name, stmt.name_span, vars, "shared layer")
+            vars.vars[stmt.name] = _SharedLayer(stmt.name_span)
+            if stmt.name in OPS or stmt.name in self.blocks:  # (bound all the same: its uses are no new errors)
+                raise SpecError("E0206", f"the shared layer `{stmt.name}` would hide the "
+                                f"{'op' if stmt.name in OPS else 'block'} `{stmt.name}`", stmt.name_span.to_diagnostic(),
+                                label="the name of the shared layer", help=f"call it something else, e.g. `{stmt.name}_`")
+            return
         self.expr(stmt.value, vars)
         self._bind(stmt.name, stmt.name_span, vars, "variable")
 
@@ -319,6 +329,12 @@ class _BodyChecker(StatementVisitor):
     def _signature(self, call: ast.Call, vars: Env) -> tuple[str, list[tuple[tuple[str, ...], bool]]]:
         """(what, [(spellings, required)]) for the op or block `call` names."""
         name, where = call.name, call.name_span.to_diagnostic()
+        if isinstance(vars.get(name), _SharedLayer):
+            if not call.bare:
+                raise SpecError("E0219", f"expected the shared layer `{name}` without arguments, found a call",
+                                call.where, label="a shared layer is applied as it is",
+                                help=f"write `{name}`; its arguments were given where `let {name} = ...` made it")
+            return f"shared layer `{name}`", []
         if name in OPS:
             return f"op `{name}`", [(a.spellings, a.required) for a in OPS[name].args]
         if name in self.blocks:
@@ -340,7 +356,7 @@ class _BodyChecker(StatementVisitor):
 
     def expr(self, expr, vars: Env) -> None:
         for node in _walk_expr(expr):
-            if node.kind == "name" and vars.get(node.id) is None:
+            if node.kind == "name" and (vars.get(node.id) is None or isinstance(vars.get(node.id), _SharedLayer)):
                 self.collector.add(_unknown_variable(node, vars, self.blocks))
             elif node.kind == "call" and node.name not in BUILTINS:
                 self.collector.add(_unknown_function(node, self.blocks))
@@ -402,8 +418,28 @@ _EXPR_CHILDREN = {
 }
 
 
+def is_layer_let(stmt: ast.Let, blocks) -> bool:
+    """Whether `let name = ...` makes a shared layer (an op or block call) rather than a value."""
+    value = stmt.value
+    return value.kind == "call" and (value.name in OPS or value.name in blocks)
+
+
+@dataclass(frozen=True)
+class _SharedLayer:
+    """What `check` binds a shared layer's name to: where it was made (`.line`, as a span has)."""
+
+    span: ast.Span
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+
 def _unknown_variable(node: ast.Name, vars: Env, blocks) -> SpecError:
     where = node.where
+    if isinstance(vars.get(node.id), _SharedLayer):
+        return SpecError("E0219", f"expected a value, found the shared layer `{node.id}`", where, label="a layer",
+                         help="layers go in chains (`a -> b`), not inside expressions")
     if node.id in OPS or node.id in blocks:
         return SpecError("E0219", f"expected a value, found the layer `{node.id}`", where, label="a layer",
                          help="layers go in chains (`a -> b`), not inside expressions")

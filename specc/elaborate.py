@@ -15,12 +15,14 @@ parameter totals all end in a diagnostic, never a hang or an out-of-memory.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from . import reserved
 from .check import default_arguments
 from .diagnostics import Span, SpecError, suggest
+from .backends.torch_lowering import lower
 from .expr import Env, describe, evaluate, is_int, show
 from .ops import OPS, Op, OpProblem, Shape, coerce, format_shape
 from .resolve import Program
@@ -51,6 +53,7 @@ class DraftLayer:
     macs: int
     span: Span
     name: Optional[str] = None
+    shared: Optional["SharedLayer"] = None  # an application of `let name = ...`
     kind: str = "layer"
 
 
@@ -75,7 +78,24 @@ class DraftModule:
     out_shape: Shape
     span: Span
     name: Optional[str] = None
+    shared: Optional["SharedLayer"] = None
     kind: str = "module"
+
+
+@dataclass(eq=False)
+class SharedLayer:
+    """`let fc = linear(8)`: one module, applied wherever `fc` stands in a chain of the same module.
+
+    Its first application builds it (`first`: that draft node, named as the module's child);
+    every later one must need the same module (`construction`), and counts no parameters.
+    """
+
+    name: str
+    call: ast.Call
+    env: Env                         # where the call's arguments are evaluated
+    owner: object                    # the module body it belongs to (`_Elaborator.module`)
+    first: Optional[object] = None
+    construction: Any = None
 
 
 @dataclass
@@ -127,6 +147,16 @@ def elaborate(program: Program, model: Optional[str] = None, overrides: Optional
     return _Elaborator(program).model(definition, overrides or {}, input_shape)
 
 
+def declared_input(definition: ast.ModelDef) -> Optional[ast.Input]:
+    """The model's `input` statement, or None: a model without one elaborates only with `--input`."""
+    return next((stmt for stmt in definition.body if stmt.kind == "input"), None)
+
+
+def parameters(program: Program, definition: ast.ModelDef, overrides: dict) -> dict:
+    """The model's parameter values: defaults, then `overrides`, each checked (E0501) as elaboration checks it."""
+    return _Elaborator(program)._model_params(definition, overrides)
+
+
 class _Elaborator(StatementVisitor):
     def __init__(self, program: Program) -> None:
         self.program = program
@@ -136,6 +166,8 @@ class _Elaborator(StatementVisitor):
         # 36 bottlenecks of stage 3 are elaborated once. Keyed by depth too, so that the
         # recursion limit still applies where the call is.
         self._bodies: dict[tuple, tuple[list, int, int]] = {}
+        # The module whose body is being elaborated (a token): shared layers are applied in their own.
+        self.module: object = object()
 
     # -- the model
 
@@ -183,10 +215,10 @@ class _Elaborator(StatementVisitor):
     def _input(self, definition: ast.ModelDef, env: Env, given: Optional[tuple]) -> Shape:
         if given is not None:
             return _shape_from_sizes(list(given), definition.name_span.to_diagnostic(), "--input")
-        for stmt in definition.body:
-            if stmt.kind == "input":
-                sizes = [evaluate(d, env) for d in stmt.dims]
-                return _shape_from_sizes(sizes, stmt.where, "input")
+        stmt = declared_input(definition)
+        if stmt is not None:
+            sizes = [evaluate(d, env) for d in stmt.dims]
+            return _shape_from_sizes(sizes, stmt.where, "input")
         raise SpecError("E0309", f"expected an input shape for `{definition.name}`, found none",
                         definition.name_span.to_diagnostic(), label="this model declares no `input`",
                         help="add `input C x H x W` as the first line of the model, or pass `--input CxHxW`")
@@ -211,7 +243,11 @@ class _Elaborator(StatementVisitor):
         return []  # read by `_input` before the body runs
 
     def visit_let(self, stmt: ast.Let, env: Env, shape: Shape) -> list:
-        env.vars[stmt.name] = evaluate(stmt.value, env.child(shape))
+        value = stmt.value
+        if value.kind == "call" and (value.name in OPS or value.name in self.program.scope_of(value)):
+            env.vars[stmt.name] = SharedLayer(stmt.name, value, env.child(shape), self.module)
+        else:
+            env.vars[stmt.name] = evaluate(value, env.child(shape))
         return []
 
     def visit_chain(self, stmt: ast.Chain, env: Env, shape: Shape) -> list:
@@ -221,9 +257,10 @@ class _Elaborator(StatementVisitor):
         return [self.combine(stmt, env, shape)]
 
     def visit_seq(self, stmt: ast.Seq, env: Env, shape: Shape) -> list:
-        nodes = self.body(stmt.body, env.child(shape), shape)
         if not stmt.module:
-            return nodes
+            return self.body(stmt.body, env.child(shape), shape)
+        with self._inner_module():
+            nodes = self.body(stmt.body, env.child(shape), shape)
         # `sequential:`: the statements as a submodule of their own, as torchvision nests its nn.Sequentials.
         out = nodes[-1].out_shape if nodes else shape
         return [DraftModule(cls=SEQUENTIAL, block=None, args={}, body=nodes, in_shape=shape, out_shape=out,
@@ -253,7 +290,16 @@ class _Elaborator(StatementVisitor):
     def named(self, stmt: ast.Named, env: Env, shape: Shape):
         inner = stmt.stmt
         name = self._name(stmt, env.child(shape))
-        nodes = self.visit(inner, env, shape)
+        if inner.kind == "chain" and len(inner.items) == 1:
+            nodes = self.visit(inner, env, shape)  # the one layer or block call is the attribute itself
+        else:
+            with self._inner_module():
+                nodes = self.visit(inner, env, shape)
+        if inner.kind == "chain" and len(nodes) == 1 and nodes[0].shared is not None:
+            raise SpecError("E0312", f"expected a new layer to name `{name}`, found the shared layer "
+                            f"`{nodes[0].shared.name}`", stmt.where, label="already has its place",
+                            help=f"a shared layer is one module, placed where it is first applied: "
+                                 f"apply `{nodes[0].shared.name}` without a name")
         if len(nodes) == 1 and (inner.kind == "chain" or inner.kind == "seq" and inner.module):
             nodes[0].name = name  # a single named layer, block call or `sequential:` is the attribute itself
             return nodes[0]
@@ -404,9 +450,45 @@ class _Elaborator(StatementVisitor):
     def layer(self, layer, env: Env, shape: Shape):
         if layer.kind == "layer_if":
             return self.layer(layer.body if evaluate(layer.test, env) else layer.orelse, env, shape)
+        shared = env.get(layer.name) if layer.bare else None
+        if isinstance(shared, SharedLayer):
+            return self.shared_call(shared, layer, shape)
         if layer.name in OPS:
             return self.op_call(OPS[layer.name], layer, env, shape)
         return self.block_call(layer, env, shape)
+
+    def shared_call(self, shared: SharedLayer, use: ast.Call, shape: Shape):
+        """An application of a shared layer: the same module as its first application, on `shape`."""
+        if shared.owner is not self.module:
+            raise SpecError("E0312", f"expected `{shared.name}` applied in the module that makes it, found it inside "
+                            "another one", use.where, label="inside a named container or `sequential:`",
+                            help=f"apply `{shared.name}` directly in the body where `let {shared.name} = ...` stands")
+        try:
+            node = self._applied(shared.call, shared.env, shape)
+        except SpecError as error:
+            for one in error.errors:
+                one.help = "\n".join(filter(None, [one.help, f"`{shared.name}` is applied at {use.where}"]))
+            raise
+        node.span, node.shared = use.where, shared
+        construction = _construction(node)
+        if shared.first is None:
+            shared.first, shared.construction = node, construction
+        elif construction != shared.construction:
+            first = shared.first
+            raise SpecError("E0312", f"expected an input that `{shared.name}` fits, found {format_shape(shape)}: "
+                            f"it was made for {format_shape(first.in_shape)} at line {first.span.line}",
+                            use.where, label=f"input here is {format_shape(shape)}",
+                            help=f"a shared layer is one module: every place it is applied must give it what its "
+                                 f"first application (line {first.span.line}) did; to have another module, "
+                                 f"write the call again")
+        else:
+            _no_params(node)  # its parameters are counted where it was first applied
+        return node
+
+    def _applied(self, call: ast.Call, env: Env, shape: Shape):
+        if call.name in OPS:
+            return self.op_call(OPS[call.name], call, env.child(shape), shape)
+        return self.block_call(call, env.child(shape), shape)
 
     def op_call(self, op: Op, call: ast.Call, env: Env, shape: Shape) -> DraftLayer:
         args = self._bind_op(op, call, env)
@@ -450,6 +532,15 @@ class _Elaborator(StatementVisitor):
         error = SpecError(problem.code, problem.message, node.where, label=label, help=problem.help)
         error.axis = problem.axis  # for `_add_smallest_input`
         return error
+
+    @contextmanager
+    def _inner_module(self) -> Iterator[None]:
+        """The statements elaborated inside are the body of another module (a block, a named container)."""
+        outer, self.module = self.module, object()
+        try:
+            yield
+        finally:
+            self.module = outer
 
     def _account(self, call: ast.Call, out: Shape, params: int) -> None:
         self._add(call, 1, params)
@@ -498,7 +589,8 @@ class _Elaborator(StatementVisitor):
         state.stack.append(call.name)
         try:
             # The block sees only its parameters, but the caller's op defaults (dynamic scope).
-            body = self.body(block.body, Env(values, shape, None, defaults).child(shape), shape)
+            with self._inner_module():
+                body = self.body(block.body, Env(values, shape, None, defaults).child(shape), shape)
         except SpecError as error:
             if error.code != "E0406":  # its message already shows the chain of calls
                 _record_call(error, block, values, call)
@@ -531,6 +623,27 @@ class _Elaborator(StatementVisitor):
                 # Defaults are evaluated where the block is defined, seeing earlier parameters and `in`.
                 values[param.name] = evaluate(param.default, Env(dict(values), shape))
         return {p.name: values[p.name] for p in block.params}
+
+
+def _construction(node) -> tuple:
+    """What building the module of a draft node takes: two applications of a shared layer must agree.
+
+    The torch call of each layer (class and arguments: in-channels, kernel, ...), the same for
+    every input it fits; the shape only matters through them.
+    """
+    if node.kind == "layer":
+        call = lower(node.op, node.args, node.in_shape)
+        return ("layer", node.op, None if call is None else (call.cls, tuple(call.positional()),
+                                                            tuple(sorted(call.keywords().items()))))
+    if node.kind == "combine":
+        return ("combine", node.op, tuple(tuple(_construction(n) for n in b) for b in node.branches))
+    return ("module", node.cls, tuple(_construction(n) for n in node.body))
+
+
+def _no_params(node) -> None:
+    """A later application of a shared layer: its parameters are the first application's."""
+    if node.kind == "layer":
+        node.params = 0
 
 
 def _first(pair: tuple) -> Any:

@@ -48,6 +48,10 @@ class Layer:
     macs: int
     span: Span
     kind: str = "layer"
+    # `let fc = linear(8)` applied here: `shared` is its name; `shares` the path of the module it is,
+    # on every application after the first (which owns it and counts its parameters).
+    shared: Optional[str] = None
+    shares: Optional[str] = None
 
     @property
     def module(self) -> bool:
@@ -88,6 +92,8 @@ class Module:
     macs: int = 0
     kind: str = "module"
     module: bool = True
+    shared: Optional[str] = None
+    shares: Optional[str] = None
 
 
 Node = Union[Layer, Combine, Module]
@@ -141,6 +147,7 @@ class Graph:
     total_params: int = 0
     total_macs: int = 0
     extra: dict = field(default_factory=dict)
+    name_span: Optional[Span] = None  # the model's name, where a diagnostic about the whole model points
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,21 +38,33 @@ def assign(draft: Draft) -> Graph:
     return Graph(
         model=definition.name, file=definition.span.file, params_values=dict(draft.params),
         overrides=dict(draft.overrides), input=draft.input, output=draft.output, body=nodes, sequential=sequential,
-        span=definition.where, total_params=total_params, total_macs=total_macs)
+        span=definition.where, total_params=total_params, total_macs=total_macs,
+        name_span=definition.name_span.to_diagnostic())
 
 
 def is_sequential(body: list) -> bool:
+    """Whether a body compiles to an `nn.Sequential`: a plain sequence, each child applied once in turn.
+
+    A shared layer applied again counts as a child again when the children are numbered (as in
+    `nn.Sequential(a, fc, b, fc)`); among named children it is one attribute, called twice by a forward.
+    """
     for node in body:
         if node.kind == "combine":
             return False
-    return True
+    children = list(attributes(body))
+    again = any(c.shared is not None and c is not c.shared.first for c in children)
+    return not (again and any(c.name for c in children))
 
 
 def _names(body: list, sequential: bool) -> dict[int, str]:
     children = list(attributes(body))
     taken = _given_names(children)
     if sequential and not taken:
+        # As nn.Sequential numbers its arguments: a shared layer at each of its positions.
         return {id(c): c.name or str(i) for i, c in enumerate(children)}
+    # A shared layer is one attribute, named after its `let` where it is first applied.
+    later = [c for c in children if c.shared is not None and c is not c.shared.first]
+    children = [c for c in children if c.shared is None or c is c.shared.first]
     bases = [None if c.name else _base(c) for c in children]
     counts = Counter(b for b in bases if b)
     numbers: Counter = Counter()
@@ -67,6 +79,8 @@ def _names(body: list, sequential: bool) -> dict[int, str]:
             name = f"{base}{numbers[base]}"
         taken.add(name)
         names[id(child)] = name
+    for child in later:
+        names[id(child)] = names[id(child.shared.first)]
     return names
 
 
@@ -86,6 +100,8 @@ def _given_names(children: list) -> set[str]:
 
 
 def _base(node) -> str:
+    if node.shared is not None:
+        return node.shared.name
     if node.kind != "module":
         return attribute_name(node.op)
     if reserved.clobbers_module(node.cls):
@@ -116,7 +132,7 @@ def _node(node, prefix: str, names: dict[int, str], memo: dict[int, dict[int, st
             return make_layer(node.op, node.args, "", prefix, node.in_shape, node.out_shape, 0, 0, node.span)
         name = names[id(node)]
         return make_layer(node.op, node.args, name, _join(prefix, name), node.in_shape, node.out_shape,
-                          node.params, node.macs, node.span)
+                          node.params, node.macs, node.span, **_sharing(node, prefix, names))
     if kind == "combine":
         branches = tuple([tuple([_node(n, prefix, names, memo) for n in branch]) for branch in node.branches])
         return make_combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span, node.parts)
@@ -124,8 +140,21 @@ def _node(node, prefix: str, names: dict[int, str], memo: dict[int, dict[int, st
     path = _join(prefix, name)
     sequential = is_sequential(node.body)
     body, params, macs = _build(node.body, path, sequential, memo)
+    sharing = _sharing(node, prefix, names)
+    if sharing.get("shares"):
+        params = 0  # counted where the shared block was first applied
     return make_module(name, path, node.cls, node.block, node.args, body, sequential, node.in_shape,
-                       node.out_shape, node.span, params=params, macs=macs)
+                       node.out_shape, node.span, params=params, macs=macs, **sharing)
+
+
+def _sharing(node, prefix: str, names: dict[int, str]) -> dict:
+    """The IR's `shared` and `shares` fields of an application of a shared layer (none otherwise)."""
+    shared = node.shared
+    if shared is None:
+        return {}
+    if node is shared.first:
+        return {"shared": shared.name}
+    return {"shared": shared.name, "shares": _join(prefix, names[id(shared.first)])}
 
 
 def _totals(sequences: tuple) -> tuple[int, int]:

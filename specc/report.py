@@ -34,6 +34,17 @@ def _row_op(node) -> str:
 
 
 def _row_args(node) -> str:
+    return _args_text(node) + _sharing_text(node)
+
+
+def _sharing_text(node) -> str:
+    """` (shared as fc)` on a shared layer's first row, ` (= fc)` on the rows that apply it again."""
+    if node.kind == "combine" or node.shared is None:
+        return ""
+    return f" (= {node.shares})" if node.shares else f" (shared as {node.shared})"
+
+
+def _args_text(node) -> str:
     if node.kind == "layer":
         return node.short_args()
     if node.kind == "module" and node.block:
@@ -65,14 +76,22 @@ def _layer_json(node) -> dict[str, Any]:
     return {
         "path": node.path,
         "op": node.op,
-        "args": _row_args(node),
+        "args": _args_text(node),
         "in": _dims(node.in_shape),
         "out": _dims(node.out_shape),
         "params": node.params,
         "macs": node.macs,
         "module": node.module,
         "line": node.span.line,
+        **_sharing_json(node),
     }
+
+
+def _sharing_json(node) -> dict[str, Any]:
+    """`shared`: the `let` name of a shared layer; `shares`: on a later application, the path that owns it."""
+    if node.kind == "combine":
+        return {"shared": None, "shares": None}
+    return {"shared": node.shared, "shares": node.shares}
 
 
 def _module_json(node) -> dict[str, Any]:
@@ -86,6 +105,7 @@ def _module_json(node) -> dict[str, Any]:
         "params": node.params,
         "macs": node.macs,
         "line": node.span.line,
+        **_sharing_json(node),
     }
 
 

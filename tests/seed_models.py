@@ -25,6 +25,8 @@ Where each model comes from (seed file, section):
               004 "残差网络(ResNet)" (d2l 7.6).
   densenet()  002 "7.7 Densely Connected Networks(DenseNet)" (d2l 7.7); the only
               seed with DenseNet.
+  tied()      000 "5.2.3 参数绑定"; also 001, 004 (d2l 5.2.3): `shared` at
+              positions 2 and 4 of one nn.Sequential.
 
 Not reproduced: the from-scratch ``BatchNorm`` LeNet (002/004; same layout as
 lenet_bn() with BatchNorm(n, num_dims) in place of nn.BatchNorm2d/1d), and the
@@ -404,3 +406,12 @@ def densenet():
         nn.AdaptiveAvgPool2d((1, 1)),
         nn.Flatten(),
         nn.Linear(num_channels, 10))
+
+
+def tied():
+    # 000 "5.2.3 参数绑定": "we need to give the shared layer a name to refer to its parameters"
+    shared = nn.Linear(8, 8)
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(),
+                         shared, nn.ReLU(),
+                         shared, nn.ReLU(),
+                         nn.Linear(8, 1))

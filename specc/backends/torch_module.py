@@ -49,16 +49,24 @@ def build_module(graph: ir.Graph) -> nn.Module:
 
 
 def _container(cls: str, body: tuple[ir.Node, ...], sequential: bool, model: str) -> nn.Module:
-    children = OrderedDict((node.name, _child(node, model)) for node in ir.attributes(body))
+    children = _children(body, model)
     if sequential:
         return _class(cls, SpecSequential)(children)
     return _class(cls, SpecModule)(children, _plan(body))
 
 
+def _children(body: tuple[ir.Node, ...], model: str) -> OrderedDict:
+    children: OrderedDict = OrderedDict()
+    for node in ir.attributes(body):
+        # A shared layer is one object: at each of its places in an nn.Sequential, or once as an attribute.
+        children[node.name] = children[node.shares.rpartition(".")[2]] if node.shares else _child(node, model)
+    return children
+
+
 def _child(node: ir.Node, model: str) -> nn.Module:
     if node.kind == "module":
         if node.cls == SEQUENTIAL and node.block is None and node.sequential:
-            return nn.Sequential(OrderedDict((n.name, _child(n, model)) for n in ir.attributes(node.body)))
+            return nn.Sequential(_children(node.body, model))
         return _container(class_name(node.cls, model), node.body, node.sequential, model)
     call = lower(node.op, node.args, node.in_shape)
     return getattr(nn, call.cls)(*call.positional(), **call.keywords())

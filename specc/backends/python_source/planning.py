@@ -69,7 +69,14 @@ class SeqExpr:
     children: list[tuple[str, Any, Any]]
 
 
-Expr = Union[LayerExpr, ClassExpr, SeqExpr]
+@dataclass
+class SharedExpr:
+    """A shared layer applied again: the module its first application (`owner`, a sibling) made."""
+
+    owner: str
+
+
+Expr = Union[LayerExpr, ClassExpr, SeqExpr, SharedExpr]
 
 
 @dataclass(eq=False)
@@ -99,6 +106,9 @@ def describe(body, leaves: list[Leaf], classes: dict, prefix: str = "") -> list[
     """The attributes of a module as expressions whose numbers are indices into `leaves`."""
     out = []
     for node in attributes(body):
+        if node.shares:
+            out.append((node.name, SharedExpr(node.shares.rpartition(".")[2]), node))
+            continue
         name = node.name.replace("-", "_")  # a quoted name (`block1-0`) as part of a parameter's name
         path = f"{prefix}_{name}" if prefix else name
         out.append((node.name, _child_expr(node, leaves, classes, path), node))
@@ -163,6 +173,8 @@ def _assign(node: Module, keys: dict, by_key: dict, assigned: dict, model: str, 
 
 
 def _signature(node, keys: dict) -> tuple:
+    if node.module and node.shares:
+        return ("S", node.name, node.shares.rpartition(".")[2])
     if node.kind == "layer":
         call = lower(node.op, node.args, node.in_shape)
         return ("L", node.name, node.op, call.cls if call else "", len(call.args) if call else 0,
