@@ -60,6 +60,21 @@ class Arg:
 
 
 @dataclass(frozen=True)
+class Tensor:
+    """A learnable tensor of an op (`weight`, `bias`): what `init` rules initialise.
+
+    `rank` is the same for every layer of the op (a conv's weight has 4 dims), so
+    rules that need a matrix are checked before any value is known; `shape` says
+    whether a layer has the tensor at all (`linear(bias=false)` has no bias: None)
+    and its size.
+    """
+
+    name: str
+    rank: int
+    shape: Callable[[dict, Shape], Optional[tuple[int, ...]]]
+
+
+@dataclass(frozen=True)
 class Op:
     name: str
     args: tuple[Arg, ...]
@@ -67,6 +82,7 @@ class Op:
     infer: Callable[[dict, Shape], Shape]
     count: Callable[[dict, Shape, Shape], tuple[int, int]] = lambda a, i, o: (0, 0)
     short: Callable[[dict], str] = lambda a: ""
+    tensors: tuple[Tensor, ...] = ()  # the learnable tensors, in torch's `named_parameters()` order
     # Derived once: every spelling of every argument, and the arguments as a call
     # that gives none binds them (the normalised default; None when required).
     by_spelling: dict[str, Arg] = field(init=False, repr=False, compare=False)
@@ -80,6 +96,9 @@ class Op:
 
     def arg(self, spelling: str) -> Optional[Arg]:
         return self.by_spelling.get(spelling)
+
+    def tensor(self, name: str) -> Optional[Tensor]:
+        return next((t for t in self.tensors if t.name == name), None)
 
 
 # ---------------------------------------------------------------- argument kinds
@@ -371,6 +390,19 @@ def _linear_count(a: dict, shape: Shape, out: Shape) -> tuple[int, int]:
     return params, params * batch_of(out)
 
 
+def _bias(features: str) -> Tensor:
+    return Tensor("bias", 1, lambda a, shape: (a[features],) if a["bias"] else None)
+
+
+_CONV_TENSORS = (
+    Tensor("weight", 4, lambda a, shape: (a["channels"], shape[1] // a["groups"], *a["kernel"])),
+    _bias("channels"),
+)
+_LINEAR_TENSORS = (Tensor("weight", 2, lambda a, shape: (a["features"], shape[1])), _bias("features"))
+_BATCHNORM_TENSORS = tuple(Tensor(name, 1, lambda a, shape: (shape[1],) if a["affine"] else None)
+                           for name in ("weight", "bias"))
+
+
 def _batchnorm_infer(a: dict, shape: Shape) -> Shape:
     _need_rank(shape, (2, 4), "batchnorm")
     return shape
@@ -410,19 +442,20 @@ OPS: dict[str, Op] = {op.name: op for op in (
         Arg("bias", "bool", True),
         Arg("in", "optional_int", None, aliases=("in_channels",), doc="checked against inference")),
        "2-d convolution; in-channels come from the input",
-       _conv_infer, _conv_count, _conv_short),
+       _conv_infer, _conv_count, _conv_short, tensors=_CONV_TENSORS),
     Op("linear",
        (Arg("features", "channels", aliases=("out", "out_features")),
         Arg("in", "optional_int", None, aliases=("in_features",), doc="checked against inference"),
         Arg("bias", "bool", True)),
        "fully connected layer; in-features come from the input",
        _linear_infer, _linear_count,
-       lambda a: _short([("", a["features"], None), ("bias", a["bias"], True)])),
+       lambda a: _short([("", a["features"], None), ("bias", a["bias"], True)]), tensors=_LINEAR_TENSORS),
     Op("batchnorm",
        (Arg("eps", "float", 1e-5), Arg("momentum", "float", 0.1), Arg("affine", "bool", True)),
        "batch normalisation; 1d or 2d chosen from the input rank",
        _batchnorm_infer, _batchnorm_count,
-       lambda a: _short([("eps", a["eps"], 1e-5), ("momentum", a["momentum"], 0.1), ("affine", a["affine"], True)])),
+       lambda a: _short([("eps", a["eps"], 1e-5), ("momentum", a["momentum"], 0.1), ("affine", a["affine"], True)]),
+       tensors=_BATCHNORM_TENSORS),
     Op("relu", (), "rectified linear unit", _same),
     Op("sigmoid", (), "logistic sigmoid", _same),
     Op("tanh", (), "hyperbolic tangent", _same),
