@@ -101,6 +101,7 @@ class _Unit:
     path: str
     cls: str
     tensors: tuple[str, ...]  # those the module has (a bias-free linear has no `bias`)
+    order: tuple[str, ...]    # every tensor of its op, in order
     init: dict                # rules by op, tensor -> Rule
     init_layer: dict          # rules for this layer
 
@@ -140,8 +141,8 @@ def _units(body, seen: Optional[set] = None) -> Iterator[_Unit]:
             continue
         op = OPS[node.op]
         tensors = tuple(t.name for t in op.tensors if t.shape(node.args, node.in_shape) is not None)
-        yield _Unit(node.path, lower(node.op, node.args, node.in_shape).cls, tensors, dict(node.init),
-                    dict(node.init_layer))
+        yield _Unit(node.path, lower(node.op, node.args, node.in_shape).cls, tensors,
+                    tuple(t.name for t in op.tensors), dict(node.init), dict(node.init_layer))
 
 
 def _modules(body) -> Iterator[ir.Module]:
@@ -157,40 +158,48 @@ def _loop(root: str, units: list[_Unit], covered: set[str], minimum: int) -> Opt
 
     None when no class qualifies, or the loop would initialise fewer than `minimum` modules. A class
     with a layer already covered (by an enclosing loop) is left to lines, so nothing is drawn twice.
+    Classes whose rules agree share a case (`isinstance(m, (nn.Conv2d, nn.Linear))`).
     """
     by_class: dict[str, list[_Unit]] = {}
     for unit in units:
         by_class.setdefault(unit.cls, []).append(unit)
-    cases: dict[tuple, list[str]] = {}  # rules -> classes
-    members: list[_Unit] = []
+    cases: list[tuple[dict, list[str], list[_Unit]]] = []  # (tensor -> rule or None, classes, units)
     for cls, group in by_class.items():
-        rules = _common_rules(group)
-        if rules is None or any(u.path in covered for u in group):
+        wanted = _common_rules(group)
+        if wanted is None or any(u.path in covered for u in group):
             continue
-        cases.setdefault(rules, []).append(cls)
-        members += group
+        for case in cases:
+            if all(case[0][t] == rule for t, rule in wanted.items() if t in case[0]):
+                case[0].update(wanted)
+                case[1].append(cls)
+                case[2].extend(group)
+                break
+        else:
+            cases.append((dict(wanted), [cls], list(group)))
+    members = [u for _, _, group in cases for u in group]
     if not cases or len(members) < minimum:
         return None
     covered.update(u.path for u in members)
-    return Loop(root, tuple(Case(tuple(classes), rules) for rules, classes in cases.items()))
+    return Loop(root, tuple(Case(tuple(classes), _case_rules(wanted, group)) for wanted, classes, group in cases))
 
 
-def _common_rules(group: list[_Unit]) -> Optional[tuple]:
-    """The rules every unit of `group` takes by op, tensor by tensor, with the guards they need; None if
-    they differ (or there are none)."""
-    order: list[str] = []
+def _common_rules(group: list[_Unit]) -> Optional[dict]:
+    """tensor -> the rule by op every unit of `group` having the tensor takes (None: no rule); None if
+    they differ, or no tensor has a rule."""
+    wanted: dict = {}
     for unit in group:
-        order += [t for t in unit.tensors if t not in order]
-    rules = []
-    for tensor in order:
-        having = [u for u in group if tensor in u.tensors]
-        found = {u.init.get(tensor) for u in having}
-        if len(found) != 1:
-            return None
-        rule = found.pop()
-        if rule is not None:
-            rules.append((tensor, rule, len(having) < len(group)))
-    return tuple(rules) or None
+        for tensor in unit.tensors:
+            rule = unit.init.get(tensor)
+            if wanted.setdefault(tensor, rule) != rule:
+                return None
+    return wanted if any(rule is not None for rule in wanted.values()) else None
+
+
+def _case_rules(wanted: dict, group: list[_Unit]) -> tuple[tuple[str, Rule, bool], ...]:
+    """The case's rules in torch's parameter order, each guarded when a module of the case lacks the tensor."""
+    order = list(dict.fromkeys(t for unit in group for t in unit.order))
+    return tuple((t, wanted[t], any(t not in u.tensors for u in group)) for t in order
+                 if wanted.get(t) is not None)
 
 
 def draws(steps: tuple[Step, ...], units: list[_Unit]) -> Iterator[tuple[str, str, Rule]]:
