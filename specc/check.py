@@ -407,7 +407,8 @@ def default_arguments(stmt: ast.Default, blocks) -> tuple[Op, list[tuple[ast.Key
 
 
 def init_ops(stmt: ast.Init, blocks) -> list[Op]:
-    """The ops `init op, ...: ...` names, each with every tensor its rules set (none for `init layer`)."""
+    """The ops `init op, ...: ...` names (none for `init layer`); a located error for a name that is no op
+    with parameters, or a tensor one of them lacks."""
     ops: list[Op] = []
     for name, span in zip(stmt.ops, stmt.op_spans):
         where = span.to_diagnostic()
@@ -462,13 +463,14 @@ def init_rule(stmt: ast.Init, rule: ast.Keyword) -> Initializer:
     elif any(a.required for a in initializer.args):
         missing = ", ".join(f"`{a.name}`" for a in initializer.args if a.required)
         raise SpecError("E0205", f"missing argument {missing} for {what}", value.where, label="used here",
-                        help=f"{what} takes ({initializer.signature()[len(name) + 1:-1]})")
-    for op in OPS.values():
+                        help=f"{what} takes ({initializer.parameters()}): write `{name}(...)`")
+    for op in (OPS[o] for o in stmt.ops if o in OPS):
         tensor = op.tensor(rule.name)
-        if op.name in stmt.ops and tensor is not None and tensor.rank < initializer.min_rank:
+        if tensor is not None and tensor.rank < initializer.min_rank:
+            dims = f"{tensor.rank} dim{'s' if tensor.rank != 1 else ''}"
             raise SpecError("E0242", f"expected a tensor of at least {initializer.min_rank} dims for `{name}`, "
-                            f"found the {rule.name} of `{op.name}` ({tensor.rank} dim{'s' if tensor.rank != 1 else ''})",
-                            where, label=f"needs a matrix", help=rank_help(name))
+                            f"found the {rule.name} of `{op.name}` ({dims})", where, label="needs a matrix",
+                            help=rank_help(name))
     return initializer
 
 

@@ -147,7 +147,8 @@ class OpDefaults:
     def _made(by_op: dict, inits: dict) -> "OpDefaults":
         key = tuple((name, _frozen(tuple(sorted(args.items(), key=_first)))) for name, args in sorted(by_op.items()))
         if inits:
-            key += (("init", tuple((op, tuple(sorted(rules.items(), key=_first))) for op, rules in sorted(inits.items()))),)
+            rules_key = tuple((op, tuple(sorted(rules.items(), key=_first))) for op, rules in sorted(inits.items()))
+            key += (("init", rules_key),)
         return OpDefaults(by_op, key, inits)
 
 
@@ -733,8 +734,7 @@ def _check_layer_tensor(stmt: ast.Init, op: Op, node: DraftLayer, tensor: str, r
     span = keyword.where
     if found is None or found.shape(node.args, node.in_shape) is None:
         have = [t.name for t in op.tensors if t.shape(node.args, node.in_shape) is not None]
-        why = (f"`{op.name}` has no `{tensor}`" if found is None else
-               f"this `{op.name}` has no `{tensor}` ({'affine=false' if op.name == 'batchnorm' else 'bias=false'})")
+        why = f"`{op.name}` has no `{tensor}`" if found is None else f"this `{op.name}` is made without `{tensor}`"
         raise SpecError("E0241", f"expected a tensor of the layer `{stmt.layer}` in `init layer {stmt.layer}`, "
                         f"found `{tensor}`", span._replace(end_line=span.line, end_column=span.column + len(tensor)),
                         label=why, help=(suggest(tensor, have) or "the layer has " + (

@@ -72,12 +72,9 @@ class Initializer:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {arg.name: arg for arg in self.args})
 
-    def signature(self) -> str:
-        """`normal(mean=0.0, std=1.0)`, as help texts show it."""
-        if not self.args:
-            return self.name
-        parts = [a.name if a.required else f"{a.name}={show(a.default)}" for a in self.args]
-        return f"{self.name}({', '.join(parts)})"
+    def parameters(self) -> str:
+        """`mean=0.0, std=1.0`: the arguments with torch's defaults, as help texts show them."""
+        return ", ".join(a.name if a.required else f"{a.name}={show(a.default)}" for a in self.args)
 
 
 @dataclass(frozen=True)
@@ -180,8 +177,8 @@ CATALOGUE: dict[str, Initializer] = {rule.name: rule for rule in (
     Initializer("constant", (RuleArg("val", "number", doc="the value"),), "every value `val`"),
     Initializer("ones", (), "every value 1"),
     Initializer("zeros", (), "every value 0"),
-    Initializer("xavier_uniform", (_GAIN,), "Glorot's uniform initialisation, bound gain * sqrt(6 / (fan_in + fan_out))",
-                min_rank=2),
+    Initializer("xavier_uniform", (_GAIN,),
+                "Glorot's uniform initialisation, bound gain * sqrt(6 / (fan_in + fan_out))", min_rank=2),
     Initializer("xavier_normal", (_GAIN,), "Glorot's normal initialisation, std gain * sqrt(2 / (fan_in + fan_out))",
                 min_rank=2),
     Initializer("kaiming_uniform", _KAIMING, "He's uniform initialisation, bound gain * sqrt(3 / fan)", min_rank=2),

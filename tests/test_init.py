@@ -448,3 +448,25 @@ def test_mistakes_found_when_the_values_are_known(statement, code):
     with pytest.raises(SpecError) as caught:
         specc.shapes(text)
     assert caught.value.code == code, caught.value.errors
+
+
+# ---------------------------------------------------------------- construction order
+
+
+def _bundled_models():
+    for path in sorted((ROOT / "specs").glob("**/*.spec")):
+        module = parse_source(path.read_text(encoding="utf-8"), str(path))
+        for definition in module.models:
+            yield pytest.param(path, definition.name, id=f"{path.relative_to(ROOT / 'specs')}-{definition.name}")
+
+
+@pytest.mark.parametrize("path, model", list(_bundled_models()))
+def test_both_backends_make_the_layers_in_one_order(path, model, tmp_path):
+    """Without rules, every tensor is torch's default draw, made in construction order: one seed gives
+    identical tensors only if both back-ends make the layers in the same order (block classes, shared
+    layers assigned with `:=` where they first stand, nested Sequentials)."""
+    graph = specc.shapes(path, model=model)
+    if graph.total_params > 15_000_000:
+        pytest.skip("large: the small models cover the same code paths")
+    ours, theirs = both(path.read_text(encoding="utf-8"), tmp_path, 123, model)
+    assert same_tensors(ours, theirs)
