@@ -1,9 +1,10 @@
 """specc: a compiler for CNN architectures.
 
     import specc
-    specc.check("specs/lenet.spec")
+    specc.check("specs/lenet.spec")                   # every model elaborated, every error raised
     report = specc.shapes("specs/lenet.spec")          # every shape, no torch needed
     net = specc.build("specs/vgg11.spec", overrides={"ratio": 4})   # a torch.nn.Module
+    net = specc.build("specs/torchvision/resnet18.spec", weights="resnet18.pt")   # with a state_dict loaded
     source = specc.emit("specs/resnet18.spec")        # standalone Python source
 
 See docs/design.md for the pipeline; `specc --help` for the command line.

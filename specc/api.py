@@ -35,9 +35,19 @@ def load(source: Source) -> Program:
     return run(compilation(source), until="resolve").program
 
 
-def check(source: Source) -> Program:
-    """Parse and statically check a spec; raise `SpecError` with every problem found."""
-    return run(compilation(source), until="check").program
+def check(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
+          overrides: Optional[dict] = None) -> Program:
+    """Check a spec and elaborate each of its models; raise `SpecError` with every problem found.
+
+    Every model with an `input` is elaborated at it and its default parameters, so
+    `check` raises every error `shapes` or `build` would; a model option narrows it
+    to the one model `shapes` would elaborate (see `check_models`).
+    """
+    from .check_models import check_models
+
+    done = run(compilation(source, model=model, input=input, overrides=overrides), until="check")
+    check_models(done).raise_if_any()
+    return done.program
 
 
 def shapes(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
@@ -47,11 +57,21 @@ def shapes(source: Source, *, model: Optional[str] = None, input: Optional[tuple
 
 
 def build(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
-          overrides: Optional[dict] = None):
-    """Elaborate a spec and build it as a `torch.nn.Module` (imports torch, unlike the static API)."""
+          overrides: Optional[dict] = None, weights: Optional[Union[str, Path]] = None):
+    """Elaborate a spec and build it as a `torch.nn.Module` (imports torch, unlike the static API).
+
+    `weights` is the path of a state_dict saved with `torch.save`: loaded strictly, every key and
+    shape checked first, or one `SpecError` (E0703) lists all that do not fit and nothing is loaded.
+    """
     from .backends.torch_module import build_module
 
-    return build_module(shapes(source, model=model, input=input, overrides=overrides))
+    graph = shapes(source, model=model, input=input, overrides=overrides)
+    module = build_module(graph)
+    if weights is not None:
+        from .weights import load as load_weights
+
+        load_weights(module, graph, weights)
+    return module
 
 
 def emit(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,

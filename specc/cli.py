@@ -5,7 +5,8 @@ Exit codes are a contract: 0 fine, 1 a spec error (diagnostics on stderr),
 `--input` or `--model` values), 3 a bug in specc (reported, never a
 traceback; `SPECC_DEBUG=1` shows it). The status of a diagnostic comes from
 its code's category (`diagnostics.Category`). Every FILE is a path, or `-`
-for standard input. Static commands never import torch.
+for standard input. Static commands never import torch (`build --weights`
+does: it checks a state_dict against the model).
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ standalone Python file.
 EPILOG = """\
 examples:
   specc check specs/*.spec
+  specc check specs/vgg11.spec --set ratio=4
   specc shapes specs/lenet.spec
   specc shapes specs/vgg11.spec --set ratio=4 --input 1x224x224 --json
   specc build specs/resnet18.spec -o resnet18.py
+  specc build specs/torchvision/resnet18.spec --weights resnet18.pt -o resnet18.py
   specc fmt --check specs/*.spec
   specc fmt specs/alexnet.spec --to yaml
 
@@ -87,18 +90,34 @@ def _run(compilation, args: argparse.Namespace, until: str = "name"):
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .check_models import check_models
+    from .overrides import parse_input, parse_set
     from .pipeline import Compilation
 
+    # Parsed once, before any file: a bad value is one usage error, not one per file.
+    options = dict(model=args.model, overrides=parse_set(args.overrides),
+                   input=parse_input(args.input) if args.input else None)
     status = EXIT_OK
     for file in args.files:
         try:
-            _run(Compilation(_path(file)), args, until="check")
+            done = _run(Compilation(_path(file), **options), args, until="check")
+            if done is None:
+                continue
+            outcome = check_models(done)
+            for definition in outcome.static:
+                _note_static(definition)
+            outcome.raise_if_any()
         except SpecError as error:
             status = max(status, _report(error))
     if status == EXIT_OK and args.dump is None:
         count = len(args.files)
         print(f"checked {count} file{'s' if count != 1 else ''}: no errors")
     return status
+
+
+def _note_static(definition) -> None:
+    sys.stderr.write(f"note: `{definition.name}` declares no `input`: its names and calls are checked, its shapes "
+                     f"are not (add an `input` line, or pass --input)\n --> {definition.name_span.to_diagnostic()}\n")
 
 
 def cmd_shapes(args: argparse.Namespace) -> int:
@@ -124,11 +143,20 @@ def cmd_build(args: argparse.Namespace) -> int:
     done = _run(_compilation(args, args.file), args)
     if done is None:
         return EXIT_OK
+    tensors = None
+    if args.weights is not None:  # checked before anything is written: a file that does not fit stops the build
+        from .weights import verify
+
+        tensors = verify(done.graph, args.weights)
     source = emit(done.graph, spec=done.name)
     if args.output is None or args.output == "-":
         sys.stdout.write(source)
     else:
         write_generated(args.output, source, force=args.force)
+    if tensors is not None:
+        sys.stderr.write(f"weights: `{args.weights}` fits `{done.graph.model}` ({tensors} tensors, every key and "
+                         "shape); a .py file holds no weights: load them with\n    "
+                         f"model.load_state_dict(torch.load({str(args.weights)!r}, weights_only=True))\n")
     return EXIT_OK
 
 
@@ -200,12 +228,14 @@ def _add_dump_option(parser: argparse.ArgumentParser) -> None:
                              f"draft or the IR) as JSON, and stop there; one of {', '.join(STAGE_NAMES)}")
 
 
-def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", "-m", metavar="M", help="the model to use (default: the last one in the file)")
+def _add_model_options(parser: argparse.ArgumentParser,
+                       model_help: str = "the model to use (default: the last one in the file)") -> None:
+    parser.add_argument("--model", "-m", metavar="M", help=model_help)
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                         help="override a model parameter, e.g. --set ratio=4 or --set 'arch=[(1, 64)]'; repeatable")
     parser.add_argument("--input", metavar="[N x] C x H x W",
-                        help="override the model's input shape, e.g. 1x28x28 or '8 x 3 x 224 x 224'")
+                        help="override the model's input shape, e.g. 1x28x28, '8 x 3 x 224 x 224' (a batch of 8) "
+                             "or Nx3x16x112x112 (the symbolic batch N, then a sample of any rank)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,11 +245,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
-    check = commands.add_parser("check", help="parse and check specs; report every error",
-                                description="Parse each spec, resolve its `use` lines and every name, and check "
-                                            "every call against its signature. Prints diagnostics to stderr; exits 0 "
-                                            "when all files are clean, 1 when any has errors, 2 on usage errors.")
+    check = commands.add_parser(
+        "check", help="check specs and every model's shapes; report every error",
+        description="Parse each spec, resolve its `use` lines and every name, check every call against its "
+                    "signature, then elaborate every model at its declared input and default parameters, so that "
+                    "every error `shapes` or `build` would report is reported, all of a file's together. A model "
+                    "without an `input` is checked statically, with a note. --model, --set and --input narrow the "
+                    "check to the one model `shapes` would show (the one named, or each file's last) at those "
+                    "values; with several files they apply to each. Never imports torch. Prints diagnostics to "
+                    "stderr; exits 0 when all files are clean, 1 when any has errors, 2 on usage errors.")
     check.add_argument("files", nargs="+", metavar="FILE", help="a .spec (or .yaml) file, or - for standard input")
+    _add_model_options(check, model_help="check only the model M of each file (default: every model; with --set "
+                                         "or --input, the last one)")
     check.add_argument("--dump", choices=STAGE_NAMES[:3], metavar="STAGE",
                        help="debugging: print what STAGE (parse, resolve or check) produced, as JSON")
     check.set_defaults(run=cmd_check)
@@ -246,6 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("-o", "--output", metavar="OUT.py", help="the file to write (atomically); - for stdout")
     build.add_argument("--force", action="store_true",
                        help="overwrite OUT.py even if specc did not generate it")
+    build.add_argument("--weights", metavar="PATH",
+                       help="a state_dict saved with torch.save: check that every key and shape fits the model "
+                            "(exit 1 with one diagnostic listing what does not) before writing; the file holds "
+                            "no weights, so load them into it with load_state_dict (imports torch)")
     build.set_defaults(run=cmd_build)
 
     fmt = commands.add_parser(

@@ -49,7 +49,9 @@ class ErrorCode:
 
 # The registry. Codes are stable: never renumber, only add. The first two
 # digits group them: 00 input bytes, 01 syntax, 02 names and calls, 03
-# shapes, 04 values and evaluation, 05 command-line input, 06 YAML, 09 specc's own bugs.
+# shapes, 04 values and evaluation, 05 command-line input, 06 YAML, 07 weights, 09 specc's own bugs.
+# A weights file that does not fit is the spec's kind of error (exit 1, located in the spec: either side
+# may be the one to change); one that cannot be read, or holds no state_dict, is the command line's.
 _SPEC, _USAGE, _INTERNAL = Category.SPEC, Category.USAGE, Category.INTERNAL
 _TABLE = (
     ("E0001", _USAGE, "the file cannot be read"),
@@ -103,12 +105,17 @@ _TABLE = (
     ("E0310", _SPEC, "empty combinator"),
     ("E0311", _SPEC, "channel routing (`chunk`, `split`) that does not fit the branches or the channels"),
     ("E0312", _SPEC, "a shared layer applied where it does not fit, or out of its module"),
+    ("E0313", _SPEC, "too few values to normalise over"),
+    ("E0314", _SPEC, "sizes do not multiply to the dimension they split"),
+    ("E0315", _SPEC, "a size not divisible by the op's factor"),
+    ("E0320", _SPEC, "`output` out of place or not made of named values"),
     ("E0401", _SPEC, "wrong type"),
     ("E0402", _SPEC, "value out of range"),
     ("E0403", _SPEC, "division by zero"),
     ("E0404", _SPEC, "index out of range"),
     ("E0405", _SPEC, "a limit was exceeded"),
     ("E0406", _SPEC, "block recursion too deep"),
+    ("E0407", _SPEC, "arguments that exclude each other"),
     ("E0501", _USAGE, "bad `--set` override"),
     ("E0502", _USAGE, "bad `--input` shape"),
     ("E0601", _SPEC, "invalid YAML"),
@@ -117,6 +124,9 @@ _TABLE = (
     ("E0604", _SPEC, "wrong kind of YAML value"),
     ("E0605", _SPEC, "a YAML tag or feature specc does not read (Python tags, custom tags, merge keys)"),
     ("E0606", _SPEC, "missing key in a YAML spec"),
+    ("E0701", _USAGE, "the weights file cannot be read"),
+    ("E0702", _USAGE, "the weights file holds no state_dict"),
+    ("E0703", _SPEC, "the weights do not fit the model: keys missing, unexpected or of the wrong shape"),
     ("E0901", _INTERNAL, "an internal error: a bug in specc"),
 )
 CODES: dict[str, ErrorCode] = {code: ErrorCode(code, description, category)

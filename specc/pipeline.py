@@ -104,11 +104,16 @@ STAGE_NAMES = tuple(stage.name for stage in STAGES)
 
 
 def run(compilation: Compilation, until: str = "name",
-        after: Optional[Callable[[Stage, Compilation], None]] = None) -> Compilation:
-    """Run the stages in order up to and including `until`; `after(stage, compilation)` follows each one."""
-    if until not in STAGE_NAMES:
-        raise ValueError(f"no stage {until!r}; the stages are {', '.join(STAGE_NAMES)}")
-    for current in STAGES:
+        after: Optional[Callable[[Stage, Compilation], None]] = None, start: str = "parse") -> Compilation:
+    """Run the stages in order from `start` up to and including `until`; `after(stage, compilation)` follows each.
+
+    A later `start` resumes a compilation whose earlier products are filled in
+    (`specc check` parses and checks a file once, then elaborates each model from there).
+    """
+    for name in (start, until):
+        if name not in STAGE_NAMES:
+            raise ValueError(f"no stage {name!r}; the stages are {', '.join(STAGE_NAMES)}")
+    for current in STAGES[STAGE_NAMES.index(start):]:
         with collector.paused():
             current.run(compilation)
         compilation.problems.raise_if_any()

@@ -3,8 +3,9 @@
 The status comes from each code's category in `specc.diagnostics.CODES`;
 this file pins which codes are usage errors, and makes usage mistakes on
 purpose. The golden tests (`test_diagnostics_golden.py`,
-`test_shapes_errors.py`, `test_yaml.py`) run every golden diagnostic
-through the command line and check its status against the category.
+`test_shapes_errors.py`, `test_yaml.py`, `test_weights.py`) run every
+golden diagnostic through the command line and check its status against
+the category.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from specc.diagnostics import CODES, Category
 ROOT = Path(__file__).resolve().parent.parent
 LENET = str(ROOT / "specs" / "lenet.spec")
 
-# The mistakes only a command line can make: a path, `--model`, `--set`, `--input`.
-USAGE_CODES = {"E0001", "E0212", "E0501", "E0502"}
+# The mistakes only a command line can make: a path, `--model`, `--set`, `--input`, a `--weights` file
+# that cannot be read or holds no state_dict (one that does not fit the spec is the spec's kind: E0703).
+USAGE_CODES = {"E0001", "E0212", "E0501", "E0502", "E0701", "E0702"}
 
 
 def specc(*args: str, cwd: Path = ROOT, stdin: str = "") -> subprocess.CompletedProcess:
@@ -56,6 +58,11 @@ def test_a_spec_problem_never_exits_2():
     (["shapes", LENET, "--model", "Nope"], "error[E0212]"),
     (["shapes", LENET, "--dump", "nowhere"], "invalid choice"),
     (["build", LENET, "-o", "specs"], "is a directory"),
+    (["build", LENET, "--weights", "specs"], "error[E0701]"),
+    (["build", LENET, "--weights", "specs/no_such_file.pt"], "error[E0701]"),
+    (["build", LENET, "--weights", LENET], "error[E0702]"),
+    (["check", LENET, "--set", "nope=3"], "error[E0501]"),
+    (["check", LENET, "--model", "Nope"], "error[E0212]"),
     ([], "required"),
 ])
 def test_usage_errors_exit_2(args: list[str], wanted: str):

@@ -9,8 +9,9 @@ What is pinned here:
   bounds of torch's own function on a tensor of the same shape;
 - the scope of the rules (later layers, called blocks, inner wins tensor by
   tensor, a shared layer's rules where it is made, `init layer` over all);
-- the generated code's shape (a loop over `modules()` with `isinstance`, as
-  torchvision's models do; a line per tensor for one layer);
+- the generated code's shape (a loop over `modules()` testing each module's
+  exact class, as torchvision's models and the seeds do; a line per tensor
+  for one layer);
 - torchvision's own ResNet-18 initialisation, written as two `init` lines,
   gives torchvision's tensors for the same seed;
 - the YAML form, and the diagnostics.
@@ -114,20 +115,31 @@ def test_the_catalogue_is_torchs():
     assert typing.get_args(kaiming["nonlinearity"].annotation) == NONLINEARITIES
 
 
-def test_torch_tables_classes_do_not_subclass_one_another():
-    """The loops test `isinstance` by class; the plan groups layers by class: no class may catch another's."""
-    from specc.backends.torch_lowering import TORCH
-    classes = {getattr(nn, row.cls) for row in TORCH.values() if row is not None and isinstance(row.cls, str)}
-    classes |= {nn.BatchNorm1d, nn.BatchNorm2d}
-    for a in classes:
-        for b in classes:
-            assert a is b or not issubclass(a, b), (a, b)
+def test_a_rule_for_one_class_does_not_reach_its_subclass(tmp_path):
+    """`LayerNorm2d` is an `nn.LayerNorm`: the loops test the exact class, so `init layernorm` stays its own."""
+    text = ("model M:\n    input 4 x 6 x 6\n    init layernorm: weight=zeros\n    init layernorm2d: weight=ones\n"
+            "    layernorm2d -> layernorm(dims=2) -> layernorm2d\n")
+    code = _init_code(text)
+    assert "type(m) is nn.LayerNorm:" in code and "type(m) is LayerNorm2d:" in code
+    ours, theirs = both(text, tmp_path, 0)
+    assert same_tensors(ours, theirs)
+    assert torch.equal(ours[0].weight, torch.ones(4)) and torch.equal(ours[1].weight, torch.zeros(6, 6))
 
 
-def test_the_ops_tensors_are_torchs_parameters():
+TENSOR_SPECS = [  # every op with parameters, with and without its optional tensors, at several ranks
+    "model M:\n    input 4 x 6 x 6\n    conv(6, k=3, g=2) -> conv(4, k=(1, 3), bias=false) -> batchnorm\n"
+    "    batchnorm(affine=false) -> groupnorm(2) -> groupnorm(2, affine=false) -> instancenorm(affine=true)\n"
+    "    instancenorm -> layernorm2d -> layernorm2d(bias=false) -> layernorm(dims=2) -> layernorm(bias=false)\n"
+    "    layernorm(affine=false) -> prelu -> prelu(per_channel=true) -> conv_transpose(6, k=2, s=2, g=2)\n"
+    "    conv_transpose(4, k=3, bias=false) -> flatten -> linear(5) -> linear(3, bias=false) -> batchnorm\n",
+    "model M:\n    input N x 2 x 9\n    conv(4, k=3) -> batchnorm -> conv_transpose(2, k=2) -> instancenorm(affine=true)\n",
+    "model M:\n    input N x 2 x 3 x 4 x 5\n    conv(4, k=1) -> batchnorm -> conv_transpose(2, k=(1, 2, 2)) -> prelu\n",
+]
+
+
+@pytest.mark.parametrize("text", TENSOR_SPECS)
+def test_the_ops_tensors_are_torchs_parameters(text):
     """`Op.tensors` (what `init` rules may name) are the built layers' parameters, names and shapes."""
-    text = ("model M:\n    input 4 x 6 x 6\n    conv(6, k=3, g=2) -> conv(4, k=(1, 3), bias=false) -> batchnorm\n"
-            "    batchnorm(affine=false) -> flatten -> linear(5) -> linear(3, bias=false)\n")
     graph = specc.shapes(text)
     net = specc.build(text)
     from specc.ops import OPS
@@ -141,7 +153,18 @@ def test_the_ops_tensors_are_torchs_parameters():
         actual = {k: tuple(v.shape) for k, v in net.get_submodule(node.path).named_parameters()}
         assert declared == actual, node.path
         assert sum(math.prod(s) for s in declared.values()) == node.params
-        assert all(len(s) == op.tensor(k).rank for k, s in declared.items())
+        assert all(op.tensor(k).rank in (None, len(s)) for k, s in declared.items())
+
+
+def test_every_op_with_parameters_declares_its_tensors():
+    """An op whose layers have parameters lists them (and `TENSOR_SPECS` holds each such op to torch)."""
+    from specc.ops import OPS
+    covered = {row.node.op for text in TENSOR_SPECS for row in walk(specc.shapes(text).body)
+               if row.node.kind == "layer"}
+    assert {name for name, op in OPS.items() if op.tensors} <= covered
+    for row in walk(specc.shapes(TENSOR_SPECS[0]).body):
+        if row.node.kind == "layer" and row.node.params:
+            assert OPS[row.node.op].tensors, row.node.op
 
 
 # ---------------------------------------------------------------- both back-ends, every rule
@@ -289,16 +312,16 @@ def test_the_seeds_mlp_rule_is_torchvisions_loop():
     code = _init_code("model M:\n    input 784\n    init linear: weight=normal(std=0.01), bias=zeros\n"
                       "    linear(256) -> relu -> linear(10)\n")
     assert code.endswith("\n        for m in self.modules():\n"
-                         "            if isinstance(m, nn.Linear):\n"
+                         "            if type(m) is nn.Linear:\n"
                          "                nn.init.normal_(m.weight, std=0.01)\n"
                          "                nn.init.zeros_(m.bias)")
 
 
-def test_train_ch6s_rule_is_one_isinstance_of_both_classes_and_a_missing_bias_is_guarded():
+def test_train_ch6s_rule_is_one_test_of_both_classes_and_a_missing_bias_is_guarded():
     code = _init_code("model M:\n    input 1 x 28 x 28\n    init conv, linear: weight=xavier_uniform, bias=zeros\n"
                       "    conv(6, k=5, bias=false) -> flatten -> linear(10)\n")
     assert ("        for m in self.modules():\n"
-            "            if isinstance(m, (nn.Conv2d, nn.Linear)):\n"
+            "            if type(m) in (nn.Conv2d, nn.Linear):\n"
             "                nn.init.xavier_uniform_(m.weight)\n"
             "                if m.bias is not None:\n"
             "                    nn.init.zeros_(m.bias)") in code
@@ -309,9 +332,9 @@ def test_torchvisions_resnet_rules_read_as_torchvisions_code():
         "model M:\n    input 3 x 8 x 8\n"
         '    init conv: weight=kaiming_normal(mode="fan_out", nonlinearity="relu")\n'
         "    init batchnorm: weight=ones, bias=zeros\n    conv(8, k=3, bias=false) -> batchnorm -> relu\n")
-    assert ("            if isinstance(m, nn.Conv2d):\n"
+    assert ("            if type(m) is nn.Conv2d:\n"
             '                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")\n'
-            "            elif isinstance(m, nn.BatchNorm2d):\n"
+            "            elif type(m) is nn.BatchNorm2d:\n"
             "                nn.init.ones_(m.weight)\n"
             "                nn.init.zeros_(m.bias)") in code
 
@@ -323,7 +346,7 @@ def test_a_blocks_rule_loops_over_its_instance_and_single_layers_get_lines(tmp_p
             "    init layer last: bias=constant(0.5)\n    last\n")
     code = _init_code(text)
     assert ("        for m in self.body.modules():\n"
-            "            if isinstance(m, nn.Conv2d):\n"
+            "            if type(m) is nn.Conv2d:\n"
             "                nn.init.kaiming_uniform_(m.weight)\n") in code
     assert "        nn.init.xavier_normal_(self.stem.weight)\n" in code
     assert '        nn.init.xavier_normal_(self.get_submodule("head-1").weight)\n' in code
@@ -440,14 +463,16 @@ def test_static_mistakes(statement, code):
     ("init layer fc: bias=zeros", "E0241"),
     ("init layer bn: weight=xavier_uniform", "E0242"),
     ("init layer pair: weight=zeros", "E0219"),
+    ("init layernorm: weight=orthogonal", "E0242"),  # a layernorm's weight has `dims` dims: 1 here
 ])
 def test_mistakes_found_when_the_values_are_known(statement, code):
+    """Found by elaboration, which `specc check` runs on every model too."""
     text = (f"model M:\n    input 4\n    {statement}\n    fc = linear(3, bias=false)\n    bn = batchnorm\n"
-            "    pair = linear(3) -> linear(3)\n")
-    specc.check(text)
-    with pytest.raises(SpecError) as caught:
-        specc.shapes(text)
-    assert caught.value.code == code, caught.value.errors
+            "    pair = linear(3) -> linear(3) -> layernorm\n")
+    for command in (specc.shapes, specc.check):
+        with pytest.raises(SpecError) as caught:
+            command(text)
+        assert caught.value.code == code, caught.value.errors
 
 
 # ---------------------------------------------------------------- construction order

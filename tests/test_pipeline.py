@@ -56,3 +56,13 @@ def test_dump_prints_a_stage_as_json_and_stops(stage: str, kind: str):
     assert data["kind"] == kind
     if stage == "name":
         assert data["output"] == ["N", 10] and data["body"][0]["path"] == "0"
+
+
+def test_run_resumes_from_a_later_stage():
+    """`specc check` checks a file once, then elaborates each model from there."""
+    checked = pipeline.run(pipeline.Compilation(LENET), until="check")
+    seen = []
+    done = pipeline.run(checked, start="elaborate", after=lambda stage, c: seen.append(stage.name))
+    assert seen == ["elaborate", "name"] and done.graph.model == "LeNet"
+    with pytest.raises(ValueError):
+        pipeline.run(checked, start="nowhere")

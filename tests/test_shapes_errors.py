@@ -4,7 +4,7 @@ Each `tests/shape_diagnostics/E0xxx_*.spec` triggers the error its name
 starts with; a first line `# args: ...` adds command-line arguments (for
 `--set` and `--input`). The test runs `python -m specc shapes FILE [ARGS]`
 in that directory, as a user would, and compares stderr with the golden
-`.txt` next to the spec. `SPECC_UPDATE_GOLDEN=1` rewrites the goldens.
+`.txt` next to the spec; `specc check FILE [ARGS]` must print the same. `SPECC_UPDATE_GOLDEN=1` rewrites the goldens.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ def arguments(spec: Path) -> list[str]:
     return shlex.split(first[len("# args:"):]) if first.startswith("# args:") else []
 
 
-def run(spec: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "specc", "shapes", spec.name, *arguments(spec)]
-    return subprocess.run(command, cwd=HERE, capture_output=True, text=True, timeout=60)
+def run(spec: Path, command: str = "shapes") -> subprocess.CompletedProcess:
+    argv = [sys.executable, "-m", "specc", command, spec.name, *arguments(spec)]
+    return subprocess.run(argv, cwd=HERE, capture_output=True, text=True, timeout=60)
 
 
 @pytest.mark.parametrize("spec", CASES, ids=[c.stem for c in CASES])
@@ -47,6 +47,24 @@ def test_rendered_diagnostic(spec: Path):
         golden.write_text(done.stderr, encoding="utf-8")
     assert golden.exists(), f"no golden {golden.name}; run with SPECC_UPDATE_GOLDEN=1 to write it"
     assert done.stderr == golden.read_text(encoding="utf-8")
+
+
+# `specc check` elaborates every model at its declared input: it reports what `shapes` does,
+# except that a model without an `input` is no error for it (it is checked statically, with a note).
+STATIC_ONLY = {"E0309_no_input"}
+
+
+@pytest.mark.parametrize("spec", CASES, ids=[c.stem for c in CASES])
+def test_check_reports_what_shapes_reports(spec: Path):
+    done = run(spec, "check")
+    if spec.stem in STATIC_ONLY:
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.startswith("note: `") and "declares no `input`" in done.stderr
+        assert done.stdout == "checked 1 file: no errors\n"
+        return
+    assert done.stdout == ""
+    assert done.returncode == CODES[spec.name[:5]].category.exit_status, done.stderr
+    assert done.stderr == spec.with_suffix(".txt").read_text(encoding="utf-8")
 
 
 def test_every_shape_value_and_cli_code_has_a_golden():

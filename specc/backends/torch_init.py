@@ -6,12 +6,16 @@ here, after the whole model is built (each layer first draws torch's default
 initialisation, as `nn.Linear(...)` does), so the module from `specc.build`
 and the generated file's class draw the same numbers in the same order:
 
-    for m in self.modules():                      # Loop(root="", cases=...)
-        if isinstance(m, (nn.Conv2d, nn.Linear)):  # Case(classes, rules)
+    for m in self.modules():                       # Loop(root="", cases=...)
+        if type(m) in (nn.Conv2d, nn.Linear):       # Case(classes, rules)
             nn.init.xavier_uniform_(m.weight)
-            if m.bias is not None:                 # a rule by op skips layers without the tensor
+            if m.bias is not None:                  # a rule by op skips layers without the tensor
                 nn.init.zeros_(m.bias)
-    nn.init.constant_(self.fc.weight, 42)          # Line: `init layer fc: weight=constant(42)`
+    nn.init.constant_(self.fc.weight, 42)           # Line: `init layer fc: weight=constant(42)`
+
+A case tests a module's exact class, as the seeds' `type(m) == nn.Linear`
+does: `isinstance` would also catch subclasses (`LayerNorm2d` is an
+`nn.LayerNorm`), which a rule for another op must not reach.
 
 A rule by op becomes a loop over the modules of the model, or of the
 block instance or container it was written for, when every layer of those
@@ -67,10 +71,11 @@ def choice_text(value: str) -> str:
 
 @dataclass(frozen=True)
 class Case:
-    """`if isinstance(m, (nn.Conv2d, nn.Linear)):` and the rule of each tensor; `guarded` ones are
-    written under `if m.<tensor> is not None:` (some module of those classes there lacks the tensor)."""
+    """`if type(m) in (nn.Conv2d, nn.Linear):` and the rule of each tensor; `guarded` ones are
+    written under `if m.<tensor> is not None:` (some module of those classes there lacks the tensor).
+    A class is (home, name), as the lowering table gives it: ("nn", "Conv2d"), ("torch_layers", "LayerNorm2d")."""
 
-    classes: tuple[str, ...]
+    classes: tuple[tuple[str, str], ...]
     rules: tuple[tuple[str, Rule, bool], ...]
 
 
@@ -99,7 +104,7 @@ class _Unit:
     """A layer module as `modules()` meets it (once, however often it is applied)."""
 
     path: str
-    cls: str
+    cls: tuple[str, str]      # (home, class), as the lowering table gives them
     tensors: tuple[str, ...]  # those the module has (a bias-free linear has no `bias`)
     order: tuple[str, ...]    # every tensor of its op, in order
     init: dict                # rules by op, tensor -> Rule
@@ -141,7 +146,8 @@ def _units(body, seen: Optional[set] = None) -> Iterator[_Unit]:
             continue
         op = OPS[node.op]
         tensors = tuple(t.name for t in op.tensors if t.shape(node.args, node.in_shape) is not None)
-        yield _Unit(node.path, lower(node.op, node.args, node.in_shape).cls, tensors,
+        call = lower(node.op, node.args, node.in_shape)
+        yield _Unit(node.path, (call.home, call.cls), tensors,
                     tuple(t.name for t in op.tensors), dict(node.init), dict(node.init_layer))
 
 
@@ -158,12 +164,12 @@ def _loop(root: str, units: list[_Unit], covered: set[str], minimum: int) -> Opt
 
     None when no class qualifies, or the loop would initialise fewer than `minimum` modules. A class
     with a layer already covered (by an enclosing loop) is left to lines, so nothing is drawn twice.
-    Classes whose rules agree share a case (`isinstance(m, (nn.Conv2d, nn.Linear))`).
+    Classes whose rules agree share a case (`type(m) in (nn.Conv2d, nn.Linear)`).
     """
-    by_class: dict[str, list[_Unit]] = {}
+    by_class: dict[tuple[str, str], list[_Unit]] = {}
     for unit in units:
         by_class.setdefault(unit.cls, []).append(unit)
-    cases: list[tuple[dict, list[str], list[_Unit]]] = []  # (tensor -> rule or None, classes, units)
+    cases: list[tuple[dict, list, list[_Unit]]] = []  # (tensor -> rule or None, classes, units)
     for cls, group in by_class.items():
         wanted = _common_rules(group)
         if wanted is None or any(u.path in covered for u in group):

@@ -1,9 +1,9 @@
 """The spec's `init` rules as the last lines of the model's `__init__`, as torchvision writes them.
 
     for m in self.modules():
-        if isinstance(m, nn.Conv2d):
+        if type(m) is nn.Conv2d:
             nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-        elif isinstance(m, nn.BatchNorm2d):
+        elif type(m) is nn.BatchNorm2d:
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
     nn.init.zeros_(self.layer1[0].bn2.weight)
@@ -37,9 +37,10 @@ def init_lines(graph: Graph, steps: tuple[Step, ...], names: Namespace, indent: 
         m = names.create_name("m", "init-loop-variable")
         lines.append(f"{indent}for {m} in {paths[step.root]}.modules():")
         for index, case in enumerate(step.cases):
-            classes = [names.use("nn." + cls) for cls in case.classes]
-            test = classes[0] if len(classes) == 1 else "(" + ", ".join(classes) + ")"
-            lines.append(f"{indent}{INDENT}{'if' if index == 0 else 'elif'} isinstance({m}, {test}):")
+            # The exact class (the seeds' `type(m) == nn.Linear`): `isinstance` would catch subclasses too.
+            classes = [names.use("nn." + cls) if home == "nn" else names.define(cls) for home, cls in case.classes]
+            test = f"is {classes[0]}" if len(classes) == 1 else "in (" + ", ".join(classes) + ")"
+            lines.append(f"{indent}{INDENT}{'if' if index == 0 else 'elif'} type({m}) {test}:")
             for tensor, rule, guarded in case.rules:
                 inner = indent + INDENT * 2
                 if guarded:

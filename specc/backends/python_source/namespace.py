@@ -14,6 +14,7 @@ the names they bring: the file imports `torch` because code asked for
     init = files.scope()
     init.create_name("nn", param)           # 'nn_'
     files.use("torch.cat")                  # 'torch.cat', and `import torch` in files.imports()
+    files.define("LayerNorm2d")             # 'LayerNorm2d', and its class in files.definitions()
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import keyword
 import re
 from typing import Any, Iterable, Iterator, Optional
 
-from ...reserved import hides_python_name
+from ...reserved import GLOBAL_NAMES, hides_python_name
+from .definitions import definition
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -52,6 +54,7 @@ class Namespace:
         self._used: set[str] = set()
         self._names: dict[Any, str] = {}
         self._imports: set[str] = set()
+        self._defined: dict[str, str] = {}  # a class the file defines itself -> its source, in first-use order
 
     def scope(self, reserved: Iterable[str] = ()) -> Namespace:
         """A nested scope: its names avoid this scope's names as well as its own reserved ones."""
@@ -89,6 +92,23 @@ class Namespace:
             raise ValueError(f"no import brings {parts[0]!r}")
         self._root()._imports.add(parts[0])
         return qualified
+
+    def define(self, cls: str) -> str:
+        """`cls`, a class of `backends/torch_layers.py` the file defines, after registering its source
+        and the imports it needs. Its name is a reserved global, so nothing else of the file takes it."""
+        if cls not in GLOBAL_NAMES:
+            raise ValueError(f"{cls!r} is not a reserved name of the generated file")
+        root = self._root()
+        if cls not in root._defined:
+            text, names = definition(identifier(cls))
+            for name in sorted(names & IMPORTS.keys()):
+                self.use(name)
+            root._defined[cls] = text
+        return cls
+
+    def definitions(self) -> list[str]:
+        """The source of every class the file defines itself, in the order code asked for them."""
+        return list(self._root()._defined.values())
 
     def imports(self) -> str:
         """The import lines for every name used, grouped as isort would."""

@@ -33,6 +33,7 @@ def emit(graph: Graph, spec: str) -> str:
     files.claim(graph.model)
     assigned, plans = plan_classes(graph, files)
     body = [_render_class(plan, assigned, files) for plan in plans] + [_render_model(graph, assigned, files)]
+    body = [text + "\n" for text in files.definitions()] + body  # before any class that uses them
     return _header(graph, spec) + "\n" + files.imports() + "\n\n" + "\n\n".join(body)
 
 
@@ -95,17 +96,19 @@ def _render_model(graph: Graph, assigned: dict, files: Namespace) -> str:
     writer = _Writer(files.scope(), [(literal(leaf.value),) for leaf in leaves], shapes, graph.sequential)
     base = files.use("nn.Sequential" if graph.sequential else "nn.Module")
     lines = [f"class {identifier(graph.model)}({base}):", f"{INDENT}def __init__(self):"]
+    inputs = tuple(name for name, _ in graph.inputs) or ("x",)
     # The spec's `init` rules, once every layer is made (and has drawn torch's default initialisation).
     initialise = init_lines(graph, init_plan(graph), writer.names, INDENT * 2)
-    return _finish(lines, children, writer, graph.body, files, initialise)
+    return _finish(lines, children, writer, graph.body, files, inputs, graph.outputs, initialise)
 
 
-def _finish(lines: list[str], children, writer: _Writer, body, files: Namespace, after: list[str] = ()) -> str:
+def _finish(lines: list[str], children, writer: _Writer, body, files: Namespace, inputs: tuple = ("x",),
+            outputs=None, after: list[str] = ()) -> str:
     lines += _init_body(children, writer, INDENT * 2)
     lines += after
     if not writer.sequential:
         lines.append("")
-        lines += Forward(files.scope({"x"}), writer.shapes, writer.shape).render(body, INDENT)
+        lines += Forward(files.scope(), writer.shapes, writer.shape).render(body, INDENT, inputs, outputs)
     return "\n".join(lines) + "\n"
 
 
@@ -177,7 +180,8 @@ def _layer(expr: LayerExpr, writer: _Writer) -> str:
         if key in expr.defaults and code == literal(expr.defaults[key]):
             continue  # a parameter reference never equals a literal
         args.append(f"{identifier(key)}={code}")
-    return f"{writer.names.use('nn.' + expr.cls)}({', '.join(args)})"
+    cls = writer.names.use("nn." + expr.cls) if expr.home == "nn" else writer.names.define(expr.cls)
+    return f"{cls}({', '.join(args)})"
 
 
 def _sequential(children, writer: _Writer, indent: str) -> str:
