@@ -122,6 +122,11 @@ def default_text(node: ast.Default) -> str:
     return f"{node.op}({keywords_text(node.kwargs)})"
 
 
+def init_text(node: ast.Init) -> str:
+    """`init conv, linear: weight=xavier_uniform, bias=zeros`."""
+    return f"init {node.target_text()}: {keywords_text(node.rules)}"
+
+
 def derived_text(node: ast.ModelDef) -> str:
     """`ResNet50(groups=32)`, or the bare name when no default changes: what follows `model Name =`."""
     return f"{node.extends}({keywords_text(node.defaults)})" if node.defaults else node.extends
@@ -240,6 +245,9 @@ class _Printer(Writer, StatementVisitor):
 
     def visit_default(self, stmt: ast.Default, depth: int, first: bool, prefix: str, line: int) -> None:
         self.emit(depth, f"{prefix}default {default_text(stmt)}", line, first)
+
+    def visit_init(self, stmt: ast.Init, depth: int, first: bool, prefix: str, line: int) -> None:
+        self.emit(depth, f"{prefix}{init_text(stmt)}", line, first)
 
     def visit_if(self, stmt: ast.If, depth: int, first: bool, prefix: str, line: int) -> None:
         self.if_(stmt, depth, first)
