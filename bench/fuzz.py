@@ -127,6 +127,8 @@ STATEMENTS = [
     "conv(6, k=3) as v{e}", "v -> relu", "output {e}", 'output {"a": x, "b": {e}}', "output (x, x) if training else x",
     "input extra: 3 x 8 x 8", "default conv(k={e})", "mul:\n{p}    identity\n{p}    sigmoid",
     "chunk 2:\n{p}    identity\n{p}    identity", "\"m{{e}}\" = relu",
+    "init linear: weight=normal(std={e}), bias=zeros", "init conv: weight=kaiming_normal(mode={e})",
+    "init conv, linear: weight=xavier_uniform(gain={e})", "init layer fc: weight=constant({e})",
 ]
 DEFINITIONS = [
     "block rec(n):\n    if n > 0:\n        rec(n - 1)\n        rec(n - 1)",

@@ -52,10 +52,18 @@ class Layer:
     # on every application after the first (which owns it and counts its parameters).
     shared: Optional[str] = None
     shares: Optional[str] = None
+    # `init` rules, ((tensor, initializers.Rule), ...) in the op's tensor order: by op (`init linear:
+    # ...` in force where the layer was made), and for this layer (`init layer fc: ...`), which win.
+    init: tuple = ()
+    init_layer: tuple = ()
 
     @property
     def module(self) -> bool:
         return self.op != "identity"
+
+    def rules(self) -> dict:
+        """The rule each tensor is initialised by, tensor -> Rule (those without one keep torch's default)."""
+        return {**dict(self.init), **dict(self.init_layer)}
 
     def short_args(self) -> str:
         return OPS[self.op].short(self.args)
