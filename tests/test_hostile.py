@@ -621,3 +621,57 @@ def test_fmt_write_onto_a_missing_folder_is_exit_2(tmp_path, capsys):
     (tmp_path / "net.yaml").symlink_to(tmp_path / "missing" / "net.yaml")
     status, err = run_cli(["fmt", "--to", "yaml", "--write", str(spec)], capsys)
     assert status == 2 and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- found by the fuzzer (bench/fuzz.py)
+
+
+def test_a_yaml_call_named_as_a_dsl_keyword_is_not_written_to_the_dsl():
+    text = "models:\n  M:\n    input: [1, 28, 28]\n    layers:\n      - 'true': [6]\n      - conv: [6, {'not': 1}]\n"
+    error = pytest.raises(SpecError, format_text, text, "kw.yaml", "spec").value
+    assert error.code == "E0207" and error.span.line == 5
+
+
+def test_a_module_name_that_is_a_keyword_is_written_quoted():
+    text = M + '    "input" = relu\n'
+    assert '"input" = relu' in format_text(text, "quoted.spec")
+    assert "name: input" in format_text(text, "quoted.spec", "yaml")
+
+
+def test_a_quoted_name_the_yaml_form_refuses_is_reported_by_fmt():
+    error = pytest.raises(SpecError, format_text, M + '    "lay 1{i}" = relu\n', "q.spec", "yaml").value
+    assert error.code == "E0221" and error.span.line == 3
+
+
+def test_a_long_chain_of_conditional_layers_is_no_deep_expression():
+    """`->` nests nothing: each layer of a chain starts afresh, in both front-ends."""
+    chain = " -> ".join(["linear(4) if true else identity"] * 60)
+    text = "model M:\n    input 8\n    " + chain + "\n"
+    assert len(api.shapes(text).body) == 60
+    format_text(format_text(text, "chain.spec", "yaml"), "chain.yaml", "spec")
+
+
+def test_yaml_statements_nest_no_deeper_than_dsl_blocks(tmp_path):
+    def nested(levels: int) -> str:
+        lines, pad = ["models:", "  M:", "    input: [1, 8, 8]", "    layers:"], "      "
+        for _ in range(levels):
+            lines.append(pad + "- seq:")
+            pad += "    "
+        return "\n".join([*lines, pad + "- relu"]) + "\n"
+
+    format_text(nested(limits.LIMITS["block_depth"] - 1), "deep.yaml", "spec")
+    error = pytest.raises(SpecError, format_text, nested(60), "deeper.yaml", "spec").value
+    assert error.code == "E0109" and located(error)
+
+
+def test_yaml_module_names_are_as_long_as_dsl_names():
+    text = "models:\n  M:\n    input: [1, 28, 28]\n    layers:\n      - conv: 6\n        name: " + "n" * 1100 + "\n"
+    error = pytest.raises(SpecError, format_text, text, "long.yaml", "spec").value
+    assert error.code in ("E0405", "E0604") and located(error) and len(error.message) < 200
+
+
+def test_dict_keys_are_strings_or_numbers():
+    error = error_of(M + "    let d = {[1]: 2}\n    relu\n")
+    assert error.code == "E0401" and located(error)
+    error = error_of("block b(x):\n    relu\n\n" + M + '    b({"a": [[0] * 1000] * 1000})\n')
+    assert error.code == "E0405" and "items" in error.message

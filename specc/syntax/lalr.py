@@ -91,8 +91,9 @@ class Nesting:
             if len(depths) > 1:
                 depths.pop()
             return
-        elif token.type == "COMMA":
-            depths[-1] = 0  # the next element starts afresh beside its sibling
+        elif token.type == "COMMA" or token.value == "->":
+            # The next element (of a list, or a chain: `->` nests nothing) starts afresh beside its sibling.
+            depths[-1] = 0
             return
         elif token.value in self.OPERATORS and token.type not in ("NAME", "STRING"):
             depths[-1] += 1
@@ -105,7 +106,7 @@ class Nesting:
 
 
 # The tokens the indenter looks at twice, by value: brackets, commas, operators and keywords.
-_WATCHED = KEYWORDS | NESTING_OPERATORS | {"(", ")", "[", "]", ","}
+_WATCHED = KEYWORDS | NESTING_OPERATORS | {"(", ")", "[", "]", ",", "->"}
 
 
 class Indenter:

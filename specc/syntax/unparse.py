@@ -18,6 +18,7 @@ own-line comments before the next statement, trailing ones to their line.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Optional
 
 from . import ast
@@ -107,10 +108,43 @@ def quote(value: str) -> str:
 
 
 def call_text(node: ast.Call) -> str:
+    _writable(node.name, "bare" if node.bare else "call", node.name_span)
+    for keyword in node.kwargs:
+        _writable(keyword.name, "keyword", keyword.span)
     if node.bare:
         return node.name
     args = [unparse_expr(a) for a in node.args] + [f"{k.name}={unparse_expr(k.value)}" for k in node.kwargs]
     return f"{node.name}({', '.join(args)})"
+
+
+# How a name stands in each place: the YAML form takes names the DSL keeps as keywords there
+# (`'true': [6]` calls a layer `true`; `true(6)` in the DSL is a boolean called).
+_FORMS = {"call": ("{}(1)", "chain"), "bare": ("relu -> {}", "chain"), "keyword": ("f({}=1)", "chain"),
+          "named": ("{} = relu", "simple_stmt")}
+
+
+@lru_cache(maxsize=1024)
+def writes_as_name(name: str, form: str) -> bool:
+    """Whether `name` reads back as a name where `form` puts it (asked of the grammar, not of a list)."""
+    from ..diagnostics import SpecError
+    from .parse import parse_fragment
+
+    template, rule = _FORMS[form]
+    try:
+        parse_fragment(template.format(name), rule, "<name>")
+    except SpecError:
+        return False
+    return True
+
+
+def _writable(name: str, form: str, span) -> None:
+    if is_plain(name) and not writes_as_name(name, form):
+        from ..diagnostics import SpecError
+
+        raise SpecError("E0207", f"expected a name the DSL can write, found `{name}`, a keyword of the DSL there",
+                        span.to_diagnostic(), label="a keyword in the DSL",
+                        help="rename it (a call of an op or a block cannot be named so in the DSL) to convert "
+                             "this spec")
 
 
 def keywords_text(keywords: list) -> str:
@@ -226,7 +260,8 @@ class _Printer(Writer, StatementVisitor):
         self.emit(depth, prefix + chain_text(stmt), line, first)
 
     def visit_named(self, stmt: ast.Named, depth: int, first: bool, prefix: str, line: int) -> None:
-        name = stmt.name if is_plain(stmt.name) else quote(stmt.name)
+        # A keyword (`input = relu` is no statement) is written quoted, as a module name may be.
+        name = stmt.name if is_plain(stmt.name) and writes_as_name(stmt.name, "named") else quote(stmt.name)
         self.visit(stmt.stmt, depth, first, f"{prefix}{name} = ", line)
 
     def visit_combine(self, stmt: ast.Combine, depth: int, first: bool, prefix: str, line: int) -> None:

@@ -36,6 +36,7 @@ from .parse import parse_fragment
 
 MAX_NODES = LIMITS["yaml_values"]  # aliases can make a small file expand without bound
 MAX_DIGITS = LIMITS["int_digits"]
+MAX_BLOCK_DEPTH = LIMITS["block_depth"]
 # Lists and mappings inside one another. Every step after composing recurses
 # once per level; libyaml's composer does too, in C, and crashes the process
 # somewhere past 100,000 levels, so a file that might be that deep is composed
@@ -563,6 +564,7 @@ class _Builder:
         # An aliased string is one node used many times: parsed once, counted at every use.
         self.parsed: dict[tuple[int, str], Any] = {}
         self.text_left = LIMITS["yaml_text"]
+        self.depth = 0  # bodies under way
 
     def fragment(self, node: Node, text: str, rule: str, line: int, column: int):
         """The DSL in a YAML string (`parse.parse_fragment`), once per node, within `LIMITS["yaml_text"]`."""
@@ -663,12 +665,21 @@ class _Builder:
     # -- statements
 
     def body(self, node: SequenceNode) -> list:
+        # As deep as the DSL's indented blocks may go, so that every YAML spec has a DSL form.
+        if self.depth >= MAX_BLOCK_DEPTH:
+            raise SpecError("E0109", f"expected statements nested at most {MAX_BLOCK_DEPTH} levels deep, found a "
+                            "deeper one", _where(self.file, node), label="nested too deeply here",
+                            help="move the inner statements into a block and call it")
+        self.depth += 1
         out = []
-        for item in node.value:
-            try:
-                out.extend(self.statement(item))
-            except SpecError as error:
-                self.errors.add(error)
+        try:
+            for item in node.value:
+                try:
+                    out.extend(self.statement(item))
+                except SpecError as error:
+                    self.errors.add(error)
+        finally:
+            self.depth -= 1
         return out
 
     def statement(self, node: Node) -> list:

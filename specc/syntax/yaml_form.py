@@ -192,7 +192,8 @@ class CallStatement(RootModel[dict[Identifier, Args]]):
         # (`fullmatch`: `$` would let a name end in a line break)
         if "name" in self.root and not (isinstance(name, str) and re.fullmatch(MODULE_NAME[1:-1], name)
                                         and len(name) <= LIMITS["name_chars"]):
-            raise _error(f"expected a name for `name`, found `{name}`", NAME_HELP)
+            shown = name if not isinstance(name, str) or len(name) <= 40 else name[:37] + "..."
+            raise _error(f"expected a name for `name`, found `{shown}`", NAME_HELP)
         return self
 
 
