@@ -215,6 +215,11 @@ class _BodyChecker(StatementVisitor):
                             help="keep one `input` line, or name every input (`input image: 3 x H x W`)")
         self._input_seen, self._input_seen_unnamed = stmt.span, stmt.name is None
         if stmt.name is not None:
+            if stmt.name in (vars.values or ()):  # each input is an argument of the generated `forward`
+                first = vars.values[stmt.name]
+                raise SpecError("E0216", f"`input {stmt.name}` is declared twice", stmt.name_span.to_diagnostic(),
+                                label=f"already declared at line {first.line}",
+                                help="give each input a name of its own")
             self._bind_value(stmt.name, stmt.name_span, vars)
         batch = stmt.names_batch(lambda name: vars.get(name) is not None)
         sizes = stmt.dims[1:] if batch else stmt.dims

@@ -1026,6 +1026,8 @@ def _frozen(value: Any, spend=None) -> tuple:
         if spend is not None:
             spend(len(value))
         return ("dict", *((_frozen(k, spend), _frozen(v, spend)) for k, v in value.items()))
+    if isinstance(value, str) and spend is not None:
+        spend(len(value))  # each instance shows its arguments (the table, the generated file): a long string costs
     return (type(value).__name__, value)
 
 

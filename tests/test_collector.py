@@ -62,3 +62,19 @@ def test_a_failing_block_turns_the_collector_back_on_and_promotes_nothing(collec
             raise ValueError
     assert gc.isenabled()
     assert not in_generation(made[0], 2)
+
+
+def test_garbage_made_before_a_block_is_not_filed_away_with_it(collector_on):
+    """A cycle dropped before the block is collected, not promoted to wait for a full collection."""
+    import weakref
+
+    class Node:
+        pass
+
+    cycle = Node()
+    cycle.self = cycle
+    alive = weakref.ref(cycle)
+    del cycle
+    with collector.paused():
+        pass
+    assert alive() is None

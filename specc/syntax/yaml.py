@@ -808,6 +808,11 @@ class _Builder:
             names = [(m.group(), ast.Span(file=self.file, line=line, column=column + m.start(),
                                           end_line=line, end_column=column + m.end()))
                      for m in NAME.finditer(targets_node.value)]
+            for name, span in names:
+                if len(name) > LIMITS["name_chars"]:
+                    raise SpecError("E0405", f"expected a name of at most {LIMITS['name_chars']:,} characters, found "
+                                    f"one of {len(name):,}", span.to_diagnostic(), label="too long",
+                                    help="choose a shorter name")
         return construct(ast.For, span=self.span(node), targets=[n for n, _ in names],
                                        target_spans=[s for _, s in names], iter=self.expr(fields["in"][1]),
                                        body=self.body(fields["do"][1]))
