@@ -90,6 +90,7 @@ _TABLE = (
     ("E0230", _SPEC, "unknown base model in `model B = A(...)`"),
     ("E0231", _SPEC, "a model that extends itself"),
     ("E0232", _SPEC, "`default` for an argument every call must give"),
+    ("E0233", _SPEC, "an argument of a declared op of a kind specc does not know"),
     ("E0301", _SPEC, "shapes of `add` or `mul` branches do not broadcast"),
     ("E0302", _SPEC, "spatial sizes of `concat` branches differ"),
     ("E0303", _SPEC, "a dimension reaches zero"),
@@ -119,6 +120,9 @@ _TABLE = (
     ("E0701", _USAGE, "the weights file cannot be read"),
     ("E0702", _USAGE, "the weights file holds no state_dict"),
     ("E0703", _SPEC, "the weights do not fit the model: keys missing, unexpected or of the wrong shape"),
+    ("E0801", _SPEC, "the module of a declared op cannot be imported, or lacks its class"),
+    ("E0802", _SPEC, "a declared op's class is no nn.Module, or building or running it raises"),
+    ("E0803", _SPEC, "a declared op's module gives another output shape or parameter count than declared"),
     ("E0901", _INTERNAL, "an internal error: a bug in specc"),
 )
 CODES: dict[str, ErrorCode] = {code: ErrorCode(code, description, category)

@@ -39,12 +39,17 @@ class Param:
 
 @dataclass(frozen=True)
 class Lowering:
-    """One row: `nn.<cls>(*args, **kwargs)`; `cls` may depend on the input shape (batchnorm's rank)."""
+    """One row: `nn.<cls>(*args, **kwargs)`; `cls` may depend on the input shape (batchnorm's rank).
+
+    A declared op (`op my_linear = pkg.mod.MyLinear(...)`) brings its own row, whose class
+    comes from `module` (an import path) instead of `torch.nn`: `declared.DeclaredOp.torch`.
+    """
 
     cls: Union[str, Callable[[Shape], str]]
     args: tuple[Param, ...] = ()
     kwargs: tuple[Param, ...] = ()
     attribute: Optional[str] = None  # the base name of an unnamed attribute (`bn1`); the op's name if None
+    module: Optional[str] = None     # where `cls` is imported from; None: `torch.nn`
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class Call:
     cls: str
     args: tuple[tuple[Param, Any], ...]
     kwargs: tuple[tuple[Param, Any], ...]
+    module: Optional[str] = None  # a declared op's class is imported from here; None: `torch.nn`
 
     def positional(self) -> list:
         return [value for _, value in self.args]
@@ -127,12 +133,23 @@ TORCH: dict[str, Optional[Lowering]] = {
 
 def lower(op: str, args: dict, in_shape: Shape) -> Optional[Call]:
     """The torch call for one layer, or None for an op that is no module (`identity`)."""
-    row = TORCH[op]
+    return _call(TORCH[op], args, in_shape)
+
+
+def lower_layer(layer) -> Optional[Call]:
+    """The torch call for a layer of the IR (or of a draft): its op's row, or a declared op's own."""
+    declared = layer.declared
+    if declared is not None:
+        return _call(declared.torch, layer.args, layer.in_shape)
+    return _call(TORCH[layer.op], layer.args, layer.in_shape)
+
+
+def _call(row: Optional[Lowering], args: dict, in_shape: Shape) -> Optional[Call]:
     if row is None:
         return None
     cls = row.cls if isinstance(row.cls, str) else row.cls(in_shape)
     return Call(cls, tuple((p, p.value(args, in_shape)) for p in row.args),
-                tuple((p, p.value(args, in_shape)) for p in row.kwargs))
+                tuple((p, p.value(args, in_shape)) for p in row.kwargs), row.module)
 
 
 def attribute_name(op: str) -> str:
