@@ -143,7 +143,8 @@ class DeclaredOp:
 
     def short(self, args: dict) -> str:
         """`10` or `10, scale=0.5`: required arguments by position, the others by name."""
-        return ", ".join(show(args[a.name]) if a.default is None else f"{a.name}={show(args[a.name])}"
+        shown = {name: show(_square(value)) for name, value in args.items()}
+        return ", ".join(shown[a.name] if a.default is None else f"{a.name}={shown[a.name]}"
                          for a in self.definition.args if a.name in args)
 
     # -- the rules
@@ -244,6 +245,11 @@ def _label(expr, index: int) -> str:
     if expr.kind == "in" and expr.attr != "shape":
         return f"in_{expr.attr}"
     return f"arg{index + 1}"
+
+
+def _square(value: Any) -> Any:
+    """`3` for a square pair `(3, 3)`, as the built-in ops show a kernel."""
+    return value[0] if isinstance(value, tuple) and len(value) == 2 and value[0] == value[1] else value
 
 
 def _is_constant(value: Any) -> bool:

@@ -146,6 +146,19 @@ def test_the_shapes_table_shows_declared_ops_with_their_counts():
         ("0", "my_linear", "8", ["N", 8], 520, 520), ("1", "my_linear", "1", ["N", 1], 9, 9)]
 
 
+def test_weights_load_into_a_model_of_custom_layers(tmp_path):
+    """`--weights` builds the model on the meta device, importing the user's class; `weights=` loads them."""
+    seed = seed_mylinear()
+    torch.save(seed.state_dict(), tmp_path / "seed.pt")
+    done = cli("build", "specs/seeds/mylinear.spec", "--weights", str(tmp_path / "seed.pt"), "-o",
+               str(tmp_path / "net.py"))
+    assert done.returncode == 0, done.stderr
+    assert "fits `MyLinearNet` (4 tensors, every key and shape)" in done.stderr
+    net = specc.build(MYLINEAR, weights=tmp_path / "seed.pt")
+    x = torch.rand(2, 64)
+    assert torch.equal(net(x), seed(x))
+
+
 # ---------------------------------------------------------------- static commands never import the user's code
 
 BLOCKED = ("import sys\n"
