@@ -20,6 +20,7 @@ arguments and `in` (its import path is never imported here).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
@@ -214,6 +215,10 @@ def _kinds() -> str:
 # ---------------------------------------------------------------- bodies
 
 
+INPUT_HELP = ("write `input C x H x W` for images or `input F` for features (a leading extra size is the batch), "
+              "or `input N x ...` with 1 to 4 sizes for any rank: `input N x 3 x 16 x 112 x 112`")
+
+
 @dataclass
 class _Attrs:
     """Named statements of one module (a block, a model, or a named container)."""
@@ -230,6 +235,7 @@ class _BodyChecker(StatementVisitor):
         self.collector = collector
         self.is_model = is_model
         self._input_seen: Optional[ast.Span] = None
+        self._input_seen_unnamed = False
         # Where the statement being visited stands, for `visit_input`: in the model's own body
         # (not a nested one), and after a layer.
         self._at_top = self._after_layers = False
@@ -242,7 +248,7 @@ class _BodyChecker(StatementVisitor):
     def definition(self, definition) -> None:
         params = Env({})
         self._params(definition, params)
-        self._body(definition.body, params.child(), _Attrs(), loop=False, top=True)
+        self._body(definition.body, params.module_child(), _Attrs(), loop=False, top=True)
 
     def derived(self, effective: ast.ModelDef, definition: ast.ModelDef) -> None:
         """`model B = A(k=v)`: `program.effective` found `A` and its parameters; the new defaults' names resolve."""
@@ -276,9 +282,18 @@ class _BodyChecker(StatementVisitor):
 
     def _body(self, body: Sequence, vars: Env, attrs: _Attrs, loop: bool, top: bool = False) -> None:
         layers_seen = False
+        output: Optional[ast.Output] = None
         for stmt in body:
             self._at_top, self._after_layers = top, layers_seen
-            layers_seen = layers_seen or stmt.kind not in ("let", "input", "default")
+            layers_seen = layers_seen or stmt.kind not in ("let", "input", "default", "output")
+            if output is not None:
+                self.collector.add(SpecError(
+                    "E0320", "expected `output` last in the model, found a statement after it", stmt.where,
+                    label=f"after the `output` of line {output.span.line}",
+                    help="`output` says what the model returns: move it to the end of the model"))
+                output = None
+            if stmt.kind == "output":
+                output = stmt
             self.run(lambda s=stmt: self.visit(s, vars, attrs, loop))
 
     # One handler per statement kind (`self.visit(stmt, vars, attrs, loop)`).
@@ -293,15 +308,19 @@ class _BodyChecker(StatementVisitor):
             raise SpecError("E0108", f"expected `input` at the top of the model body, found it {found}", stmt.where,
                             label="not at the top",
                             help="move `input` before the first layer")
-        if self._input_seen is not None:
+        if self._input_seen is not None and (stmt.name is None or self._input_seen_unnamed):
             raise SpecError("E0216", "`input` is declared twice", stmt.where,
-                            label=f"already declared at line {self._input_seen.line}", help="keep one `input` line")
-        self._input_seen = stmt.span
-        if not 1 <= len(stmt.dims) <= 4:
-            raise SpecError("E0220", f"expected 1 to 4 sizes in `input`, found {len(stmt.dims)}", stmt.where,
-                            help="write `input C x H x W` for images or `input F` for features; "
-                                 "a leading extra size is the batch")
-        for dim in stmt.dims:
+                            label=f"already declared at line {self._input_seen.line}",
+                            help="keep one `input` line, or name every input (`input image: 3 x H x W`)")
+        self._input_seen, self._input_seen_unnamed = stmt.span, stmt.name is None
+        if stmt.name is not None:
+            self._bind_value(stmt.name, stmt.name_span, vars)
+        batch = stmt.names_batch(lambda name: vars.get(name) is not None)
+        sizes = stmt.dims[1:] if batch else stmt.dims
+        if not 1 <= len(sizes) <= 4:
+            raise SpecError("E0220", f"expected 1 to 4 sizes {'after `N` ' if batch else ''}in `input`, found "
+                            f"{len(sizes)}", stmt.where, help=INPUT_HELP)
+        for dim in sizes:
             self.expr(dim, vars)
 
     def visit_let(self, stmt: ast.Let, vars: Env, attrs: _Attrs, loop: bool) -> None:
@@ -320,8 +339,38 @@ class _BodyChecker(StatementVisitor):
         self._bind(stmt.name, stmt.name_span, vars, "variable")
 
     def visit_chain(self, stmt: ast.Chain, vars: Env, attrs: _Attrs, loop: bool) -> None:
-        for layer in stmt.items:
+        items = stmt.items
+        if items and reads_value(items[0], vars.values):
+            items = items[1:]  # `skip -> conv(64)`: the chain starts from a named value
+        for layer in items:
             self.run(lambda l=layer: self.layer(l, vars))
+        if stmt.capture is not None:
+            self.run(lambda: self._bind_value(stmt.capture, stmt.capture_span, vars))
+
+    def visit_output(self, stmt: ast.Output, vars: Env, attrs: _Attrs, loop: bool) -> None:
+        if not self.is_model or not self._at_top:
+            raise SpecError("E0320", "expected `output` at the top of a model body, found it "
+                            + ("in a block" if not self.is_model else "inside a nested statement"), stmt.where,
+                            label="not at the top of a model",
+                            help="a block returns what flows out of its last statement; `output` ends a model")
+        for node in _walk_expr(stmt.value):
+            if node.kind == "name" and node.id != "training" and node.id not in vars.values:
+                self.collector.add(_unknown_value(node, vars))
+            elif node.kind not in ("name", "tuple", "list", "dict", "str", "ifexp"):
+                self.collector.add(SpecError(
+                    "E0320", f"expected named values in `output`, found {_describe_output(node)}", node.where,
+                    label="not a value", help='write a value, a tuple of values or `{"name": value, ...}`, '
+                                              "optionally `... if training else ...`"))
+                return
+
+    def _bind_value(self, name: str, span: ast.Span, vars: Env) -> None:
+        """A named value (`as name`, `input name: ...`): known from here on in this module."""
+        _check_name(name, span, "value name")
+        if name in OPS or name in self.blocks or vars.get(name) is not None:
+            what = "op" if name in OPS else "block" if name in self.blocks else "variable"
+            raise SpecError("E0206", f"the value name `{name}` would hide the {what} `{name}`", span.to_diagnostic(),
+                            label="a value name", help=f"call the value something else, e.g. `{name}_out`")
+        vars.values[name] = span
 
     def visit_combine(self, stmt: ast.Combine, vars: Env, attrs: _Attrs, loop: bool) -> None:
         if stmt.parts is not None:
@@ -329,7 +378,10 @@ class _BodyChecker(StatementVisitor):
         self._body(stmt.body, vars.child(), attrs, loop)
 
     def visit_seq(self, stmt: ast.Seq, vars: Env, attrs: _Attrs, loop: bool) -> None:
-        self._body(stmt.body, vars.child(), attrs, loop)
+        if stmt.module:  # `sequential:` is a module of its own
+            self._body(stmt.body, vars.module_child(), _Attrs(), loop=False)
+        else:
+            self._body(stmt.body, vars.child(), attrs, loop)
 
     def visit_repeat(self, stmt: ast.Repeat, vars: Env, attrs: _Attrs, loop: bool) -> None:
         self.expr(stmt.count, vars)
@@ -393,7 +445,7 @@ class _BodyChecker(StatementVisitor):
             self.visit(inner, vars, attrs, loop)
         else:
             # A named container is a module of its own: its names live in a fresh namespace.
-            self.visit(inner, vars, _Attrs(), loop=False)
+            self.visit(inner, vars.module_child(), _Attrs(), loop=False)
 
     def _name_pieces(self, stmt: ast.Named, vars: Env) -> Optional[bool]:
         """Check a quoted name's text and expressions: whether it computes anything (None: it is broken)."""
@@ -450,14 +502,17 @@ class _BodyChecker(StatementVisitor):
         if name in BUILTINS:
             raise SpecError("E0219", f"expected a layer, found `{name}`, a function for values", where,
                             label="not a layer", help="compute values with `let`, then pass them to a layer")
+        if name in (vars.values or ()):
+            raise SpecError("E0219", f"expected a layer, found the value `{name}`", where, label="a named value",
+                            help=f"a value starts a chain (`{name} -> ...`) or is a branch of a combinator")
         if vars.get(name) is not None:
             raise SpecError("E0219", f"expected a layer, found the variable `{name}`", where, label="a variable",
                             help="a chain holds op and block calls, e.g. `conv(c, k=3)`")
         candidates = [*OPS, *self.layers]
         raise SpecError("E0201", f"expected an op or block, found `{name}`", where,
                         label="not an op or a block in scope",
-                        help=suggest(name, candidates) or "see `specc ops` for the ops; blocks come from this "
-                                                          "file or a `use` line")
+                        help=_ranked_name(name) or suggest(name, candidates)
+                        or "see `specc ops` for the ops; blocks come from this file or a `use` line")
 
     def expr(self, expr, vars: Env) -> None:
         for node in _walk_expr(expr):
@@ -465,6 +520,17 @@ class _BodyChecker(StatementVisitor):
                 self.collector.add(_unknown_variable(node, vars, self.layers))
             elif node.kind == "call" and node.name not in BUILTINS:
                 self.collector.add(_unknown_function(node, self.layers))
+            elif node.kind == "value_shape" and node.name not in (vars.values or ()):
+                self.collector.add(_unknown_value(node, vars))
+
+
+def _ranked_name(name: str) -> Optional[str]:
+    """`conv2d` and `maxpool3d` as torch names them: specc's op takes the rank from the input."""
+    match = re.fullmatch(r"(\w+?)_?[123]d", name)
+    if match and match.group(1) in OPS:
+        return (f"did you mean `{match.group(1)}`? specc chooses the 1d, 2d or 3d class from the input's rank "
+                "([N, C, L], [N, C, H, W] or [N, C, D, H, W])")
+    return None
 
 
 def default_arguments(stmt: ast.Default, blocks, ops=None) -> tuple:
@@ -531,7 +597,25 @@ _EXPR_CHILDREN = {
     "slice": ("value", "lower", "upper", "step"), "binop": ("left", "right"),
     "unary": ("operand",), "compare": ("first", "rest"), "boolop": ("values",),
     "ifexp": ("body", "test", "orelse"), "call": ("args", "kwargs"), "keyword": ("value",),
+    "dict": ("keys", "values"),
 }
+
+
+def reads_value(item, values: Optional[dict]) -> bool:
+    """Whether a chain's first item names a value (`skip -> conv(64)`) rather than a layer."""
+    return item.kind == "call" and item.bare and bool(values) and item.name in values
+
+
+def _unknown_value(node, vars: Env) -> SpecError:
+    name = node.id if node.kind == "name" else node.name
+    return SpecError("E0203", f"unknown value `{name}`", node.where, label="not a named value here",
+                     help=suggest(name, set(vars.values or ())) or
+                     "name a value with `... as name` (or `input name: ...`) before it is used")
+
+
+def _describe_output(node) -> str:
+    return {"int": "a number", "float": "a number", "bool": "a boolean", "call": "a call",
+            "binop": "arithmetic"}.get(node.kind, "an expression")
 
 
 def is_layer_let(stmt: ast.Let, blocks) -> bool:

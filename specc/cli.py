@@ -234,7 +234,8 @@ def _add_model_options(parser: argparse.ArgumentParser,
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                         help="override a model parameter, e.g. --set ratio=4 or --set 'arch=[(1, 64)]'; repeatable")
     parser.add_argument("--input", metavar="[N x] C x H x W",
-                        help="override the model's input shape, e.g. 1x28x28 or '8 x 3 x 224 x 224'")
+                        help="override the model's input shape, e.g. 1x28x28, '8 x 3 x 224 x 224' (a batch of 8) "
+                             "or Nx3x16x112x112 (the symbolic batch N, then a sample of any rank)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -49,8 +49,8 @@ KINDS: dict[str, Callable[[Any, str], Any]] = {
     "float": ops.KINDS["float"],
     "bool": ops.KINDS["bool"],
     "channels": ops.KINDS["channels"],        # an int of at least 1
-    "size": ops.KINDS["size"],                # an int or a pair, at least 1: a pair
-    "padding": ops.KINDS["padding"],          # an int or a pair, at least 0: a pair
+    "size": ops.KINDS["size"],                # an int, or one int per spatial dim, at least 1
+    "padding": ops.KINDS["padding"],          # the same, at least 0
     "probability": ops.KINDS["probability"],  # a number in [0, 1)
 }
 
@@ -75,7 +75,7 @@ class DeclaredOp:
                   for i, expr in enumerate(definition.call_args)),
             tuple(Param(k.name, _value(k.value), REQUIRED, self._channel_like(k.value))
                   for k in definition.call_kwargs),
-            module=self.module)
+            home="user", module=self.module)
 
     def __repr__(self) -> str:
         return f"DeclaredOp({self.name!r}, {self.definition.target!r})"

@@ -20,17 +20,19 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
 from . import reserved
-from .check import default_arguments
-from .diagnostics import Span, SpecError, suggest
 from .backends.torch_lowering import lower_layer
+from .check import INPUT_HELP, default_arguments
 from .declared import DeclaredOp
+from .diagnostics import Span, SpecError, suggest
 from .expr import Env, describe, evaluate, is_int, show
-from .ops import OPS, Op, OpProblem, Shape, coerce, format_shape
+from .ops import OPS, Op, OpProblem, Shape, accepts, coerce, format_shape
 from .resolve import Program
 from .syntax import ast, templates
+from .syntax.ast import BATCH
 from .syntax.visit import StatementVisitor
 
 SEQUENTIAL = "sequential"  # the class of an unnamed `sequential:`: a plain nn.Sequential
+IMPLICIT_INPUT = "x"  # the name of a model's one input when `input` names none (`forward(self, x)`)
 
 LIMITS = {
     "recursion": 64,          # nested block calls
@@ -101,8 +103,24 @@ class SharedLayer:
 
 
 @dataclass
+class DraftValue:
+    """A named value at a point of a body: `... as skip` writes it, `skip -> ...` reads it."""
+
+    op: str  # "write" or "read"
+    name: str
+    in_shape: Shape
+    out_shape: Shape
+    span: Span
+    kind: str = "value"
+
+
+@dataclass
 class Draft:
-    """One elaborated model: its body as draft nodes, every shape known, nothing named yet."""
+    """One elaborated model: its body as draft nodes, every shape known, nothing named yet.
+
+    `inputs` names the model's inputs in order (`x` when it declares one unnamed input);
+    `outputs` is what `output` returns (None: what flows out of the body), see `_outputs`.
+    """
 
     definition: ast.ModelDef
     body: list
@@ -110,6 +128,8 @@ class Draft:
     output: Shape
     params: dict[str, Any]
     overrides: dict[str, Any]
+    inputs: tuple[tuple[str, Shape], ...] = ()
+    outputs: Any = None
 
 
 @dataclass(frozen=True)
@@ -163,11 +183,13 @@ class _Elaborator(StatementVisitor):
     def __init__(self, program: Program) -> None:
         self.program = program
         self.state = _State()
+        self.input_sizes: Optional[tuple[str, list]] = None  # how the input was written, for E0304's help
         # A block body is a function of (block, arguments, incoming shape) alone (blocks see
         # only their parameters), so identical calls share one elaborated body: ResNet-152's
         # 36 bottlenecks of stage 3 are elaborated once. Keyed by depth too, so that the
         # recursion limit still applies where the call is.
         self._bodies: dict[tuple, tuple[list, int, int]] = {}
+        self.outputs: Optional[tuple] = None  # what the model's `output` returns (`_outputs`)
         # The module whose body is being elaborated (a token): shared layers are applied in their own.
         self.module: object = object()
         # Each `op` declaration as an op, made when first called (by the declaration's id; it holds it).
@@ -177,9 +199,11 @@ class _Elaborator(StatementVisitor):
 
     def model(self, definition: ast.ModelDef, overrides: dict, input_shape: Optional[tuple]) -> Draft:
         env = Env(self._model_params(definition, overrides))
-        shape = self._input(definition, env, input_shape)
+        inputs = self._inputs(definition, env, input_shape)
+        shape = inputs[0][1]
+        self.outputs = None
         try:
-            body = self.body(definition.body, env.child(shape), shape)
+            body = self.body(definition.body, self._model_env(env, inputs), shape)
         except SpecError as error:
             # The search re-elaborates the model ~30 times: only for models of modest size.
             if error.code == "E0303" and error.axis and self.state.layers <= SEARCH_LAYERS:
@@ -187,17 +211,26 @@ class _Elaborator(StatementVisitor):
             _add_call_stack(error)
             raise
         out = body[-1].out_shape if body else shape
-        return Draft(definition, body, shape, out, dict(env.vars), dict(overrides))
+        if self.outputs is not None:
+            out = first_output(self.outputs, eval_mode=True)
+        return Draft(definition, body, shape, out, dict(env.vars), dict(overrides), tuple(inputs), self.outputs)
 
     def fits(self, definition: ast.ModelDef, overrides: dict, input_shape: tuple, axis: str) -> bool:
         """Whether the model elaborates from `input_shape` without a size reaching zero along `axis`."""
         env = Env(self._model_params(definition, overrides))
-        shape = self._input(definition, env, input_shape)
+        inputs = self._inputs(definition, env, input_shape)
         try:
-            self.body(definition.body, env.child(shape), shape)
+            self.body(definition.body, self._model_env(env, inputs), inputs[0][1])
         except SpecError as error:
             return not (error.code == "E0303" and error.axis == axis)
         return True
+
+    @staticmethod
+    def _model_env(env: Env, inputs: list) -> Env:
+        """The scope of a model's body: its parameters, the first input flowing in, every named input a value."""
+        body = env.module_child(inputs[0][1])
+        body.values.update((name, shape) for name, shape in inputs if name != IMPLICIT_INPUT)
+        return body
 
     def _model_params(self, definition: ast.ModelDef, overrides: dict) -> dict:
         values: dict[str, Any] = {}
@@ -216,13 +249,23 @@ class _Elaborator(StatementVisitor):
                 values[param.name] = _check_override(param, default, overrides[param.name])
         return values
 
-    def _input(self, definition: ast.ModelDef, env: Env, given: Optional[tuple]) -> Shape:
+    def _inputs(self, definition: ast.ModelDef, env: Env, given: Optional[tuple]) -> list[tuple[str, Shape]]:
+        """The model's inputs in order, (name, shape); `--input` gives the first one's shape."""
+        inputs = []
+        for stmt in (s for s in definition.body if s.kind == "input"):
+            batch = stmt.names_batch(lambda name: env.get(name) is not None)
+            sizes = [BATCH if batch and i == 0 else evaluate(d, env) for i, d in enumerate(stmt.dims)]
+            if not inputs:
+                self.input_sizes = ("input", sizes)
+            inputs.append((stmt.name or IMPLICIT_INPUT, _shape_from_sizes(sizes, stmt.where, "input")))
         if given is not None:
-            return _shape_from_sizes(list(given), definition.name_span.to_diagnostic(), "--input")
-        stmt = declared_input(definition)
-        if stmt is not None:
-            sizes = [evaluate(d, env) for d in stmt.dims]
-            return _shape_from_sizes(sizes, stmt.where, "input")
+            self.input_sizes = ("--input", list(given))
+            shape = _shape_from_sizes(list(given), definition.name_span.to_diagnostic(), "--input")
+            # A batch given for the first input is every input's batch: they enter one forward together.
+            others = [(name, (shape[0], *rest[1:]) if rest[0] == "N" else rest) for name, rest in inputs[1:]]
+            return [(inputs[0][0] if inputs else IMPLICIT_INPUT, shape), *others]
+        if inputs:
+            return inputs
         raise SpecError("E0309", f"expected an input shape for `{definition.name}`, found none",
                         definition.name_span.to_diagnostic(), label="this model declares no `input`",
                         help="add `input C x H x W` as the first line of the model, or pass `--input CxHxW`")
@@ -265,7 +308,7 @@ class _Elaborator(StatementVisitor):
         if not stmt.module:
             return self.body(stmt.body, env.child(shape), shape)
         with self._inner_module():
-            nodes = self.body(stmt.body, env.child(shape), shape)
+            nodes = self.body(stmt.body, env.module_child(shape), shape)
         # `sequential:`: the statements as a submodule of their own, as torchvision nests its nn.Sequentials.
         out = nodes[-1].out_shape if nodes else shape
         return [DraftModule(cls=SEQUENTIAL, block=None, args={}, body=nodes, in_shape=shape, out_shape=out,
@@ -282,24 +325,69 @@ class _Elaborator(StatementVisitor):
         return self.body(chosen, env.child(shape), shape) if chosen is not None else []
 
     def visit_named(self, stmt: ast.Named, env: Env, shape: Shape) -> list:
-        return [self.named(stmt, env, shape)]
+        return self.named(stmt, env, shape)
 
     def chain(self, stmt: ast.Chain, env: Env, shape: Shape) -> list:
-        nodes = []
-        for layer in stmt.items:
-            node = self.layer(layer, env.child(shape), shape)
-            nodes.append(node)
-            shape = node.out_shape
-        return nodes
+        read, layers, write = self._chain_parts(stmt, env, shape)
+        return [*read, *layers, *write]
 
-    def named(self, stmt: ast.Named, env: Env, shape: Shape):
+    def _chain_parts(self, stmt: ast.Chain, env: Env, shape: Shape) -> tuple[list, list, list]:
+        """A chain's value read (`skip -> ...`), its layers, and its value write (`... as name`)."""
+        items, read, write = stmt.items, [], []
+        values = env.values if env.values is not None else {}
+        first = items[0] if items else None
+        if first is not None and first.kind == "call" and first.bare and first.name in values:
+            read = [DraftValue("read", first.name, shape, values[first.name], first.where)]
+            shape, items = values[first.name], items[1:]
+        layers = []
+        for layer in items:
+            node = self.layer(layer, env.child(shape), shape)
+            layers.append(node)
+            shape = node.out_shape
+        if stmt.capture is not None:
+            values[stmt.capture] = shape
+            write = [DraftValue("write", stmt.capture, shape, shape, stmt.capture_span.to_diagnostic())]
+        return read, layers, write
+
+    def visit_output(self, stmt: ast.Output, env: Env, shape: Shape) -> list:
+        self.outputs = _outputs(stmt.value, env.values or {})
+        return []
+
+    def named(self, stmt: ast.Named, env: Env, shape: Shape) -> list:
+        inner = stmt.stmt
+        if inner.kind != "chain" or (inner.capture is None and not self._reads_value(inner, env)):
+            return [self._named(stmt, env, shape)]
+        # `head = feat -> conv(4) as aux`: the value read and written around the named module, not in it.
+        read = []
+        if self._reads_value(inner, env):
+            first = inner.items[0]
+            if len(inner.items) == 1:
+                raise SpecError("E0310", f"expected a layer to name `{stmt.name}`, found only the value "
+                                f"`{first.name}`", stmt.where, label="no module to name",
+                                help="a named value is no module: drop the name")
+            read = [DraftValue("read", first.name, shape, env.values[first.name], first.where)]
+        core = inner.model_copy(update={"items": inner.items[len(read):], "capture": None})
+        node = self._named(stmt.model_copy(update={"stmt": core}), env, read[0].out_shape if read else shape)
+        write = []
+        if inner.capture is not None:
+            env.values[inner.capture] = node.out_shape
+            write = [DraftValue("write", inner.capture, node.out_shape, node.out_shape,
+                                inner.capture_span.to_diagnostic())]
+        return [*read, node, *write]
+
+    @staticmethod
+    def _reads_value(chain: ast.Chain, env: Env) -> bool:
+        first = chain.items[0] if chain.items else None
+        return first is not None and first.kind == "call" and first.bare and first.name in (env.values or {})
+
+    def _named(self, stmt: ast.Named, env: Env, shape: Shape):
         inner = stmt.stmt
         name = self._name(stmt, env.child(shape))
         if inner.kind == "chain" and len(inner.items) == 1:
             nodes = self.visit(inner, env, shape)  # the one layer or block call is the attribute itself
         else:
             with self._inner_module():
-                nodes = self.visit(inner, env, shape)
+                nodes = self.visit(inner, env.module_child(shape), shape)
         if inner.kind == "chain" and len(nodes) == 1 and nodes[0].shared is not None:
             raise SpecError("E0312", f"expected a new layer to name `{name}`, found the shared layer "
                             f"`{nodes[0].shared.name}`", stmt.where, label="already has its place",
@@ -512,7 +600,7 @@ class _Elaborator(StatementVisitor):
     def op_call(self, op: Op, call: ast.Call, env: Env, shape: Shape) -> DraftLayer:
         args = self._bind_op(op, call, env)
         try:
-            out = op.infer(args, shape)
+            args, out = op.apply(args, shape)
         except OpProblem as problem:
             raise self._located(problem, call, shape) from None
         params, macs = op.count(args, shape, out)
@@ -557,12 +645,17 @@ class _Elaborator(StatementVisitor):
     def _located(self, problem: OpProblem, call: ast.Call, shape: Shape) -> SpecError:
         node = call
         if problem.arg:
+            op = OPS[call.name]
+            for arg, value in zip(op.args, call.args):
+                if arg.name == problem.arg:
+                    node = value
             for keyword in call.kwargs:
-                op_arg = OPS[call.name].arg(keyword.name)
+                op_arg = op.arg(keyword.name)
                 if op_arg and op_arg.name == problem.arg:
                     node = keyword
         label = f"input here is {format_shape(shape)}"
-        error = SpecError(problem.code, problem.message, node.where, label=label, help=problem.help)
+        help = (_batch_help(self.input_sizes, problem, shape) if problem.code == "E0304" else None) or problem.help
+        error = SpecError(problem.code, problem.message, node.where, label=label, help=help)
         error.axis = problem.axis  # for `_add_smallest_input`
         return error
 
@@ -623,7 +716,7 @@ class _Elaborator(StatementVisitor):
         try:
             # The block sees only its parameters, but the caller's op defaults (dynamic scope).
             with self._inner_module():
-                body = self.body(block.body, Env(values, shape, None, defaults).child(shape), shape)
+                body = self.body(block.body, Env(values, shape, None, defaults, {}).child(shape), shape)
         except SpecError as error:
             if error.code != "E0406":  # its message already shows the chain of calls
                 _record_call(error, block, values, call)
@@ -658,6 +751,55 @@ class _Elaborator(StatementVisitor):
         return {p.name: values[p.name] for p in block.params}
 
 
+# ---------------------------------------------------------------- outputs
+
+
+def _outputs(node, values: dict) -> tuple:
+    """What `output` returns, as a tree of shapes (the JSON and both back-ends read it).
+
+        ("value", name, shape) | ("tuple" | "list", [tree, ...]) | ("dict", [(key, tree), ...])
+        | ("training", tree when training, tree otherwise)
+    """
+    kind = node.kind
+    if kind == "name":
+        if node.id not in values:
+            raise SpecError("E0203", f"unknown value `{node.id}` in `output`", node.where,
+                            label="no value of this name has been made", help=suggest(node.id, set(values)) or
+                            "name a value with `... as name` before `output`")
+        return ("value", node.id, values[node.id])
+    if kind in ("tuple", "list"):
+        if not node.items:
+            raise SpecError("E0320", f"expected at least one value in `output`, found an empty {kind}", node.where,
+                            label="nothing to return")
+        return (kind, [_outputs(item, values) for item in node.items])
+    if kind == "dict":
+        keys = [key.value if key.kind == "str" else None for key in node.keys]
+        for key, written in zip(keys, node.keys):
+            if key is None or not key.isidentifier() or not key.isascii():
+                raise SpecError("E0320", "expected names as the keys of `output`, such as \"out\"", written.where,
+                                label="not a name", help='write `{"out": logits, "aux": aux}`')
+        if not keys:
+            raise SpecError("E0320", "expected at least one value in `output`, found an empty dict", node.where,
+                            label="nothing to return")
+        return ("dict", [(key, _outputs(value, values)) for key, value in zip(keys, node.values)])
+    if kind == "ifexp" and node.test.kind == "name" and node.test.id == "training":
+        return ("training", _outputs(node.body, values), _outputs(node.orelse, values))
+    raise SpecError("E0320", "expected named values in `output`", node.where, label="not a value",
+                    help='write a value, a tuple of values or `{"name": value, ...}`, optionally '
+                         "`... if training else ...`")
+
+
+def first_output(tree: tuple, eval_mode: bool) -> Shape:
+    """The shape of the first value a model returns (in evaluation or training mode)."""
+    kind = tree[0]
+    if kind == "value":
+        return tree[2]
+    if kind == "training":
+        return first_output(tree[2] if eval_mode else tree[1], eval_mode)
+    items = tree[1]
+    return first_output(items[0][1] if kind == "dict" else items[0], eval_mode)
+
+
 def _construction(node) -> tuple:
     """What building the module of a draft node takes: two applications of a shared layer must agree.
 
@@ -670,6 +812,8 @@ def _construction(node) -> tuple:
                                                             tuple(sorted(call.keywords().items()))))
     if node.kind == "combine":
         return ("combine", node.op, tuple(tuple(_construction(n) for n in b) for b in node.branches))
+    if node.kind == "value":
+        return ("value", node.op, node.name)
     return ("module", node.cls, tuple(_construction(n) for n in node.body))
 
 
@@ -953,6 +1097,10 @@ SEARCH_LAYERS = 2_000  # layers elaborated before the error, above which no smal
 
 
 def _shape_from_sizes(sizes: list, span: Span, what: str) -> Shape:
+    """The input shape: `N` and the sample's sizes, or without `N` C x H x W or F, with a batch size or not."""
+    batch = bool(sizes) and sizes[0] == BATCH
+    if batch:
+        sizes = sizes[1:]
     for size in sizes:
         if isinstance(size, bool) or not isinstance(size, int):
             raise SpecError("E0401", f"expected int sizes in `{what}`, found {describe(size)} {show(size)}", span,
@@ -960,13 +1108,32 @@ def _shape_from_sizes(sizes: list, span: Span, what: str) -> Shape:
         if not 1 <= size <= LIMITS["size"]:
             raise SpecError("E0402", f"expected sizes from 1 to {LIMITS['size']:,} in `{what}`, found {size}", span,
                             label="out of range")
-    if len(sizes) in (1, 3):
-        return ("N", *sizes)
-    if len(sizes) in (2, 4):
+    if batch and 1 <= len(sizes) <= 4:
+        return (BATCH, *sizes)
+    if not batch and len(sizes) in (1, 3):
+        return (BATCH, *sizes)
+    if not batch and len(sizes) in (2, 4):
         return tuple(sizes)
     code = "E0502" if what == "--input" else "E0220"  # the command line's mistake, or the spec's
-    raise SpecError(code, f"expected 1 to 4 sizes in `{what}`, found {len(sizes)}", span,
-                    help="C x H x W for images, F for features; a leading extra size is the batch")
+    after = "after `N` " if batch else ""
+    raise SpecError(code, f"expected 1 to 4 sizes {after}in `{what}`, found {len(sizes)}", span, help=INPUT_HELP)
+
+
+def _batch_help(written: Optional[tuple], problem: OpProblem, shape: Shape) -> Optional[str]:
+    """E0304's help where the input's first size was read as the batch but the op takes the rank with `N` first."""
+    if written is None or not problem.ranks:
+        return None
+    what, sizes = written
+    if sizes[:1] == [BATCH] or len(sizes) not in (2, 4) or len(shape) != len(sizes):
+        return None
+    if not accepts(problem.ranks, len(sizes) + 1):
+        return None
+    sample = " x ".join(map(str, sizes))
+    if what == "input":
+        line, fixed = f"input {sample}", f"input N x {sample}"
+    else:
+        line, fixed = f"--input {'x'.join(map(str, sizes))}", f"--input Nx{'x'.join(map(str, sizes))}"
+    return f"`{line}` reads its first size as the batch; for a sample of {sample}, write `{fixed}`"
 
 
 def _check_override(param: ast.Param, default: Any, value: Any) -> Any:

@@ -42,6 +42,9 @@ class Env:
     # The op defaults in force here (`default` statements, elaboration only): each child
     # starts with its parent's, and a block body with its caller's.
     defaults: Any = None
+    # The named values of the module being elaborated (`as name`, named inputs): name -> shape.
+    # Shared by every scope of one module body; a block or named container starts its own.
+    values: Optional[dict] = None
 
     def get(self, name: str, default: Any = None) -> Any:
         """The value `name` has here (the innermost scope defining it wins), or `default`."""
@@ -67,7 +70,13 @@ class Env:
         return found
 
     def child(self, in_shape: Optional[Shape] = None) -> "Env":
-        return Env({}, in_shape if in_shape is not None else self.in_shape, self, self.defaults)
+        return Env({}, in_shape if in_shape is not None else self.in_shape, self, self.defaults, self.values)
+
+    def module_child(self, in_shape: Optional[Shape] = None) -> "Env":
+        """A scope that is the body of another module: it sees the variables, not this module's values."""
+        env = self.child(in_shape)
+        env.values = {}
+        return env
 
 
 def describe(value: Any) -> str:
@@ -291,13 +300,29 @@ def _in_shape(node: ast.InShape, env: Env) -> Any:
         raise SpecError("E0309", f"`in.{node.attr}` has no shape to read here", node.where,
                         label="nothing flows in yet", help="`in` is the shape flowing into a layer statement; "
                                                            "it is not defined in `input` or before the model starts")
-    if node.attr == "shape":
+    return _shape_part(node, shape, f"in.{node.attr}")
+
+
+def _value_shape(node: ast.ValueShape, env: Env) -> Any:
+    shape = (env.values or {}).get(node.name)
+    if shape is None:
+        raise SpecError("E0203", f"unknown value `{node.name}`", node.where, label="not a named value here",
+                        help="a named value is an input (`input image: ...`) or a chain's result (`... as name`)")
+    return _shape_part(node, shape, f"{node.name}.{node.attr}")
+
+
+def _shape_part(node, shape: Shape, written: str, attr: Optional[str] = None) -> Any:
+    attr = attr or node.attr
+    if attr == "shape":
         return tuple(shape)
-    index = {"c": 1, "h": 2, "w": 3}[node.attr]
-    if len(shape) <= index:
+    if attr == "hw":
+        return (_shape_part(node, shape, written, "h"), _shape_part(node, shape, written, "w"))
+    # Height and width are the last two dims: [N, C, H, W], and [N, C, D, H, W] too.
+    index = 1 if attr == "c" else len(shape) - (2 if attr == "h" else 1)
+    if len(shape) <= 1 or (attr != "c" and len(shape) < 4):
         from .ops import format_shape
 
-        raise SpecError("E0304", f"`in.{node.attr}` needs an image input [N, C, H, W], found {format_shape(shape)}",
+        raise SpecError("E0304", f"`{written}` needs an image [N, C, H, W], found {format_shape(shape)}",
                         node.where, label="no such dimension")
     return shape[index]
 
@@ -368,6 +393,8 @@ _EVALUATORS: dict[str, Callable[[Any, Env], Any]] = {
     "str": lambda n, e: n.value,
     "name": _name,
     "in": _in_shape,
+    "value_shape": _value_shape,
+    "dict": lambda n, e: {evaluate(k, e): evaluate(v, e) for k, v in zip(n.keys, n.values)},
     "list": lambda n, e: [evaluate(i, e) for i in n.items],
     "tuple": lambda n, e: tuple(evaluate(i, e) for i in n.items),
     "index": _index,

@@ -101,7 +101,28 @@ class Module:
     shares: Optional[str] = None
 
 
-Node = Union[Layer, Combine, Module]
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A named value: `... as skip` writes the data flowing here into `skip`; `skip -> ...` reads it back.
+
+    Not a module; `path` is the module whose forward holds the value.
+    """
+
+    op: str  # "write" or "read"
+    name: str
+    path: str
+    in_shape: Shape
+    out_shape: Shape
+    span: Span
+    kind: str = "value"
+    params: int = 0
+    macs: int = 0
+    module: bool = False
+    shared: Optional[str] = None
+    shares: Optional[str] = None
+
+
+Node = Union[Layer, Combine, Module, Value]
 
 
 def builder(cls):
@@ -136,6 +157,7 @@ def builder(cls):
 make_layer = builder(Layer)
 make_combine = builder(Combine)
 make_module = builder(Module)
+make_value = builder(Value)
 
 
 @dataclass(frozen=True)
@@ -152,6 +174,10 @@ class Graph:
     total_params: int = 0
     total_macs: int = 0
     extra: dict = field(default_factory=dict)
+    # The model's inputs in order, (name, shape): ("x", input) unless `input` names them; and what
+    # `output` returns (a tree, see `elaborate._outputs`), None when the model returns its flow.
+    inputs: tuple = ()
+    outputs: Optional[tuple] = None
     name_span: Optional[Span] = None  # the model's name, where a diagnostic about the whole model points
 
 
@@ -188,7 +214,7 @@ def attributes(body) -> Iterator:
         if node.kind == "combine":
             for branch in node.branches:
                 yield from attributes(branch)
-        elif node.kind == "module" or node.op != "identity":
+        elif node.kind == "module" or node.kind == "layer" and node.op != "identity":
             yield node
 
 

@@ -26,20 +26,22 @@ from . import reserved
 # `specc shapes --json` too, are by contract the `named_modules()` paths of the built torch module.
 from .backends.torch_lowering import attribute_name
 from .diagnostics import SpecError
-from .elaborate import Draft
-from .ir import Graph, attributes, make_combine, make_layer, make_module
+from .elaborate import IMPLICIT_INPUT, Draft
+from .ir import Graph, attributes, make_combine, make_layer, make_module, make_value
 
 
 def assign(draft: Draft) -> Graph:
     """The named, frozen IR of an elaborated model (the pipeline's `name` stage)."""
-    sequential = is_sequential(draft.body)
+    # A model with named inputs or an `output` computes a forward of its own: no nn.Sequential.
+    several = draft.outputs is not None or any(name != IMPLICIT_INPUT for name, _ in draft.inputs)
+    sequential = is_sequential(draft.body) and not several
     nodes, total_params, total_macs = _build(draft.body, "", sequential, {})
     definition = draft.definition
     return Graph(
         model=definition.name, file=definition.span.file, params_values=dict(draft.params),
         overrides=dict(draft.overrides), input=draft.input, output=draft.output, body=nodes, sequential=sequential,
         span=definition.where, total_params=total_params, total_macs=total_macs,
-        name_span=definition.name_span.to_diagnostic())
+        name_span=definition.name_span.to_diagnostic(), inputs=draft.inputs, outputs=draft.outputs)
 
 
 def is_sequential(body: list) -> bool:
@@ -49,7 +51,7 @@ def is_sequential(body: list) -> bool:
     `nn.Sequential(a, fc, b, fc)`); among named children it is one attribute, called twice by a forward.
     """
     for node in body:
-        if node.kind == "combine":
+        if node.kind in ("combine", "value"):
             return False
     children = list(attributes(body))
     again = any(c.shared is not None and c is not c.shared.first for c in children)
@@ -135,6 +137,8 @@ def _node(node, prefix: str, names: dict[int, str], memo: dict[int, dict[int, st
         name = names[id(node)]
         return make_layer(node.op, node.args, name, _join(prefix, name), node.in_shape, node.out_shape,
                           node.params, node.macs, node.span, declared=node.declared, **_sharing(node, prefix, names))
+    if kind == "value":
+        return make_value(node.op, node.name, prefix, node.in_shape, node.out_shape, node.span)
     if kind == "combine":
         branches = tuple([tuple([_node(n, prefix, names, memo) for n in branch]) for branch in node.branches])
         return make_combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span, node.parts)

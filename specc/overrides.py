@@ -2,6 +2,7 @@
 
     parse_set(["ratio=4", "arch=[(1, 64), (2, 128)]"])   # {"ratio": 4, "arch": [(1, 64), (2, 128)]}
     parse_input("8 x 1 x 28 x 28")                       # (8, 1, 28, 28)
+    parse_input("N x 3 x 100")                           # ("N", 3, 100)
 
 Values are spec expressions (so lists, tuples, `true` work as in a spec),
 evaluated with no variables in scope.
@@ -44,12 +45,16 @@ def _value(name: str, text: str) -> Any:
                         help="values are written as in a spec: 4, 0.5, true, \"same\", [1, 2], (3, 64)") from None
 
 
-def parse_input(text: str) -> tuple[int, ...]:
+def parse_input(text: str) -> tuple:
+    """`1x28x28`, `8x1x28x28` (a batch of 8) or `Nx3x16x112x112` (`N`, then a sample of any rank)."""
     parts = [p.strip() for p in re.split(r"[xX*,]", text.strip())]
-    if not parts or not all(p.isdigit() for p in parts) or not 1 <= len(parts) <= 4:
+    batch = parts[:1] == ["N"]
+    sizes_text = parts[1:] if batch else parts
+    if not sizes_text or not all(p.isdigit() for p in sizes_text) or not 1 <= len(sizes_text) <= 4:
         raise SpecError("E0502", f"expected `--input [N x] C x H x W` with 1 to 4 positive ints, found `{text}`",
-                        help="for example: --input 1x28x28, or --input '8 x 3 x 224 x 224' with a batch of 8")
-    sizes = tuple(int(p) for p in parts)
+                        help="for example: --input 1x28x28, --input '8 x 3 x 224 x 224' with a batch of 8, "
+                             "or --input Nx3x16x112x112 for a sample of any rank")
+    sizes = tuple(int(p) for p in sizes_text)
     if min(sizes) < 1:
         raise SpecError("E0502", f"expected positive sizes in `--input`, found `{text}`", help="sizes start at 1")
-    return sizes
+    return ("N", *sizes) if batch else sizes

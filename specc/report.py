@@ -30,6 +30,8 @@ def _dims(shape) -> list:
 def _row_op(node) -> str:
     if node.kind == "module":
         return node.block or ("sequential" if node.cls == SEQUENTIAL else "seq")
+    if node.kind == "value":
+        return "as" if node.op == "write" else "read"
     return node.op
 
 
@@ -45,6 +47,8 @@ def _sharing_text(node) -> str:
 
 
 def _args_text(node) -> str:
+    if node.kind == "value":
+        return node.name
     if node.kind == "layer":
         return node.short_args()
     if node.kind == "module" and node.block:
@@ -69,7 +73,24 @@ def to_json(graph: Graph) -> dict[str, Any]:
         "overrides": {k: _jsonable(v) for k, v in graph.overrides.items()},
         "layers": [_layer_json(node) for node in leaves(graph.body)],
         "modules": [_module_json(node) for node in modules(graph.body)],
+        "inputs": {name: _dims(shape) for name, shape in graph.inputs},
+        "outputs": None if graph.outputs is None else _outputs_json(graph.outputs),
     }
+
+
+def _outputs_json(tree: tuple) -> Any:
+    """What `output` returns, as the user wrote it, with shapes for values: `{"out": [...], "aux": [...]}`.
+
+    `... if training else ...` becomes `{"training": ..., "eval": ...}`.
+    """
+    kind = tree[0]
+    if kind == "value":
+        return {"value": tree[1], "shape": _dims(tree[2])}
+    if kind == "training":
+        return {"training": _outputs_json(tree[1]), "eval": _outputs_json(tree[2])}
+    if kind == "dict":
+        return {"dict": {key: _outputs_json(item) for key, item in tree[1]}}
+    return {kind: [_outputs_json(item) for item in tree[1]]}
 
 
 def _layer_json(node) -> dict[str, Any]:
@@ -133,9 +154,25 @@ def to_table(graph: Graph, depth: Optional[int] = None) -> str:
     lines = [title, _line(HEADERS, widths), _line(tuple("-" * w for w in widths), widths)]
     lines += [_line(r, widths) for r in rows[:-1]]
     lines += [_line(tuple("-" * w for w in widths), widths), _line(rows[-1], widths)]
+    if len(graph.inputs) > 1:
+        lines.append("inputs: " + ", ".join(f"{name} {format_shape(shape)}" for name, shape in graph.inputs))
+    if graph.outputs is not None:
+        lines.append("outputs: " + _outputs_text(graph.outputs))
     if any(d == "N" for d in graph.input[:1]):
         lines.append("mult-adds are per sample (the batch N is symbolic)")
     return "\n".join(lines) + "\n"
+
+
+def _outputs_text(tree: tuple) -> str:
+    kind = tree[0]
+    if kind == "value":
+        return f"{tree[1]} {format_shape(tree[2])}"
+    if kind == "training":
+        return f"{_outputs_text(tree[1])} in training, {_outputs_text(tree[2])} in evaluation"
+    if kind == "dict":
+        return "{" + ", ".join(f"{key}: {_outputs_text(item)}" for key, item in tree[1]) + "}"
+    inner = ", ".join(_outputs_text(item) for item in tree[1])
+    return f"({inner})" if kind == "tuple" else f"[{inner}]"
 
 
 def _visible(graph: Graph, depth: Optional[int]):

@@ -80,6 +80,8 @@ GENERATED_NAMES: dict[str, str] = {
     "nn": "global",           # from torch import nn
     "OrderedDict": "global",  # from collections import OrderedDict (named nn.Sequential children)
     "super": "global",        # the builtin every constructor calls
+    "LayerNorm2d": "global",  # classes torch.nn lacks, defined by the file (backends/torch_layers.py)
+    "StochasticDepth": "global",
     "self": "local",
     "__class__": "local",     # the cell the zero-argument super() reads
 }

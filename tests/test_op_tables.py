@@ -15,16 +15,19 @@ from pathlib import Path
 import pytest
 
 from specc.backends import LOWERINGS
-from specc.backends.torch_lowering import REQUIRED, TORCH, attribute_name, lower
-from specc.ops import OPS, OpProblem, bind
-from specc.reserved import GENERATED_NAMES
+from specc.backends.torch_lowering import HOMES, REQUIRED, TORCH, attribute_name, lower
+from specc.ops import OPS, OpProblem, accepts, bind
+from specc.reserved import GENERATED_NAMES, GLOBAL_NAMES
 from specc.schema import json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# A value of each argument kind, for building every op once.
+# A value of each argument kind, for building every op once per input rank it accepts.
 SAMPLES = {"channels": 4, "size": 2, "padding": 0, "conv_padding": 0, "optional_size": None, "optional_int": None,
-           "groups": 1, "probability": 0.5, "float": 1.0, "bool": True}
+           "optional_bool": None, "scale": None, "groups": 1, "dim": 1, "sizes": (2, -1), "probability": 0.5,
+           "float": 1.0, "scalar": 1.0, "positive_float": 1.0, "bool": True, "choice": None}
+KEYWORDS = {"upsample": {"scale": 2}, "pixel_shuffle": {"factor": 2}}  # where the samples do not fit
+SHAPES = ((2, 6), (2, 4, 8), (2, 4, 8, 8), (2, 4, 4, 6, 6))
 
 
 @pytest.mark.parametrize("backend", sorted(LOWERINGS))
@@ -56,34 +59,50 @@ def test_the_property_test_draws_every_op():
     assert properties.DRAWN_OPS == set(OPS)
 
 
-def sample_call(name: str):
-    """`lower()` for op `name` with sample arguments, on the first input rank the op accepts."""
+def sample_calls(name: str) -> list:
+    """(args, input shape, output shape) for op `name` with sample arguments, at every sample rank it accepts."""
     op = OPS[name]
-    args = bind(op, [SAMPLES[arg.kind] for arg in op.args if arg.required], {})
-    for shape in ((2, 3, 8, 8), (2, 6)):
+    args = bind(op, [SAMPLES[arg.kind] for arg in op.args if arg.required], KEYWORDS.get(name, {}))
+    calls = []
+    for shape in SHAPES:
         try:
-            return op, args, shape, op.infer(args, shape)
+            fitted, out = op.apply(args, shape)
         except OpProblem:
             continue
-    raise AssertionError(f"{name} accepts no sample input")
+        calls.append((fitted, shape, out))
+    assert calls, f"{name} accepts no sample input"
+    if op.ranks is not None:  # `apply` refuses exactly the ranks the op does not list
+        assert {len(shape) for _, shape, _ in calls} == {r for r in (2, 3, 4, 5) if accepts(op.ranks, r)}
+    return calls
+
+
+def torch_class(call):
+    torch = pytest.importorskip("torch")
+    if call.home == "nn":
+        return getattr(torch.nn, call.cls)
+    from specc.backends import torch_layers
+
+    assert call.cls in GLOBAL_NAMES, "a class the generated file defines is a reserved global"
+    return getattr(torch_layers, call.cls)
 
 
 @pytest.mark.parametrize("name", sorted(TORCH))
 def test_torch_rows_build_the_inferred_shape_with_torch_defaults(name):
     torch = pytest.importorskip("torch")
-    op, args, shape, out = sample_call(name)
-    call = lower(name, args, shape)
-    if call is None:
-        assert out == shape  # no module: the data passes through
-        return
-    cls = getattr(torch.nn, call.cls)
-    signature = inspect.signature(cls)
-    for param, _ in call.args + call.kwargs:
-        assert param.name in signature.parameters, f"nn.{call.cls} takes no `{param.name}`"
-        if param.default is not REQUIRED:
-            assert signature.parameters[param.name].default == param.default, f"torch's default for {param.name}"
-    module = cls(*call.positional(), **call.keywords()).eval()
-    assert tuple(module(torch.randn(*shape)).shape) == out
+    for args, shape, out in sample_calls(name):
+        call = lower(name, args, shape)
+        if call is None:
+            assert out == shape  # no module: the data passes through
+            continue
+        assert call.home in HOMES
+        cls = torch_class(call)
+        signature = inspect.signature(cls)
+        for param, _ in call.args + call.kwargs:
+            assert param.name in signature.parameters, f"{call.cls} takes no `{param.name}`"
+            if param.default is not REQUIRED:
+                assert signature.parameters[param.name].default == param.default, f"torch's default for {param.name}"
+        module = cls(*call.positional(), **call.keywords())
+        assert tuple(module(torch.randn(*shape)).shape) == out, (name, shape)
 
 
 def test_attribute_names_are_identifiers_the_file_may_use():

@@ -31,7 +31,7 @@ REQUIRED_VISITORS = {
 
 def test_statement_kinds_come_from_the_ast():
     assert set(STATEMENT_KINDS) == {"input", "let", "chain", "combine", "seq", "repeat", "for", "if", "named",
-                                    "default"}
+                                    "default", "output"}
 
 
 def test_the_stages_dispatch_through_statement_visitors():
@@ -85,5 +85,5 @@ def test_the_sample_checks_and_elaborates_as_torch_runs_it():
     torch = pytest.importorskip("torch")
     graph = specc.shapes(EVERY_STATEMENT)
     net = specc.build(EVERY_STATEMENT)
-    out = net(torch.zeros(2, *graph.input[1:]))
+    out = net(torch.zeros(2, *graph.input[1:]))["logits"]  # its `output {"logits": logits}`
     assert tuple(out.shape) == (2, *graph.output[1:])

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import operator
 from collections import OrderedDict
+from typing import Any, Optional
 
 import torch
 from torch import nn
@@ -36,6 +37,7 @@ from torch import nn
 from .. import ir
 from ..elaborate import SEQUENTIAL
 from ..naming import class_name
+from . import torch_layers
 from .torch_lowering import lower_layer
 
 Plan = tuple
@@ -43,17 +45,20 @@ Plan = tuple
 
 def build_module(graph: ir.Graph) -> nn.Module:
     """The model of `graph` as a `torch.nn.Module` with freshly initialised weights."""
-    return _container(graph.model, graph.body, graph.sequential, graph.model)
+    inputs = tuple(name for name, _ in graph.inputs) or ("x",)
+    outputs = None if graph.outputs is None else _output_plan(graph.outputs)
+    return _container(graph.model, graph.body, graph.sequential, graph.model, inputs, outputs)
 
 
 # ---------------------------------------------------------------- containers
 
 
-def _container(cls: str, body: tuple[ir.Node, ...], sequential: bool, model: str) -> nn.Module:
+def _container(cls: str, body: tuple[ir.Node, ...], sequential: bool, model: str,
+               inputs: tuple[str, ...] = ("x",), outputs: Optional[tuple] = None) -> nn.Module:
     children = _children(body, model)
     if sequential:
         return _class(cls, SpecSequential)(children)
-    return _class(cls, SpecModule)(children, _plan(body))
+    return _class(cls, SpecModule)(children, _plan(body), inputs, outputs)
 
 
 def _children(body: tuple[ir.Node, ...], model: str) -> OrderedDict:
@@ -70,11 +75,12 @@ def _child(node: ir.Node, model: str) -> nn.Module:
             return nn.Sequential(_children(node.body, model))
         return _container(class_name(node.cls, model), node.body, node.sequential, model)
     call = lower_layer(node)
-    if call.module is not None:  # a declared op: the user's class, imported and checked by a dry run
+    if call.home == "user":  # a declared op: the user's class, imported and checked by a dry run
         from . import user_modules
 
         return user_modules.build(node, call)
-    return getattr(nn, call.cls)(*call.positional(), **call.keywords())
+    home = nn if call.home == "nn" else torch_layers  # the generated file defines the latter's classes too
+    return getattr(home, call.cls)(*call.positional(), **call.keywords())
 
 
 def _plan(body: tuple[ir.Node, ...]) -> Plan:
@@ -82,9 +88,23 @@ def _plan(body: tuple[ir.Node, ...]) -> Plan:
     for node in body:
         if node.kind == "combine":
             steps.append(("combine", node.op, tuple(_plan(branch) for branch in node.branches), node.parts))
+        elif node.kind == "value":
+            steps.append((node.op, node.name))  # ("write", name) keeps the data flowing here; "read" takes it
         elif node.module:
             steps.append(("call", node.name))
     return tuple(steps)
+
+
+def _output_plan(tree: tuple) -> tuple:
+    """`elaborate._outputs`' tree without its shapes: what the forward returns."""
+    kind = tree[0]
+    if kind == "value":
+        return ("value", tree[1])
+    if kind == "training":
+        return ("training", _output_plan(tree[1]), _output_plan(tree[2]))
+    if kind == "dict":
+        return ("dict", tuple((key, _output_plan(item)) for key, item in tree[1]))
+    return (kind, tuple(_output_plan(item) for item in tree[1]))
 
 
 # ---------------------------------------------------------------- the generated classes
@@ -97,29 +117,49 @@ class SpecSequential(nn.Sequential):
 class SpecModule(nn.Module):
     """A module whose forward follows a plan (see the module docstring)."""
 
-    def __init__(self, children: OrderedDict, plan: Plan) -> None:
+    def __init__(self, children: OrderedDict, plan: Plan, inputs: tuple[str, ...] = ("x",),
+                 outputs: Optional[tuple] = None) -> None:
         super().__init__()
         for name, child in children.items():
             self.add_module(name, child)
-        self._plan = plan  # `_`: spec names never start with one, so no child clashes
+        # `_`: spec names never start with one, so no child clashes
+        self._plan, self._inputs, self._outputs = plan, inputs, outputs
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self._run(self._plan, x)
+    def forward(self, *inputs: torch.Tensor) -> Any:
+        values = dict(zip(self._inputs, inputs))  # named values: the inputs, then each `as name`
+        x = self._run(self._plan, inputs[0], values)
+        return x if self._outputs is None else self._output(self._outputs, values)
 
-    def _run(self, plan: Plan, x: torch.Tensor) -> torch.Tensor:
+    def _run(self, plan: Plan, x: torch.Tensor, values: dict) -> torch.Tensor:
         for step in plan:
-            if step[0] == "call":
+            kind = step[0]
+            if kind == "call":
                 x = self._modules[step[1]](x)
+            elif kind == "write":
+                values[step[1]] = x
+            elif kind == "read":
+                x = values[step[1]]
             else:
-                x = self._combine(step, x)
+                x = self._combine(step, x, values)
         return x
 
-    def _combine(self, step: tuple, x: torch.Tensor) -> torch.Tensor:
+    def _output(self, tree: tuple, values: dict) -> Any:
+        kind = tree[0]
+        if kind == "value":
+            return values[tree[1]]
+        if kind == "training":
+            return self._output(tree[1] if self.training else tree[2], values)
+        if kind == "dict":
+            return {key: self._output(item, values) for key, item in tree[1]}
+        items = [self._output(item, values) for item in tree[1]]
+        return tuple(items) if kind == "tuple" else items
+
+    def _combine(self, step: tuple, x: torch.Tensor, values: dict) -> torch.Tensor:
         _, op, branches, parts = step
         if parts is not None:  # `chunk`/`split`: each branch reads its slice of the channels
             slices = torch.split(x, list(parts), dim=1)
-            return torch.cat([self._run(branch, part) for branch, part in zip(branches, slices)], dim=1)
-        outs = [self._run(branch, x) for branch in branches]
+            return torch.cat([self._run(branch, part, values) for branch, part in zip(branches, slices)], dim=1)
+        outs = [self._run(branch, x, values) for branch in branches]
         if op == "concat":
             return torch.cat(outs, dim=1)
         return _fold(outs, operator.add if op == "add" else operator.mul)
@@ -143,6 +183,10 @@ def describe(plan: Plan) -> str:
     for step in plan:
         if step[0] == "call":
             parts.append(step[1])
+        elif step[0] == "write":
+            parts.append(f"as {step[1]}")
+        elif step[0] == "read":
+            parts.append(f"read {step[1]}")
         else:
             parts.append(f"{step[1]}(" + ", ".join(describe(branch) for branch in step[2]) + ")")
     return " -> ".join(parts)

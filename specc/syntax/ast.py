@@ -12,7 +12,7 @@ Call(name="sigmoid", bare=True)])`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Callable, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -154,11 +154,30 @@ class Name(Node):
     id: str
 
 
+ShapeAttr = Literal["c", "h", "w", "hw", "shape"]
+
+
 class InShape(Node):
-    """`in.c`, `in.h`, `in.w` or `in.shape`: the shape flowing into the statement."""
+    """`in.c`, `in.h`, `in.w`, `in.hw` or `in.shape`: the shape flowing into the statement."""
 
     kind: Literal["in"] = "in"
-    attr: Literal["c", "h", "w", "shape"]
+    attr: ShapeAttr
+
+
+class ValueShape(Node):
+    """`image.hw`, `skip.c`: the shape of a named value (an input, or a value named with `as`)."""
+
+    kind: Literal["value_shape"] = "value_shape"
+    name: str
+    attr: ShapeAttr
+
+
+class DictExpr(Node):
+    """`{"out": out, "aux": aux}`: a model's outputs by name."""
+
+    kind: Literal["dict"] = "dict"
+    keys: list["Expr"]
+    values: list["Expr"]
 
 
 class ListExpr(Node):
@@ -248,7 +267,7 @@ class Call(Node):
 
 
 Expr = Annotated[
-    Union[Int, Float, Bool, Str, Name, InShape, ListExpr, TupleExpr, Index, Slice,
+    Union[Int, Float, Bool, Str, Name, InShape, ValueShape, DictExpr, ListExpr, TupleExpr, Index, Slice,
           BinOp, UnaryOp, Compare, BoolOp, IfExp, Call],
     Field(discriminator="kind"),
 ]
@@ -272,11 +291,34 @@ Layer = Annotated[Union[Call, LayerIf], Field(discriminator="kind")]
 # ---------------------------------------------------------------- statements
 
 
+BATCH = "N"  # `input N x 3 x 16 x 112 x 112`: the name of the symbolic batch
+
+
 class Input(Node):
-    """`input C x H x W`; a leading fourth (or second) dimension is the batch."""
+    """`input C x H x W`; a leading fourth (or second) dimension is the batch.
+
+    A leading `N` names the symbolic batch, and the sample may then have any rank from 1 to 4
+    (`input N x 3 x 100` is [N, 3, 100]); `N` is a variable instead where one is in scope.
+
+    `input image: 3 x H x W` names it: a model may take several named inputs.
+    """
 
     kind: Literal["input"] = "input"
     dims: list[Expr]
+    name: Optional[str] = None
+    name_span: Optional[Span] = None
+
+    def names_batch(self, bound: Callable[[str], bool]) -> bool:
+        """Whether the first dim is the batch `N` (given whether a name is a variable in scope)."""
+        first = self.dims[0] if self.dims else None
+        return first is not None and first.kind == "name" and first.id == BATCH and not bound(BATCH)
+
+
+class Output(Node):
+    """`output logits`, `output (a, b)`, `output {"out": out, "aux": aux}`: what the model returns."""
+
+    kind: Literal["output"] = "output"
+    value: Expr
 
 
 class Let(Node):
@@ -287,10 +329,16 @@ class Let(Node):
 
 
 class Chain(Node):
-    """`a -> b -> c`: layers applied in turn (a single layer is a chain of one)."""
+    """`a -> b -> c`: layers applied in turn (a single layer is a chain of one).
+
+    A chain may start from a named value (`skip -> conv(64)`: its first item names it) and
+    name its result (`... as skip`, `capture`).
+    """
 
     kind: Literal["chain"] = "chain"
     items: list[Layer]
+    capture: Optional[str] = None
+    capture_span: Optional[Span] = None
 
 
 class Combine(Node):
@@ -409,7 +457,7 @@ class Named(Node):
 
 
 Stmt = Annotated[
-    Union[Input, Let, Chain, Combine, Seq, Repeat, For, If, Named, Default],
+    Union[Input, Let, Chain, Combine, Seq, Repeat, For, If, Named, Default, Output],
     Field(discriminator="kind"),
 ]
 

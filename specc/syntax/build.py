@@ -47,9 +47,10 @@ make_default = ast.factory(ast.Default, "span", "op", "op_span", "kwargs")
 make_unpack = ast.factory(ast.Unpack, "span", "targets", "target_spans")
 make_slice = ast.factory(ast.Slice, "span", "value", "lower", "upper", "step")
 make_param = ast.factory(ast.Param, "span", "name", "default")
-make_input = ast.factory(ast.Input, "span", "dims")
+make_input = ast.factory(ast.Input, "span", "dims", "name", "name_span")
+make_output = ast.factory(ast.Output, "span", "value")
 make_let = ast.factory(ast.Let, "span", "name", "name_span", "value")
-make_chain = ast.factory(ast.Chain, "span", "items")
+make_chain = ast.factory(ast.Chain, "span", "items", "capture", "capture_span")
 make_named = ast.factory(ast.Named, "span", "name", "name_span", "stmt")
 make_combine = ast.factory(ast.Combine, "span", "op", "body", "parts")
 make_seq = ast.factory(ast.Seq, "span", "body", "module")
@@ -72,12 +73,14 @@ make_str = ast.factory(ast.Str, "span", "value")
 make_bool = ast.factory(ast.Bool, "span", "value")
 make_name = ast.factory(ast.Name, "span", "id")
 make_in_shape = ast.factory(ast.InShape, "span", "attr")
+make_value_shape = ast.factory(ast.ValueShape, "span", "name", "attr")
+make_dict = ast.factory(ast.DictExpr, "span", "keys", "values")
 make_tuple = ast.factory(ast.TupleExpr, "span", "items")
 make_list = ast.factory(ast.ListExpr, "span", "items")
 make_layer_if = ast.factory(ast.LayerIf, "span", "body", "test", "orelse")
 
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
-_SHAPE_PARTS = ("c", "h", "w", "shape")
+_SHAPE_PARTS = ("c", "h", "w", "hw", "shape")
 
 
 class AstBuilder:
@@ -284,7 +287,16 @@ class AstBuilder:
     # -- statements
 
     def input_stmt(self, children):
-        return make_input(self._token_to_node(children[0], children[-1]), children[1::2])
+        # `input [NAME :] dim (x dim)*`
+        span = self._token_to_node(children[0], children[-1])
+        if len(children) > 2 and getattr(children[2], "type", None) == "COLON":
+            name = children[1]
+            return make_input(span, children[3::2], name.value, self._token_span(name))
+        return make_input(span, children[1::2], None, None)
+
+    def output_stmt(self, children):
+        keyword, value = children
+        return make_output(self._token_to_node(keyword, value), value)
 
     def let_stmt(self, children):
         keyword, name, _, value = children
@@ -299,11 +311,19 @@ class AstBuilder:
         return self._keywords_only(arguments, f"`default {name.value}(...)`", node)
 
     def chain(self, children):
-        span = self._between(children[0], children[-1])
+        # `test ("->" test)* [as NAME]`
+        capture = capture_span = None
+        if len(children) > 2 and getattr(children[-2], "type", None) == "AS":
+            capture, capture_span = children[-1].value, self._token_span(children[-1])
+            items = children[:-2]
+            span = self._node_to_token(children[0], children[-1])
+        else:
+            items = children
+            span = self._between(children[0], children[-1])
         try:
-            return make_chain(span, [to_layer(item) for item in children[0::2]])
+            return make_chain(span, [to_layer(item) for item in items[0::2]], capture, capture_span)
         except SpecError as error:
-            return self._defer(error, make_chain(span, []))
+            return self._defer(error, make_chain(span, [], None, None))
 
     def named_chain(self, children):
         return self._named(children)
@@ -485,7 +505,7 @@ class AstBuilder:
         node = make_in_shape(self._tokens_span(keyword, attr), attr.value)
         if attr.value not in _SHAPE_PARTS:
             return self._defer(SpecError(
-                "E0203", f"expected `in.c`, `in.h`, `in.w` or `in.shape`, found `in.{attr.value}`",
+                "E0203", f"expected `in.c`, `in.h`, `in.w`, `in.hw` or `in.shape`, found `in.{attr.value}`",
                 self._token_span(attr), label="no such part of the shape",
                 help="`in` is the shape flowing into the statement: c channels, h height, w width"), node)
         return node
@@ -502,6 +522,28 @@ class AstBuilder:
         if len(children) == 5:
             items.extend(children[3])
         return make_tuple(self._tokens_span(children[0], children[-1]), items)
+
+    def value_shape(self, children):
+        name, _, attr = children
+        node = make_value_shape(self._tokens_span(name, attr), name.value, attr.value)
+        if attr.value not in _SHAPE_PARTS:
+            return self._defer(SpecError(
+                "E0203", f"expected `{name.value}.c`, `.h`, `.w`, `.hw` or `.shape`, found `{name.value}.{attr.value}`",
+                self._token_span(attr), label="no such part of the shape",
+                help=f"`{name.value}` is a named value: c channels, h height, w width, hw both"), node)
+        return node
+
+    def dict_(self, children):
+        entries = children[1] if len(children) == 3 else []
+        return make_dict(self._tokens_span(children[0], children[-1]), [k for k, _ in entries],
+                         [v for _, v in entries])
+
+    def entries(self, children):
+        return children[0::2]
+
+    def entry(self, children):
+        key, _, value = children
+        return (key, value)
 
     def list_(self, children):
         items = children[1] if len(children) == 3 else []

@@ -32,7 +32,8 @@ from yaml.resolver import Resolver
 from ..diagnostics import SpecError
 from . import ast
 from .comments import Attached, Comment, Writer, anchor_lines, else_line, param_lines
-from .unparse import default_text, op_rules, unparse_expr, unparse_layer
+from .templates import is_plain
+from .unparse import ATOM, chain_text, default_text, op_rules, quote, unparse_expr, unparse_layer
 from .visit import StatementVisitor
 from .yaml_form import RESERVED_KEYS
 
@@ -110,6 +111,22 @@ def targets(items: list) -> str:
 
 def _target_list(items: list) -> str:
     return "[" + ", ".join(key(t) if isinstance(t, str) else _target_list(t.targets) for t in items) + "]"
+
+
+def dsl_statement(stmt) -> Optional[str]:
+    """The statement as one line of DSL, for the statements YAML writes so: None for the others.
+
+    `... as name` (a chain that names its value) and `input name: ...`: the YAML
+    reader parses a string statement with the DSL's grammar, so these round-trip as they are.
+    """
+    if stmt.kind == "input" and stmt.name is not None:
+        return f"input {stmt.name}: " + " x ".join(unparse_expr(d, ATOM) for d in stmt.dims)
+    if stmt.kind == "chain" and stmt.capture is not None:
+        return chain_text(stmt)
+    if stmt.kind == "named" and stmt.stmt.kind == "chain" and stmt.stmt.capture is not None:
+        name = stmt.name if is_plain(stmt.name) else quote(stmt.name)
+        return f"{name} = {chain_text(stmt.stmt)}"
+    return None
 
 
 def call_mapping(node: ast.Call) -> Optional[str]:
@@ -254,7 +271,8 @@ class _YamlWriter(Writer, StatementVisitor):
         if node.params:
             self.params(node, inner)
         body = list(node.body)
-        hoisted = len(body) > 1 and isinstance(body[0], ast.Input)  # (`layers` may not be empty)
+        # (`layers` may not be empty; a named input stays a statement: `input:` has no place for its name)
+        hoisted = len(body) > 1 and isinstance(body[0], ast.Input) and body[0].name is None
         if hoisted:
             self.emit(inner, f"input: {self.dims(body[0])}", body[0].span.line, first=True, blank=False)
             body = body[1:]
@@ -321,6 +339,10 @@ class _YamlWriter(Writer, StatementVisitor):
     def statement(self, stmt, pad: str, first: bool) -> None:
         """`stmt` as an item of a list of statements, at `pad`."""
         line = stmt.span.line
+        text = dsl_statement(stmt)
+        if text is not None:  # named values and named inputs are written as a line of DSL
+            self.emit(pad, "- " + scalar(text, flow=False), line, first)
+            return
         if stmt.kind == "named":
             inline = self.named_flow(stmt)
             if inline is not None and len(pad) + 2 + len(inline) <= MAX_LINE:
@@ -375,7 +397,10 @@ class _YamlWriter(Writer, StatementVisitor):
             self.raw(f"{pad}{STEP}- {layer(item, flow=False)}")
 
     def visit_input(self, stmt: ast.Input, head: Callable[[str], None], pad: str) -> None:
-        head(f"input: {self.dims(stmt)}")
+        head(f"input: {self.dims(stmt)}")  # (a named one is DSL text: `dsl_statement`)
+
+    def visit_output(self, stmt: ast.Output, head: Callable[[str], None], pad: str) -> None:
+        head(f"output: {value(stmt.value, flow=False)}")
 
     def visit_let(self, stmt: ast.Let, head: Callable[[str], None], pad: str) -> None:
         head("let: {" + f"{key(stmt.name)}: {value(stmt.value)}" + "}")

@@ -55,6 +55,10 @@ def _expr(node) -> tuple[str, int]:
         return node.id, ATOM
     if kind == "in":
         return f"in.{node.attr}", ATOM
+    if kind == "value_shape":
+        return f"{node.name}.{node.attr}", ATOM
+    if kind == "dict":
+        return "{" + ", ".join(f"{unparse_expr(k)}: {unparse_expr(v)}" for k, v in zip(node.keys, node.values)) + "}", ATOM
     if kind == "list":
         return "[" + ", ".join(unparse_expr(i) for i in node.items) + "]", ATOM
     if kind == "tuple":
@@ -149,7 +153,8 @@ def unparse_layer(node, context: int = TEST) -> str:
 
 
 def chain_text(node: ast.Chain) -> str:
-    return " -> ".join(unparse_layer(item) for item in node.items)
+    text = " -> ".join(unparse_layer(item) for item in node.items)
+    return f"{text} as {node.capture}" if node.capture is not None else text
 
 
 # ---------------------------------------------------------------- statements and files
@@ -220,7 +225,12 @@ class _Printer(Writer, StatementVisitor):
     # (`name = ` when the statement is named) and anchored at source line `line` for comments.
 
     def visit_input(self, stmt: ast.Input, depth: int, first: bool, prefix: str, line: int) -> None:
-        self.emit(depth, prefix + "input " + " x ".join(unparse_expr(d, ATOM) for d in stmt.dims), line, first)
+        name = f"{stmt.name}: " if stmt.name is not None else ""
+        self.emit(depth, prefix + "input " + name + " x ".join(unparse_expr(d, ATOM) for d in stmt.dims), line,
+                  first)
+
+    def visit_output(self, stmt: ast.Output, depth: int, first: bool, prefix: str, line: int) -> None:
+        self.emit(depth, prefix + "output " + unparse_expr(stmt.value), line, first)
 
     def visit_let(self, stmt: ast.Let, depth: int, first: bool, prefix: str, line: int) -> None:
         self.emit(depth, f"{prefix}let {stmt.name} = {unparse_expr(stmt.value)}", line, first)

@@ -24,9 +24,9 @@ from ..diagnostics import Span, SpecError
 #
 # Terminals that can start an expression: when most of them are expected we
 # say "an expression" instead of listing twelve tokens.
-_EXPRESSION_START = {"NAME", "INT", "FLOAT", "STRING", "(", "[", "in", "true", "True", "false", "False",
+_EXPRESSION_START = {"NAME", "INT", "FLOAT", "STRING", "(", "[", "{", "in", "true", "True", "false", "False",
                      "not", "ADD_OP"}
-_OPERATORS = {"ADD_OP", "MUL_OP", "COMP_OP", "and", "or", "if", "[", "**"}
+_OPERATORS = {"ADD_OP", "MUL_OP", "COMP_OP", "and", "or", "if", "[", "**", "."}
 
 _NAMED = {
     "NAME": "a name",
@@ -211,6 +211,8 @@ def _help(token: Token, expected: set[str], open_brackets: list[Token]) -> str:
         bracket = unclosed[-1]
         closer = ")" if bracket.value == "(" else "]"
         return f"the `{bracket.value}` at line {bracket.line}, column {bracket.column} is never closed: add `{closer}`"
+    if token.value == "," and expected == {":"}:  # `{1, 2}`: a set, which specc does not have
+        return '`{...}` holds `"name": value` pairs (the outputs of a model); use `[...]` for lists'
     if token.value == "=" and "COMP_OP" in expected:
         return "to compare two values, write `==`"
     if token.value == "," and "x" in expected:

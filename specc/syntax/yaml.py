@@ -48,6 +48,7 @@ SURFACE_KINDS = {
     "<input>": "input", "<let>": "let", "<for>": "for", "<if>": "if", "<layer-list>": "chain", "<call>": "chain",
     "<chain>": "chain", "<concat>": "combine", "<add>": "combine", "<mul>": "combine", "<chunk>": "combine",
     "<split>": "combine", "<seq>": "seq", "<sequential>": "seq", "<repeat>": "repeat", "<default>": "default",
+    "<output>": "output",
 }
 
 
@@ -667,6 +668,9 @@ class _Builder:
 
     def build_input(self, node: Node, surface: str) -> list:
         return [self.input(*self.pairs(node)["input"], whole=node)]
+
+    def build_output(self, node: Node, surface: str) -> list:
+        return [construct(ast.Output, span=self.span(node), value=self.expr(self.pairs(node)["output"][1]))]
 
     def build_let(self, node: Node, surface: str) -> list:
         return [construct(ast.Let, span=self.span(key, value), name=key.value, name_span=self.span(key),

@@ -37,7 +37,7 @@ IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 # The keys that make a mapping a statement other than a call, in the order
 # they are looked for; `name` may accompany the ones `Named` can wrap.
 STATEMENT_KEYS = ("input", "let", "chain", "concat", "add", "mul", "chunk", "split", "seq", "sequential", "repeat",
-                  "for", "if", "default")
+                  "for", "if", "default", "output")
 # Keys that only make sense next to a statement keyword.
 COMPANION_KEYS = ("name", "do", "in", "then", "elif", "else")
 RESERVED_KEYS = STATEMENT_KEYS + COMPANION_KEYS
@@ -220,7 +220,13 @@ Dims = Union[
 
 
 class InputStatement(_Form):
-    input: Dims = Field(description="the shape of one sample (C x H x W); a leading fourth size is the batch")
+    input: Dims = Field(description="the shape of one sample (C x H x W); a leading fourth size is the batch, "
+                                    "a leading N the symbolic batch before a sample of any rank")
+
+
+class OutputStatement(_Form):
+    output: Value = Field(description='what the model returns: a value, `(a, b)`, `{"out": out, "aux": aux}`, '
+                                      "optionally `... if training else ...`")
 
 
 class LetStatement(_Form):
@@ -345,6 +351,7 @@ Statement = TypeAliasType("Statement", Annotated[
         Annotated[Layers, Tag("<layer-list>")],
         Annotated[CallStatement, Tag("<call>")],
         Annotated[InputStatement, Tag("<input>")],
+        Annotated[OutputStatement, Tag("<output>")],
         Annotated[LetStatement, Tag("<let>")],
         Annotated[ChainStatement, Tag("<chain>")],
         Annotated[ConcatStatement, Tag("<concat>")],
@@ -554,7 +561,7 @@ class SpecFile(_Form):
 
 # Which model a tag (in an error's location) stands for: to list its keys in messages.
 TAGGED: dict[str, type[BaseModel]] = {
-    "<input>": InputStatement, "<let>": LetStatement, "<chain>": ChainStatement,
+    "<input>": InputStatement, "<output>": OutputStatement, "<let>": LetStatement, "<chain>": ChainStatement,
     "<concat>": ConcatStatement, "<add>": AddStatement, "<mul>": MulStatement, "<chunk>": ChunkStatement,
     "<split>": SplitStatement, "<seq>": SeqStatement, "<sequential>": SequentialStatement,
     "<repeat>": RepeatStatement, "<for>": ForStatement, "<if>": IfStatement,

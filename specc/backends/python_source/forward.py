@@ -34,12 +34,41 @@ class Forward:
         self.shape_text = shape_text  # a shape -> `[N, channels, H, W]`
         self.lines: list[str] = []
 
-    def render(self, body, indent: str) -> list[str]:
+    def render(self, body, indent: str, inputs: tuple[str, ...] = ("x",), outputs=None) -> list[str]:
+        """`def forward(self, x)`: or with the model's named inputs, returning its `output`."""
         inner = indent + INDENT
-        self.lines = [f"{indent}def forward(self, x):"]
-        out = self.sequence(body, "x", "x", inner)
-        self.lines.append(f"{inner}return {out}")
+        params = [self._value_name(name) for name in inputs]
+        for node in _values(body):  # named before any branch: a branch's names are freed after it
+            self._value_name(node.name)
+        self.lines = [f"{indent}def forward(self, {', '.join(params)}):"]
+        out = self.sequence(body, params[0], "x" if "x" in inputs else self.names.create_name("x"), inner)
+        if outputs is None:
+            self.lines.append(f"{inner}return {out}")
+        elif outputs[0] == "training":
+            self.lines.append(f"{inner}if self.training:")
+            self.lines.append(f"{inner}{INDENT}return {self._returned(outputs[1])}")
+            self.lines.append(f"{inner}return {self._returned(outputs[2])}")
+        else:
+            self.lines.append(f"{inner}return {self._returned(outputs)}")
         return self.lines
+
+    def _value_name(self, name: str) -> str:
+        """The variable of a named value (the same for every write and read of it)."""
+        return self.names.create_name(name, ("value", name))
+
+    def _returned(self, tree) -> str:
+        """`{"out": out, "aux": aux}`, `(logits, aux2, aux1)`: what `output` returns, as code."""
+        kind = tree[0]
+        if kind == "value":
+            return self.names.name(("value", tree[1]))
+        if kind == "training":  # nested in a tuple or dict: as an expression
+            return f"{self._returned(tree[1])} if self.training else {self._returned(tree[2])}"
+        if kind == "dict":
+            return "{" + ", ".join(f'"{identifier(key)}": {self._returned(item)}' for key, item in tree[1]) + "}"
+        items = [self._returned(item) for item in tree[1]]
+        if kind == "list":
+            return "[" + ", ".join(items) + "]"
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
     def sequence(self, nodes, source: str, target: str, indent: str) -> str:
         """Lines computing `nodes` in turn from `source` into `target`; the variable holding the result."""
@@ -47,6 +76,12 @@ class Forward:
         for node in nodes:
             if node.kind == "combine":
                 current = self.combine(node, current, target, indent)
+            elif node.kind == "value":
+                variable = self.names.name(("value", node.name))
+                if node.op == "read":
+                    current = variable  # the next line reads the value
+                elif variable != current:
+                    self.lines.append(f"{indent}{variable} = {current}")
             elif node.module:
                 shape = self.shape_text(self.shapes.get(id(node), node.out_shape))
                 self.lines.append(f"{indent}{target} = self.{attribute(node.name)}({current})  # {shape}")
@@ -68,15 +103,15 @@ class Forward:
         if node.parts is not None:
             return self.sliced_branches(node, source, indent)
         alias = source
-        if node.op in ("add", "mul") and not all(computes(b) for b in node.branches) and source != "identity":
+        if node.op in ("add", "mul") and any(_passes_input(b) for b in node.branches) and source != "identity":
             alias = self.names.create_name("identity")
             self.lines.append(f"{indent}{alias} = {source}")
         results = []
         for branch, base in zip(node.branches, _branch_names(node)):
             if computes(branch):
                 results.append(self.sequence(branch, source, self.names.create_name(base), indent))
-            else:
-                results.append(alias)
+            else:  # the input itself, or a named value it reads
+                results.append(self.sequence(branch, alias, alias, indent))
         return results
 
     def sliced_branches(self, node, source: str, indent: str) -> list[str]:
@@ -91,6 +126,21 @@ class Forward:
         self.lines.append(f"{indent}{targets} = {expression}")
         return [self.sequence(branch, part, part, indent) if computes(branch) else part
                 for branch, part in zip(node.branches, slices)]
+
+
+def _passes_input(branch) -> bool:
+    """A branch that hands on the combinator's input unchanged (`identity`; no named value read)."""
+    return not computes(branch) and not any(n.kind == "value" and n.op == "read" for n in branch)
+
+
+def _values(body):
+    """The named values of a forward: in its body and its combinators' branches, not in submodules."""
+    for node in body:
+        if node.kind == "value":
+            yield node
+        elif node.kind == "combine":
+            for branch in node.branches:
+                yield from _values(branch)
 
 
 def _branch_names(node) -> list[str]:

@@ -17,6 +17,7 @@ when a generated class or another import has that name.
     init = files.scope()
     init.create_name("nn", param)           # 'nn_'
     files.use("torch.cat")                  # 'torch.cat', and `import torch` in files.imports()
+    files.define("LayerNorm2d")             # 'LayerNorm2d', and its class in files.definitions()
     files.import_from("pkg.layers", "MyLinear")   # 'MyLinear': `from pkg.layers import MyLinear`
 """
 
@@ -27,7 +28,8 @@ import keyword
 import re
 from typing import Any, Iterable, Iterator, Optional
 
-from ...reserved import hides_python_name
+from ...reserved import GLOBAL_NAMES, hides_python_name
+from .definitions import definition
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -57,6 +59,7 @@ class Namespace:
         self._names: dict[Any, str] = {}
         self._imports: set[str] = set()
         self._from_imports: dict[tuple[str, str], str] = {}  # (module, name) -> the name the file uses
+        self._defined: dict[str, str] = {}  # a class the file defines itself -> its source, in first-use order
 
     def scope(self, reserved: Iterable[str] = ()) -> Namespace:
         """A nested scope: its names avoid this scope's names as well as its own reserved ones."""
@@ -106,6 +109,23 @@ class Namespace:
         if key not in root._from_imports:
             root._from_imports[key] = root.create_name(name, ("import", *key))
         return root._from_imports[key]
+
+    def define(self, cls: str) -> str:
+        """`cls`, a class of `backends/torch_layers.py` the file defines, after registering its source
+        and the imports it needs. Its name is a reserved global, so nothing else of the file takes it."""
+        if cls not in GLOBAL_NAMES:
+            raise ValueError(f"{cls!r} is not a reserved name of the generated file")
+        root = self._root()
+        if cls not in root._defined:
+            text, names = definition(identifier(cls))
+            for name in sorted(names & IMPORTS.keys()):
+                self.use(name)
+            root._defined[cls] = text
+        return cls
+
+    def definitions(self) -> list[str]:
+        """The source of every class the file defines itself, in the order code asked for them."""
+        return list(self._root()._defined.values())
 
     def imports(self) -> str:
         """The import lines for every name used, grouped as isort would (the user's modules last)."""

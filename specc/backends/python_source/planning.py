@@ -56,7 +56,8 @@ class LayerExpr:
     args: list[int]          # leaf indices
     kwargs: dict[str, int]   # keyword -> leaf index
     defaults: dict           # keyword -> torch's default, for those that have one
-    module: Optional[str] = None  # a declared op's class comes from this import path; None: `nn`
+    home: str = "nn"         # `nn.<cls>`, or a class the file defines itself ("torch_layers")
+    module: Optional[str] = None  # home "user": a declared op's class, from this import path
 
 
 @dataclass
@@ -123,7 +124,7 @@ def _child_expr(node, leaves: list[Leaf], classes: dict, path: str) -> Expr:
         args = [_add_leaf(leaves, v, p.channels, f"{label}_{p.name}") for p, v in call.args]
         kwargs = {p.name: _add_leaf(leaves, v, p.channels, f"{label}_{p.name}") for p, v in call.kwargs}
         defaults = {p.name: p.default for p, _ in call.kwargs if p.default is not REQUIRED}
-        return LayerExpr(call.cls, args, kwargs, defaults, call.module)
+        return LayerExpr(call.cls, args, kwargs, defaults, call.home, call.module)
     plan = classes.get(id(node))
     if plan is None:  # a named sequential container: an inline nn.Sequential
         return SeqExpr(describe(node.body, leaves, classes, path))
@@ -174,6 +175,8 @@ def _assign(node: Module, keys: dict, by_key: dict, assigned: dict, model: str, 
 
 
 def _signature(node, keys: dict) -> tuple:
+    if node.kind == "value":
+        return ("V", node.op, node.name)
     if node.module and node.shares:
         return ("S", node.name, node.shares.rpartition(".")[2])
     if node.kind == "layer":

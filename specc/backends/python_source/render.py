@@ -32,6 +32,7 @@ def emit(graph: Graph, spec: str) -> str:
     _import_declared(graph, files)
     assigned, plans = plan_classes(graph, files)
     body = [_render_class(plan, assigned, files) for plan in plans] + [_render_model(graph, assigned, files)]
+    body = [text + "\n" for text in files.definitions()] + body  # before any class that uses them
     return _header(graph, spec) + "\n" + files.imports() + "\n\n" + "\n\n".join(body)
 
 
@@ -107,14 +108,16 @@ def _render_model(graph: Graph, assigned: dict, files: Namespace) -> str:
     writer = _Writer(files.scope(), [(literal(leaf.value),) for leaf in leaves], shapes, graph.sequential)
     base = files.use("nn.Sequential" if graph.sequential else "nn.Module")
     lines = [f"class {identifier(graph.model)}({base}):", f"{INDENT}def __init__(self):"]
-    return _finish(lines, children, writer, graph.body, files)
+    inputs = tuple(name for name, _ in graph.inputs) or ("x",)
+    return _finish(lines, children, writer, graph.body, files, inputs, graph.outputs)
 
 
-def _finish(lines: list[str], children, writer: _Writer, body, files: Namespace) -> str:
+def _finish(lines: list[str], children, writer: _Writer, body, files: Namespace, inputs: tuple = ("x",),
+            outputs=None) -> str:
     lines += _init_body(children, writer, INDENT * 2)
     if not writer.sequential:
         lines.append("")
-        lines += Forward(files.scope({"x"}), writer.shapes, writer.shape).render(body, INDENT)
+        lines += Forward(files.scope(), writer.shapes, writer.shape).render(body, INDENT, inputs, outputs)
     return "\n".join(lines) + "\n"
 
 
@@ -186,8 +189,10 @@ def _layer(expr: LayerExpr, writer: _Writer) -> str:
         if key in expr.defaults and code == literal(expr.defaults[key]):
             continue  # a parameter reference never equals a literal
         args.append(f"{identifier(key)}={code}")
-    cls = writer.names.use("nn." + expr.cls) if expr.module is None else writer.names.import_from(expr.module,
-                                                                                                    expr.cls)
+    if expr.home == "user":  # a declared op: the user's class, imported by the file
+        cls = writer.names.import_from(expr.module, expr.cls)
+    else:
+        cls = writer.names.use("nn." + expr.cls) if expr.home == "nn" else writer.names.define(expr.cls)
     return f"{cls}({', '.join(args)})"
 
 

@@ -3,7 +3,7 @@
 A size equal in every instance is a number; a channel count reads as the
 parameter that sets it (`channels`, `c2[1]`) or arithmetic on parameters
 (`channels * 4`); a spatial size that varies is relative to the input
-(`H`, `H/2`, `H/stride`); `*` when nothing fits. A concat's channels are
+(`H`, `H/2`, `H/stride`; `L` in 1d, `D` too in 3d); `*` when nothing fits. A concat's channels are
 the sum of its branches' when they are symbolic (`c1 + c2[1] + c4`).
 
     shared_shapes(plan)[id(node)]   # ("N", (Param("arg", "channels"),), ("H/2",), ("W/2",))
@@ -56,8 +56,8 @@ def _symbolic_dim(plan: ClassPlan, axis: int, values: list) -> Code:
         return _symbolic_channels(plan, values)
     instances = plan.instances
     inputs = [n.in_shape[axis] if len(n.in_shape) > axis else None for n in instances]
-    letter = "HW"[axis - 2] if axis in (2, 3) else "*"
-    if None in inputs or letter == "*":
+    letter = _LETTERS.get(len(instances[0].in_shape), "")[axis - 2:axis - 1] if axis >= 2 else ""
+    if None in inputs or not letter:
         return STAR
     if inputs == values:
         return (letter,)
@@ -69,6 +69,10 @@ def _symbolic_dim(plan: ClassPlan, axis: int, values: list) -> Code:
         if all(is_int(s) and s > 0 and i == v * s for i, v, s in zip(inputs, values, strides)):
             return (f"{letter}/", param)
     return STAR
+
+
+# The letters of the spatial dims, by rank: `[N, C, L]`, `[N, C, H, W]`, `[N, C, D, H, W]`.
+_LETTERS = {3: "L", 4: "HW", 5: "DHW"}
 
 
 def _symbolic_channels(plan: ClassPlan, values: list) -> Code:
