@@ -11,7 +11,8 @@ missing required ones); variables are defined before use; names are unique in
 their scope, are not Python keywords and do not clobber `nn.Module`
 attributes; `input` sits at the top of a model; model parameters have
 defaults (a model must build with no arguments); `default op(k=v)` names an
-op and optional arguments of it; a derived model (`model B = A(k=v)`)
+op and optional arguments of it; `init op: tensor=rule` names ops with that
+tensor and rules of the catalogue that fit it; a derived model (`model B = A(k=v)`)
 extends a model in reach, without a cycle, naming parameters `A` has; an
 `op` declaration names argument kinds specc knows, its import path and
 constructor keywords are Python names, and its expressions see only its
@@ -28,6 +29,7 @@ from . import reserved
 from .diagnostics import Collector, SpecError, suggest
 from .declared import KINDS
 from .expr import BUILTINS, Env
+from .initializers import CATALOGUE, Initializer
 from .ops import COMBINATORS, OPS, Arg, Op
 from .resolve import Program
 from .syntax import ast, templates
@@ -285,7 +287,7 @@ class _BodyChecker(StatementVisitor):
         output: Optional[ast.Output] = None
         for stmt in body:
             self._at_top, self._after_layers = top, layers_seen
-            layers_seen = layers_seen or stmt.kind not in ("let", "input", "default", "output")
+            layers_seen = layers_seen or stmt.kind not in ("let", "input", "default", "output", "init")
             if output is not None:
                 self.collector.add(SpecError(
                     "E0320", "expected `output` last in the model, found a statement after it", stmt.where,
@@ -404,6 +406,16 @@ class _BodyChecker(StatementVisitor):
         for keyword in stmt.kwargs:
             self.run(lambda k=keyword: self.expr(k.value, vars))
         default_arguments(stmt, self.blocks, self.ops)
+
+    def visit_init(self, stmt: ast.Init, vars: Env, attrs: _Attrs, loop: bool) -> None:
+        for rule in stmt.rules:
+            if rule.value.kind == "call":
+                for value in [*rule.value.args, *(k.value for k in rule.value.kwargs)]:
+                    self.run(lambda v=value: self.expr(v, vars))
+        self.run(lambda: init_ops(stmt, self.blocks, self.ops))
+        for rule in stmt.rules:
+            self.run(lambda r=rule: init_rule(stmt, r))
+        _no_tensor_twice(stmt)
 
     def _if(self, stmt: ast.If, vars: Env, attrs: _Attrs, loop: bool) -> None:
         # Each branch may define the same attribute names: only one of them runs.
@@ -574,6 +586,101 @@ def default_arguments(stmt: ast.Default, blocks, ops=None) -> tuple:
                             label=f"`{arg.name}` was already given", help="give each argument once")
         pairs.append((keyword, arg))
     return (op if declared is None else declared), pairs
+
+
+def init_ops(stmt: ast.Init, blocks, declared=None) -> list[Op]:
+    """The ops `init op, ...: ...` names (none for `init layer`); a located error for a name that is no op
+    with parameters, or a tensor one of them lacks. `declared`: the declared ops in reach, whose
+    tensors are their own modules' (no rule of specc's reaches them)."""
+    ops: list[Op] = []
+    for name, span in zip(stmt.ops, stmt.op_spans):
+        where = span.to_diagnostic()
+        op = OPS.get(name)
+        if op is None:
+            if name in (declared or {}):
+                raise SpecError("E0219", f"expected a built-in op in `init`, found the declared op `{name}`", where,
+                                label="its tensors are its module's own",
+                                help=f"`init` rules name built-in ops; initialise `{name}`'s tensors in its own "
+                                     f"module's `__init__`")
+            if name in blocks:
+                raise SpecError("E0219", f"expected an op in `init`, found the block `{name}`", where, label="a block",
+                                help=f"`init` rules name ops; to set the rules inside `{name}`, write `init` "
+                                     f"before its call, or in its body")
+            raise SpecError("E0201", f"expected an op in `init`, found `{name}`", where, label="not an op",
+                            help=suggest(name, [o for o in OPS if OPS[o].tensors]) or "see `specc ops` for the ops")
+        if not op.tensors:
+            raise SpecError("E0241", f"expected an op with parameters in `init`, found `{name}`, which has none",
+                            where, label="nothing to initialise",
+                            help="ops with parameters: " + ", ".join(f"`{o}`" for o in OPS if OPS[o].tensors))
+        if op in ops:
+            raise SpecError("E0206", f"`{name}` is listed twice in `init`", where, label="already listed",
+                            help="list each op once")
+        for rule in stmt.rules:
+            if op.tensor(rule.name) is None:
+                raise SpecError("E0241", f"expected a tensor of `{name}` in `init {stmt.target_text()}`, found "
+                                f"`{rule.name}`", _rule_name_span(rule), label=f"`{name}` has no `{rule.name}`",
+                                help=suggest(rule.name, [t.name for t in op.tensors]) or
+                                f"`{name}` has " + " and ".join(f"`{t.name}`" for t in op.tensors))
+        ops.append(op)
+    return ops
+
+
+def init_rule(stmt: ast.Init, rule: ast.Keyword) -> Initializer:
+    """The catalogue's rule `tensor=rule` names; a located error if it is unknown, misapplied or miscalled."""
+    known = {t.name for op in OPS.values() for t in op.tensors}
+    if stmt.layer is not None and rule.name not in known:
+        raise SpecError("E0241", f"expected a tensor in `init {stmt.target_text()}`, found `{rule.name}`",
+                        _rule_name_span(rule), label="no op has this tensor",
+                        help=suggest(rule.name, known) or "tensors: " + ", ".join(f"`{t}`" for t in sorted(known)))
+    value = rule.value
+    if value.kind not in ("name", "call"):
+        raise SpecError("E0240", f"expected an init rule such as `normal(std=0.01)` for `{rule.name}`, found an "
+                        "expression", value.where, label="not a rule",
+                        help="rules: " + ", ".join(f"`{r}`" for r in CATALOGUE))
+    name = value.id if value.kind == "name" else value.name
+    where = value.where if value.kind == "name" else value.name_span.to_diagnostic()
+    initializer = CATALOGUE.get(name)
+    if initializer is None:
+        raise SpecError("E0240", f"expected an init rule of torch.nn.init for `{rule.name}`, found `{name}`", where,
+                        label="not a rule of torch.nn.init",
+                        help=suggest(name, CATALOGUE) or "rules: " + ", ".join(f"`{r}`" for r in CATALOGUE))
+    what = f"init rule `{name}`"
+    params = [((a.name,), a.required) for a in initializer.args]
+    if value.kind == "call":
+        _check_arguments(value, what, params)
+    elif any(a.required for a in initializer.args):
+        missing = ", ".join(f"`{a.name}`" for a in initializer.args if a.required)
+        raise SpecError("E0205", f"missing argument {missing} for {what}", value.where, label="used here",
+                        help=f"{what} takes ({initializer.parameters()}): write `{name}(...)`")
+    for op in (OPS[o] for o in stmt.ops if o in OPS):
+        tensor = op.tensor(rule.name)
+        if tensor is not None and tensor.rank is not None and tensor.rank < initializer.min_rank:
+            dims = f"{tensor.rank} dim{'s' if tensor.rank != 1 else ''}"
+            raise SpecError("E0242", f"expected a tensor of at least {initializer.min_rank} dims for `{name}`, "
+                            f"found the {rule.name} of `{op.name}` ({dims})", where, label="needs a matrix",
+                            help=rank_help(name))
+    return initializer
+
+
+def rank_help(name: str) -> str:
+    what = "an orthogonal matrix" if name == "orthogonal" else "fan-in and fan-out"
+    return (f"`{name}` computes {what} from a weight of 2 or more dims; for a bias or a batchnorm weight use "
+            "`zeros`, `ones`, `constant(...)`, `normal(...)` or `uniform(...)`")
+
+
+def _rule_name_span(rule: ast.Keyword):
+    """Where the tensor's name of `tensor=rule` stands: the keyword's start."""
+    span = rule.where
+    return span._replace(end_line=span.line, end_column=span.column + len(rule.name))
+
+
+def _no_tensor_twice(stmt: ast.Init) -> None:
+    seen: dict[str, ast.Keyword] = {}
+    for rule in stmt.rules:
+        if rule.name in seen:
+            raise SpecError("E0211", f"the rule for `{rule.name}` is given twice in `init {stmt.target_text()}`",
+                            rule.where, label=f"`{rule.name}` already has a rule", help="give each tensor one rule")
+        seen[rule.name] = rule
 
 
 def _walk_expr(expr) -> Iterable:

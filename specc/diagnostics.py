@@ -49,7 +49,8 @@ class ErrorCode:
 
 # The registry. Codes are stable: never renumber, only add. The first two
 # digits group them: 00 input bytes, 01 syntax, 02 names and calls, 03
-# shapes, 04 values and evaluation, 05 command-line input, 06 YAML, 07 weights, 09 specc's own bugs.
+# shapes, 04 values and evaluation, 05 command-line input, 06 YAML, 07 weights, 08 the modules of
+# custom layers (`op` declarations), 09 specc's own bugs.
 # A weights file that does not fit is the spec's kind of error (exit 1, located in the spec: either side
 # may be the one to change); one that cannot be read, or holds no state_dict, is the command line's.
 _SPEC, _USAGE, _INTERNAL = Category.SPEC, Category.USAGE, Category.INTERNAL
@@ -91,6 +92,9 @@ _TABLE = (
     ("E0231", _SPEC, "a model that extends itself"),
     ("E0232", _SPEC, "`default` for an argument every call must give"),
     ("E0233", _SPEC, "an argument of a declared op of a kind specc does not know"),
+    ("E0240", _SPEC, "unknown init rule"),
+    ("E0241", _SPEC, "an init rule for a tensor the op or layer does not have"),
+    ("E0242", _SPEC, "an init rule that needs a tensor of more dims (a weight matrix)"),
     ("E0301", _SPEC, "shapes of `add` or `mul` branches do not broadcast"),
     ("E0302", _SPEC, "spatial sizes of `concat` branches differ"),
     ("E0303", _SPEC, "a dimension reaches zero"),

@@ -21,10 +21,11 @@ from typing import Any, Iterator, Optional
 
 from . import reserved
 from .backends.torch_lowering import lower_layer
-from .check import INPUT_HELP, default_arguments
+from .check import INPUT_HELP, default_arguments, init_ops, init_rule, rank_help
 from .declared import DeclaredOp
 from .diagnostics import Span, SpecError, suggest
 from .expr import Env, describe, evaluate, is_int, show
+from .initializers import CATALOGUE, Initializer, Rule, RuleProblem, bind_rule
 from .ops import OPS, Op, OpProblem, Shape, accepts, coerce, format_shape
 from .resolve import Program
 from .syntax import ast, templates
@@ -58,6 +59,10 @@ class DraftLayer:
     name: Optional[str] = None
     shared: Optional["SharedLayer"] = None  # an application of `let name = ...`
     kind: str = "layer"
+    # `init` rules, tensor -> Rule: by op (`init linear: ...` in force where the layer is made, for the
+    # tensors it has) and for this layer (`init layer fc: ...`), which win.
+    init: Optional[dict] = None
+    init_layer: Optional[dict] = None
     declared: Optional[DeclaredOp] = None   # a declared op's layer (`op name = pkg.mod.Class(...)`)
 
 
@@ -134,21 +139,52 @@ class Draft:
 
 @dataclass(frozen=True)
 class OpDefaults:
-    """The op defaults in force (`default` statements): `{op: {argument: value}}`, values normalised.
+    """What is in force for ops here: `default` statements' `{op: {argument: value}}`, values normalised,
+    and `init` statements' rules `{op: {tensor: Rule}}`.
 
-    Held by the `Env` of each scope; `key` identifies them in the block-body cache.
+    Held by the `Env` of each scope (both are dynamically scoped); `key` identifies them in the
+    block-body cache.
     """
 
     by_op: dict
     key: tuple
+    inits: dict = field(default_factory=dict)
 
     @staticmethod
     def merged(outer: Optional["OpDefaults"], op: str, values: dict) -> "OpDefaults":
         """`outer` with `values` set for `op`: the new values win, argument by argument."""
         by_op = dict(outer.by_op) if outer is not None else {}
         by_op[op] = {**by_op.get(op, {}), **values}
+        return OpDefaults._made(by_op, outer.inits if outer is not None else {})
+
+    @staticmethod
+    def with_rules(outer: Optional["OpDefaults"], ops: list[str], rules: dict) -> "OpDefaults":
+        """`outer` with the init `rules` set for each of `ops`: the new rules win, tensor by tensor."""
+        inits = dict(outer.inits) if outer is not None else {}
+        for op in ops:
+            inits[op] = {**inits.get(op, {}), **rules}
+        return OpDefaults._made(outer.by_op if outer is not None else {}, inits)
+
+    @staticmethod
+    def _made(by_op: dict, inits: dict) -> "OpDefaults":
         key = tuple((name, _frozen(tuple(sorted(args.items(), key=_first)))) for name, args in sorted(by_op.items()))
-        return OpDefaults(by_op, key)
+        if inits:
+            rules_key = tuple((op, tuple(sorted(rules.items(), key=_first))) for op, rules in sorted(inits.items()))
+            key += (("init", rules_key),)
+        return OpDefaults(by_op, key, inits)
+
+
+class _ModuleScope:
+    """The module whose body is being elaborated: its named layers, and the `init layer` rules for them.
+
+    A token too: a shared layer is applied only in the module that makes it (`SharedLayer.owner`).
+    """
+
+    __slots__ = ("named", "overrides")
+
+    def __init__(self) -> None:
+        self.named: dict[str, object] = {}  # name -> the draft node with that attribute name
+        self.overrides: list[tuple[ast.Init, dict]] = []  # `init layer name: ...`, with its bound rules
 
 
 @dataclass
@@ -190,8 +226,8 @@ class _Elaborator(StatementVisitor):
         # recursion limit still applies where the call is.
         self._bodies: dict[tuple, tuple[list, int, int]] = {}
         self.outputs: Optional[tuple] = None  # what the model's `output` returns (`_outputs`)
-        # The module whose body is being elaborated (a token): shared layers are applied in their own.
-        self.module: object = object()
+        # The module whose body is being elaborated: shared layers are applied in their own.
+        self.module = _ModuleScope()
         # Each `op` declaration as an op, made when first called (by the declaration's id; it holds it).
         self._declared: dict[int, DeclaredOp] = {}
 
@@ -204,6 +240,7 @@ class _Elaborator(StatementVisitor):
         self.outputs = None
         try:
             body = self.body(definition.body, self._model_env(env, inputs), shape)
+            self._settle(self.module)
         except SpecError as error:
             # The search re-elaborates the model ~30 times: only for models of modest size.
             if error.code == "E0303" and error.axis and self.state.layers <= SEARCH_LAYERS:
@@ -395,12 +432,15 @@ class _Elaborator(StatementVisitor):
                                  f"apply `{nodes[0].shared.name}` without a name")
         if len(nodes) == 1 and (inner.kind == "chain" or inner.kind == "seq" and inner.module):
             nodes[0].name = name  # a single named layer, block call or `sequential:` is the attribute itself
+            self.module.named.setdefault(name, nodes[0])
             return nodes[0]
         if not nodes:
             raise SpecError("E0310", f"`{name}` names nothing: its statement produced no layers",
                             stmt.where, label="empty", help="drop the name, or make sure the body produces a layer")
-        return DraftModule(cls=name, block=None, args={}, body=nodes, in_shape=shape,
+        node = DraftModule(cls=name, block=None, args={}, body=nodes, in_shape=shape,
                            out_shape=nodes[-1].out_shape, span=stmt.where, name=name)
+        self.module.named.setdefault(name, node)
+        return node
 
     def _name(self, stmt: ast.Named, env: Env) -> str:
         """The attribute name of a named statement; a quoted one's `{...}` computed here."""
@@ -489,6 +529,64 @@ class _Elaborator(StatementVisitor):
         env.defaults = OpDefaults.merged(env.defaults, op.name, values)
         return []
 
+    def visit_init(self, stmt: ast.Init, env: Env, shape: Shape) -> list:
+        """Rules by op from here to the end of the body `env` belongs to; `init layer` for this module's layer."""
+        ops = init_ops(stmt, self.program.scope_of(stmt), self.program.ops_of(stmt))  # checked, unless by the API
+        scope, rules = env.child(shape), {}
+        for keyword in stmt.rules:
+            rules[keyword.name] = (self._bind_rule(init_rule(stmt, keyword), keyword.value, scope), keyword)
+        if stmt.layer is not None:
+            self.module.overrides.append((stmt, rules))
+        else:
+            env.defaults = OpDefaults.with_rules(env.defaults, [op.name for op in ops],
+                                                 {tensor: rule for tensor, (rule, _) in rules.items()})
+        return []
+
+    @staticmethod
+    def _bind_rule(initializer: Initializer, value, env: Env) -> Rule:
+        if value.kind == "name":
+            return bind_rule(initializer, [], {})
+        args = [evaluate(node, env) for node in value.args]
+        kwargs = {keyword.name: evaluate(keyword.value, env) for keyword in value.kwargs}
+        try:
+            return bind_rule(initializer, args, kwargs)
+        except RuleProblem as problem:
+            node = value
+            for arg, given in zip(initializer.args, value.args):
+                node = given if arg.name == problem.arg else node
+            for keyword in value.kwargs:
+                node = keyword.value if keyword.name == problem.arg else node
+            raise SpecError(problem.code, f"{problem.message} in `{initializer.name}`", node.where,
+                            label="this argument" if node is not value else "this rule", help=problem.help) from None
+
+    def _settle(self, scope: _ModuleScope) -> None:
+        """A module's body is done: give the layers `init layer name: ...` names their rules."""
+        for stmt, rules in scope.overrides:
+            node = scope.named.get(stmt.layer)
+            where = stmt.layer_span.to_diagnostic()
+            if node is None:
+                raise SpecError("E0203", f"expected a layer named `{stmt.layer}` in this module for `init layer`, "
+                                "found none", where, label="no layer has this name here",
+                                help=suggest(stmt.layer, scope.named) or
+                                "`init layer` names a layer of its own body, named by `name = ...` or "
+                                "`let name = ...`")
+            if node.kind == "layer" and node.declared is not None:
+                raise SpecError("E0219", f"expected a layer of a built-in op for `init layer {stmt.layer}`, found "
+                                f"the declared op `{node.op}`", where, label="its tensors are its module's own",
+                                help=f"initialise `{node.op}`'s tensors in its own module's `__init__`")
+            if node.kind != "layer":
+                what = f"an instance of the block `{node.block}`" if node.kind == "module" and node.block else \
+                    "a container of several layers"
+                ops = sorted({n.op for n in _draft_layers(node.body)
+                              if n.declared is None and OPS[n.op].tensors}) or ["linear"]
+                raise SpecError("E0219", f"expected a layer for `init layer {stmt.layer}`, found {what}", where,
+                                label="not one layer", help=f"set the rules of the layers inside by op, before it "
+                                                            f"or in its body: `init {', '.join(ops)}: weight=...`")
+            op = OPS[node.op]
+            for tensor, (rule, keyword) in rules.items():
+                _check_layer_tensor(stmt, op, node, tensor, rule, keyword)
+            node.init_layer = {**(node.init_layer or {}), **{tensor: rule for tensor, (rule, _) in rules.items()}}
+
     def _choose(self, stmt: ast.If, env: Env):
         for branch in stmt.branches:
             if evaluate(branch.test, env):
@@ -524,7 +622,7 @@ class _Elaborator(StatementVisitor):
         branches: list[tuple[list, Any, Env]] = []
         shape = inputs.whole
         for stmt in stmts:
-            if stmt.kind in ("let", "default"):
+            if stmt.kind in ("let", "default", "init"):
                 self.visit(stmt, env, shape)
             elif stmt.kind == "for":
                 for bound in self._iterations(stmt, env):
@@ -577,6 +675,7 @@ class _Elaborator(StatementVisitor):
         construction = _construction(node)
         if shared.first is None:
             shared.first, shared.construction = node, construction
+            self.module.named.setdefault(shared.name, node)
         elif construction != shared.construction:
             first = shared.first
             raise SpecError("E0312", f"expected an input that `{shared.name}` fits, found {format_shape(shape)}: "
@@ -605,7 +704,11 @@ class _Elaborator(StatementVisitor):
             raise self._located(problem, call, shape) from None
         params, macs = op.count(args, shape, out)
         self._account(call, out, params)
-        return DraftLayer(op.name, args, shape, out, params, macs, call.where)
+        node = DraftLayer(op.name, args, shape, out, params, macs, call.where)
+        rules = env.defaults.inits.get(op.name) if env.defaults is not None else None
+        if rules:
+            node.init = _rules_by_op(op, rules, node, call)
+        return node
 
     def declared(self, definition: ast.OpDef) -> DeclaredOp:
         """The op an `op` declaration declares (one object per declaration and run)."""
@@ -662,9 +765,10 @@ class _Elaborator(StatementVisitor):
     @contextmanager
     def _inner_module(self) -> Iterator[None]:
         """The statements elaborated inside are the body of another module (a block, a named container)."""
-        outer, self.module = self.module, object()
+        outer, self.module = self.module, _ModuleScope()
         try:
             yield
+            self._settle(self.module)
         finally:
             self.module = outer
 
@@ -749,6 +853,53 @@ class _Elaborator(StatementVisitor):
                 # Defaults are evaluated where the block is defined, seeing earlier parameters and `in`.
                 values[param.name] = evaluate(param.default, Env(dict(values), shape))
         return {p.name: values[p.name] for p in block.params}
+
+
+def _draft_layers(body: list):
+    for node in body:
+        if node.kind == "layer":
+            yield node
+        elif node.kind == "module":
+            yield from _draft_layers(node.body)
+        elif node.kind == "combine":
+            for branch in node.branches:
+                yield from _draft_layers(branch)
+
+
+def _rules_by_op(op: Op, rules: dict, node: DraftLayer, call: ast.Call) -> Optional[dict]:
+    """The rules by op a new layer takes: for the tensors it has (`bias=zeros` passes by `linear(bias=false)`)."""
+    taken = {}
+    for tensor in op.tensors:
+        size = tensor.shape(node.args, node.in_shape) if tensor.name in rules else None
+        if size is None:
+            continue
+        rule = rules[tensor.name]
+        if len(size) < CATALOGUE[rule.name].min_rank:  # a tensor whose dims depend on the layer (`layernorm`)
+            raise SpecError("E0242", f"expected a tensor of at least {CATALOGUE[rule.name].min_rank} dims for the "
+                            f"init rule `{rule.name}`, found the {tensor.name} of this `{op.name}` ({len(size)} "
+                            f"dim{'s' if len(size) != 1 else ''})", call.where, label=f"its {tensor.name} is "
+                            f"{format_shape(size)}", help=rank_help(rule.name))
+        taken[tensor.name] = rule
+    return taken or None
+
+
+def _check_layer_tensor(stmt: ast.Init, op: Op, node: DraftLayer, tensor: str, rule: Rule,
+                        keyword: ast.Keyword) -> None:
+    """`init layer fc: bias=zeros` names one layer: it must have that tensor, and the rule must fit it."""
+    found = op.tensor(tensor)
+    span = keyword.where
+    if found is None or found.shape(node.args, node.in_shape) is None:
+        have = [t.name for t in op.tensors if t.shape(node.args, node.in_shape) is not None]
+        why = f"`{op.name}` has no `{tensor}`" if found is None else f"this `{op.name}` is made without `{tensor}`"
+        raise SpecError("E0241", f"expected a tensor of the layer `{stmt.layer}` in `init layer {stmt.layer}`, "
+                        f"found `{tensor}`", span._replace(end_line=span.line, end_column=span.column + len(tensor)),
+                        label=why, help=(suggest(tensor, have) or "the layer has " + (
+                            " and ".join(f"`{t}`" for t in have) if have else "no tensors")))
+    minimum, rank = CATALOGUE[rule.name].min_rank, len(found.shape(node.args, node.in_shape))
+    if rank < minimum:
+        raise SpecError("E0242", f"expected a tensor of at least {minimum} dims for `{rule.name}`, found the {tensor} "
+                        f"of `{stmt.layer}`, a `{op.name}` ({rank} dim{'s' if rank != 1 else ''})",
+                        keyword.value.where, label="needs a matrix", help=rank_help(rule.name))
 
 
 # ---------------------------------------------------------------- outputs

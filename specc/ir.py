@@ -54,6 +54,10 @@ class Layer:
     # on every application after the first (which owns it and counts its parameters).
     shared: Optional[str] = None
     shares: Optional[str] = None
+    # `init` rules, ((tensor, initializers.Rule), ...) in the op's tensor order: by op (`init linear:
+    # ...` in force where the layer was made), and for this layer (`init layer fc: ...`), which win.
+    init: tuple = ()
+    init_layer: tuple = ()
     # A declared op (`op my_linear = pkg.mod.MyLinear(...)`): its `declared.DeclaredOp`, which stands
     # in for the op's entry in `ops.OPS` and its row of the torch table. None for the built-in ops.
     declared: Optional[Any] = None
@@ -61,6 +65,10 @@ class Layer:
     @property
     def module(self) -> bool:
         return self.op != "identity"
+
+    def rules(self) -> dict:
+        """The rule each tensor is initialised by, tensor -> Rule (those without one keep torch's default)."""
+        return {**dict(self.init), **dict(self.init_layer)}
 
     def short_args(self) -> str:
         return (self.declared or OPS[self.op]).short(self.args)

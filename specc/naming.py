@@ -28,6 +28,7 @@ from .backends.torch_lowering import attribute_name
 from .diagnostics import SpecError
 from .elaborate import IMPLICIT_INPUT, Draft
 from .ir import Graph, attributes, make_combine, make_layer, make_module, make_value
+from .ops import OPS
 
 
 def assign(draft: Draft) -> Graph:
@@ -136,7 +137,8 @@ def _node(node, prefix: str, names: dict[int, str], memo: dict[int, dict[int, st
             return make_layer(node.op, node.args, "", prefix, node.in_shape, node.out_shape, 0, 0, node.span)
         name = names[id(node)]
         return make_layer(node.op, node.args, name, _join(prefix, name), node.in_shape, node.out_shape,
-                          node.params, node.macs, node.span, declared=node.declared, **_sharing(node, prefix, names))
+                          node.params, node.macs, node.span, declared=node.declared, **_sharing(node, prefix, names),
+                          **_init(node))
     if kind == "value":
         return make_value(node.op, node.name, prefix, node.in_shape, node.out_shape, node.span)
     if kind == "combine":
@@ -161,6 +163,15 @@ def _sharing(node, prefix: str, names: dict[int, str]) -> dict:
     if node is shared.first:
         return {"shared": shared.name}
     return {"shared": shared.name, "shares": _join(prefix, names[id(shared.first)])}
+
+
+def _init(node) -> dict:
+    """The IR's `init` and `init_layer` fields of a layer with rules (none otherwise), in tensor order."""
+    if node.init is None and node.init_layer is None:
+        return {}
+    order = [t.name for t in OPS[node.op].tensors]
+    return {field: tuple((t, rules[t]) for t in order if t in rules)
+            for field, rules in (("init", node.init), ("init_layer", node.init_layer)) if rules}
 
 
 def _totals(sequences: tuple) -> tuple[int, int]:

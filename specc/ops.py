@@ -70,6 +70,21 @@ class Arg:
 
 
 @dataclass(frozen=True)
+class Tensor:
+    """A learnable tensor of an op (`weight`, `bias`): what `init` rules initialise.
+
+    `shape` gives its size in a layer from the layer's (fitted) arguments and input shape, or None
+    when the layer has no such tensor (`linear(bias=false)`); `rank` is its number of dims when
+    every layer of the op has the same (a bias: 1), None when it depends on the layer (a conv's
+    weight: 3 to 5), so that rules needing a matrix are checked before any value is known.
+    """
+
+    name: str
+    rank: Optional[int]
+    shape: Callable[[dict, Shape], Optional[tuple[int, ...]]]
+
+
+@dataclass(frozen=True)
 class Op:
     name: str
     args: tuple[Arg, ...]
@@ -79,6 +94,7 @@ class Op:
     short: Callable[[dict], str] = lambda a: ""
     ranks: Optional[tuple] = None  # the input ranks it accepts (`RANK_3_UP`: 3 or more); None: any
     spatial: tuple[str, ...] = ()            # arguments with one value per spatial dim
+    tensors: tuple[Tensor, ...] = ()         # the learnable tensors, in torch's `named_parameters()` order
     # Derived once: every spelling of every argument, and the arguments as a call
     # that gives none binds them (the normalised default; None when required).
     by_spelling: dict[str, Arg] = field(init=False, repr=False, compare=False)
@@ -92,6 +108,9 @@ class Op:
 
     def arg(self, spelling: str) -> Optional[Arg]:
         return self.by_spelling.get(spelling)
+
+    def tensor(self, name: str) -> Optional[Tensor]:
+        return next((t for t in self.tensors if t.name == name), None)
 
     def apply(self, args: dict, shape: Shape) -> tuple[dict, Shape]:
         """The arguments fitted to the input's rank, and the output shape (raises `OpProblem`)."""
@@ -576,6 +595,38 @@ def _linear_count(a: dict, shape: Shape, out: Shape) -> tuple[int, int]:
     return params, params * batch_of(out)
 
 
+# ---------------------------------------------------------------- learnable tensors (what `init` rules name)
+
+
+def _bias(size: Callable[[dict, Shape], int], flag: str = "bias") -> Tensor:
+    return Tensor("bias", 1, lambda a, shape: (size(a, shape),) if a[flag] else None)
+
+
+def _channels(a: dict, shape: Shape) -> int:
+    return shape[1]
+
+
+def _out(a: dict, shape: Shape) -> int:
+    return a["channels"]
+
+
+_CONV_TENSORS = (Tensor("weight", None, lambda a, shape: (a["channels"], shape[1] // a["groups"], *a["kernel"])),
+                 _bias(_out))
+_CONV_TRANSPOSE_TENSORS = (
+    Tensor("weight", None, lambda a, shape: (shape[1], a["channels"] // a["groups"], *a["kernel"])), _bias(_out))
+_LINEAR_TENSORS = (Tensor("weight", 2, lambda a, shape: (a["features"], shape[1])),
+                   _bias(lambda a, shape: a["features"]))
+# BatchNorm, GroupNorm, InstanceNorm (with `affine`) and LayerNorm2d: a weight and a bias per channel.
+_AFFINE_TENSORS = (Tensor("weight", 1, lambda a, shape: (shape[1],) if a["affine"] else None),
+                   _bias(_channels, "affine"))
+_LAYERNORM2D_TENSORS = (_AFFINE_TENSORS[0], Tensor("bias", 1, lambda a, shape: (shape[1],)
+                                                   if a["affine"] and a["bias"] else None))
+_LAYERNORM_TENSORS = (
+    Tensor("weight", None, lambda a, shape: normalized_shape(a, shape) if a["affine"] else None),
+    Tensor("bias", None, lambda a, shape: normalized_shape(a, shape) if a["affine"] and a["bias"] else None))
+_PRELU_TENSORS = (Tensor("weight", 1, lambda a, shape: (shape[1] if a["per_channel"] else 1,)),)
+
+
 def _per_sample(params: int, out: Shape) -> tuple[int, int]:
     """torchinfo's rule for a layer other than a conv: each parameter once per sample."""
     return params, params * batch_of(out)
@@ -788,7 +839,7 @@ OPS: dict[str, Op] = {op.name: op for op in (
         Arg("in", "optional_int", None, aliases=("in_channels",), doc="checked against inference")),
        "convolution over 1, 2 or 3 spatial dims (Conv1d/2d/3d from the input rank); in-channels come from "
        "the input", _conv_infer, _conv_count, _conv_short, ranks=_IMAGE_RANKS,
-       spatial=("kernel", "stride", "padding", "dilation")),
+       spatial=("kernel", "stride", "padding", "dilation"), tensors=_CONV_TENSORS),
     Op("conv_transpose",
        (*_CONV_ARGS,
         Arg("padding", "padding", 0, aliases=("p",)),
@@ -799,45 +850,49 @@ OPS: dict[str, Op] = {op.name: op for op in (
         Arg("in", "optional_int", None, aliases=("in_channels",), doc="checked against inference")),
        "transposed convolution (ConvTranspose1d/2d/3d from the input rank): out = (in - 1) * stride - 2 * padding "
        "+ dilation * (kernel - 1) + output_padding + 1", _conv_transpose_infer, _conv_count, _conv_short,
-       ranks=_IMAGE_RANKS, spatial=("kernel", "stride", "padding", "output_padding", "dilation")),
+       ranks=_IMAGE_RANKS, spatial=("kernel", "stride", "padding", "output_padding", "dilation"),
+       tensors=_CONV_TRANSPOSE_TENSORS),
     Op("linear",
        (Arg("features", "channels", aliases=("out", "out_features")),
         Arg("in", "optional_int", None, aliases=("in_features",), doc="checked against inference"),
         Arg("bias", "bool", True)),
        "fully connected layer; in-features come from the input",
        _linear_infer, _linear_count,
-       lambda a: _short([("", a["features"], None), ("bias", a["bias"], True)]), ranks=(2,)),
+       lambda a: _short([("", a["features"], None), ("bias", a["bias"], True)]), ranks=(2,),
+       tensors=_LINEAR_TENSORS),
     Op("batchnorm",
        (Arg("eps", "positive_float", 1e-5, doc="added to the variance; torch needs it above 0"),
         Arg("momentum", "float", 0.1), Arg("affine", "bool", True)),
        "batch normalisation; BatchNorm1d ([N, C] or [N, C, L]), 2d or 3d from the input rank",
        _same, _affine_count,
        lambda a: _short([("eps", a["eps"], 1e-5), ("momentum", a["momentum"], 0.1), ("affine", a["affine"], True)]),
-       ranks=(2, 3, 4, 5)),
+       ranks=(2, 3, 4, 5), tensors=_AFFINE_TENSORS),
     Op("groupnorm",
        (Arg("groups", "groups", aliases=("g", "num_groups"), doc="divides the channels"), _EPS,
         Arg("affine", "bool", True)),
        "group normalisation over groups of channels (any rank with channels)", _groupnorm_infer, _affine_count,
-       lambda a: _short([("", a["groups"], None), ("eps", a["eps"], 1e-5), ("affine", a["affine"], True)])),
+       lambda a: _short([("", a["groups"], None), ("eps", a["eps"], 1e-5), ("affine", a["affine"], True)]),
+       tensors=_AFFINE_TENSORS),
     Op("instancenorm",
        (_EPS, Arg("momentum", "float", 0.1), Arg("affine", "bool", False),
         Arg("track_running_stats", "bool", False)),
        "instance normalisation; InstanceNorm1d/2d/3d from the input rank", _instancenorm_infer, _affine_count,
        lambda a: _short([("eps", a["eps"], 1e-5), ("momentum", a["momentum"], 0.1), ("affine", a["affine"], False),
-                         ("track_running_stats", a["track_running_stats"], False)]), ranks=_IMAGE_RANKS),
+                         ("track_running_stats", a["track_running_stats"], False)]), ranks=_IMAGE_RANKS,
+       tensors=_AFFINE_TENSORS),
     Op("layernorm",
        (Arg("dims", "channels", 1, doc="how many trailing dims it normalises over"), _EPS,
         Arg("affine", "bool", True, aliases=("elementwise_affine",)), Arg("bias", "bool", True)),
        "layer normalisation over the last `dims` dims (their sizes come from the input)",
        _layernorm_infer, _layernorm_count,
        lambda a: _short([("dims", a["dims"], 1), ("eps", a["eps"], 1e-5), ("affine", a["affine"], True),
-                         ("bias", a["bias"], True)])),
+                         ("bias", a["bias"], True)]), tensors=_LAYERNORM_TENSORS),
     Op("layernorm2d",
        (_EPS, Arg("affine", "bool", True, aliases=("elementwise_affine",)), Arg("bias", "bool", True)),
        "layer normalisation over the channels of each position of an image, as torchvision's LayerNorm2d",
        _same, _layernorm_count,
        lambda a: _short([("eps", a["eps"], 1e-5), ("affine", a["affine"], True), ("bias", a["bias"], True)]),
-       ranks=(4,)),
+       ranks=(4,), tensors=_LAYERNORM2D_TENSORS),
     Op("local_response_norm",
        (Arg("size", "channels", doc="neighbouring channels"), Arg("alpha", "float", 1e-4),
         Arg("beta", "float", 0.75), Arg("k", "float", 1.0)),
@@ -866,7 +921,8 @@ OPS: dict[str, Op] = {op.name: op for op in (
        (Arg("per_channel", "bool", False, doc="one slope per channel, or one for all"),
         Arg("init", "scalar", 0.25, doc="the slopes' initial value")),
        "ReLU with a learned slope for negative inputs", _same, _prelu_count,
-       lambda a: _short([("per_channel", a["per_channel"], False), ("init", a["init"], 0.25)])),
+       lambda a: _short([("per_channel", a["per_channel"], False), ("init", a["init"], 0.25)]),
+       tensors=_PRELU_TENSORS),
     _activation("sigmoid", "logistic sigmoid"),
     _activation("tanh", "hyperbolic tangent"),
     _activation("softmax", "softmax along `dim` (the channels by default; negative dims count from the end)",

@@ -105,7 +105,14 @@ def _layer_json(node) -> dict[str, Any]:
         "module": node.module,
         "line": node.span.line,
         **_sharing_json(node),
+        "init": _init_json(node),
     }
+
+
+def _init_json(node) -> Any:
+    """`{"weight": "normal(std=0.01)"}`: the `init` rule of each tensor that has one (null: torch's defaults)."""
+    rules = node.rules() if node.kind == "layer" else {}
+    return {tensor: rule.text() for tensor, rule in rules.items()} or None
 
 
 def _sharing_json(node) -> dict[str, Any]:

@@ -64,6 +64,11 @@ def _compound(children):
 
 exprs = st.recursive(atoms, _compound, max_leaves=3)
 keywords = st.builds(lambda k, v: node(ast.Keyword, name=k, value=v), st.sampled_from(KEYWORDS), exprs)
+# `weight=normal(std=0.01)`: a rule is an expression, a name or a call (of the catalogue, or not: fmt keeps it)
+init_rules = st.builds(lambda k, v: node(ast.Keyword, name=k, value=v), st.sampled_from(["weight", "bias", "on"]),
+                       exprs | st.builds(lambda n, kwargs: node(ast.Call, name=n, name_span=SPAN, args=[], kwargs=kwargs),
+                                         st.sampled_from(["normal", "xavier_uniform", "no"]),
+                                         st.lists(keywords, max_size=2)))
 
 
 # ---------------------------------------------------------------- layers and statements
@@ -84,6 +89,10 @@ def modules_calling(ops: list[str]):
         st.lists(exprs, min_size=1, max_size=4).map(lambda dims: node(ast.Input, dims=dims)),
         st.builds(lambda op, kwargs: node(ast.Default, op=op, op_span=SPAN, kwargs=kwargs),
                   st.sampled_from(ops), st.lists(keywords, max_size=2)),
+        st.builds(lambda targets, rules: node(ast.Init, ops=targets, op_spans=[SPAN] * len(targets), rules=rules),
+                  st.lists(st.sampled_from(ops), min_size=1, max_size=2), st.lists(init_rules, min_size=1, max_size=2)),
+        st.builds(lambda layer, rules: node(ast.Init, layer=layer, layer_span=SPAN, rules=rules),
+                  names, st.lists(init_rules, min_size=1, max_size=2)),
     )
     statements = st.recursive(simple_statements, lambda inner: _compound_statements(inner, chains), max_leaves=5)
     return st.builds(lambda us, os, bs, ms: node(ast.Module, file="<random>", uses=us, ops=os, blocks=bs, models=ms),

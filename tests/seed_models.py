@@ -28,6 +28,28 @@ Where each model comes from (seed file, section):
   tied()      000 "5.2.3 参数绑定"; also 001, 004 (d2l 5.2.3): `shared` at
               positions 2 and 4 of one nn.Sequential.
 
+The earlier chapters' models (the notes' chapters 2-4 are d2l's 3-5), each
+with the initialisation the notes give it (functions beside the models):
+
+  softmax_regression()  004 "Softmax回归的简洁实现" (d2l 3.7), init_weights_normal.
+  mlp()                 004 "多层感知机的简洁实现" (d2l 4.3), init_weights_normal.
+  dropout_mlp()         004 "暂退法(Dropout)", "# * 简洁实现" (d2l 4.6), init_weights_normal.
+  mlp_sequential()      004 "模型构造" (d2l 5.1): the nn.Sequential 20-256-10; also described
+                        in 000 "5.1.1 自定义块".
+  MLP                   004 "模型构造", "# * 自定义块" (d2l 5.1.1): hidden and out, F.relu between.
+  NestMLP               004 "模型构造", "# 混合搭配各种组合块" (d2l 5.1.3).
+  param_net()           004 "参数管理" (d2l 5.2), with init_normal, init_constant, and
+                        init_xavier/init_42 on net[0]/net[2]; also 000 "5.2.2 参数初始化", 001
+                        "初始化参数".
+  train_ch6_init        004 "卷积神经网络(LeNet)", `train_ch6` (d2l 6.6): Xavier for every
+                        Linear and Conv2d; also 001 (its VGG and LeNet sections).
+
+Not reproduced: MySequential (004 "模型构造", 001), which keys `_modules` by
+the module objects themselves; FixedHiddenMLP (004), whose forward loops
+while a sum is large; the from-scratch dropout `Net` (004 "暂退法"), whose
+dropout is a function in its forward; `rgnet` (004 "参数管理"), whose module
+names hold spaces (`'block 0'`), which specc's names cannot.
+
 Not reproduced: the from-scratch ``BatchNorm`` LeNet (002/004; same layout as
 lenet_bn() with BatchNorm(n, num_dims) in place of nn.BatchNorm2d/1d), and the
 "slightly modified ResNet-18" ``resnet18(num_classes, in_channels=1)`` of 004's
@@ -415,3 +437,104 @@ def tied():
                          shared, nn.ReLU(),
                          shared, nn.ReLU(),
                          nn.Linear(8, 1))
+
+
+# --------------------------------------------------------------------------
+# The earlier chapters: softmax regression, MLPs, blocks (d2l 3.7-5.2)
+# --------------------------------------------------------------------------
+
+def init_weights_normal(m):
+    # 004 "Softmax回归的简洁实现", "多层感知机的简洁实现" and "暂退法(Dropout)" alike: weights only
+    if type(m) == nn.Linear:
+        nn.init.normal_(m.weight, std=0.01)
+
+
+def softmax_regression():
+    # 004 "Softmax回归的简洁实现": "Softmax回归的输出层是一个全连接层"
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+
+
+def mlp():
+    # 004 "多层感知机的简洁实现"
+    return nn.Sequential(nn.Flatten(),
+                         nn.Linear(784, 256),
+                         nn.ReLU(),
+                         nn.Linear(256, 10))
+
+
+def dropout_mlp(dropout1=0.2, dropout2=0.5):
+    # 004 "暂退法(Dropout)", "# * 简洁实现"
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(784, 256),
+        nn.ReLU(),
+        nn.Dropout(dropout1),
+        nn.Linear(256, 256),
+        nn.ReLU(),
+        nn.Dropout(dropout2),
+        nn.Linear(256, 10))
+
+
+def mlp_sequential():
+    # 004 "模型构造", the first line of the section
+    return nn.Sequential(nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+class MLP(nn.Module):
+    # 004 "模型构造", "# * 自定义块"
+    def __init__(self):
+        super().__init__()  # super()调用父类函数
+        self.hidden = nn.Linear(20, 256)
+        self.out = nn.Linear(256, 10)
+
+    def forward(self, X):
+        return self.out(F.relu(self.hidden(X)))
+
+
+class NestMLP(nn.Module):
+    # 004 "模型构造", "# 混合搭配各种组合块"
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(20, 64), nn.ReLU(),
+                                 nn.Linear(64, 32), nn.ReLU())
+        self.linear = nn.Linear(32, 16)
+
+    def forward(self, X):
+        return self.linear(self.net(X))
+
+
+def param_net():
+    # 004 "参数管理" (and 000 "5.2.2"): the net whose initialisation the section changes
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+
+
+def init_normal(m):
+    # 004 "参数管理", "# 内置初始化"
+    if type(m) == nn.Linear:
+        nn.init.normal_(m.weight, mean=0, std=0.01)
+        nn.init.zeros_(m.bias)
+
+
+def init_constant(m):
+    # 004 "参数管理"
+    if type(m) == nn.Linear:
+        nn.init.constant_(m.weight, 1)
+        nn.init.zeros_(m.bias)
+
+
+def xavier(m):
+    # 004 "参数管理", "# 对某些块应用不同的初始化方法": applied to net[0]
+    if type(m) == nn.Linear:
+        nn.init.xavier_uniform_(m.weight)
+
+
+def init_42(m):
+    # 004 "参数管理": applied to net[2]
+    if type(m) == nn.Linear:
+        nn.init.constant_(m.weight, 42)
+
+
+def train_ch6_init(m):
+    # 004 "卷积神经网络(LeNet)", inside `train_ch6`: `def init_weights(m)`
+    if type(m) == nn.Linear or type(m) == nn.Conv2d:
+        nn.init.xavier_uniform_(m.weight)

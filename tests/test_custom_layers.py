@@ -363,3 +363,31 @@ def test_an_error_in_a_rule_points_at_the_use_and_says_where_the_rule_is(tmp_pat
     error = caught.value
     assert (error.code, error.span.line, error.span.column) == ("E0404", 6, 18)
     assert "the shape rule is declared at" in error.help and "bad.spec:2:12" in error.help
+
+
+def test_init_rules_leave_custom_layers_to_their_own_modules(tmp_path):
+    """`init linear` reaches the spec's `linear` layers only, alike in both back-ends; a custom layer keeps its own."""
+    spec = write(tmp_path, "init.spec", """\
+op dense(units: channels) = torch.nn.Linear(in.c, units):
+    shape: [in.shape[0], units]
+    params: in.c * units + units
+
+model Net:
+    input 8
+    init linear: weight=zeros, bias=zeros
+    linear(16) -> dense(4) -> linear(2)
+""")
+    torch.manual_seed(0)
+    ours = specc.build(spec)
+    module = import_file(write(tmp_path, "init_net.py", specc.emit(spec)), "init_net")
+    torch.manual_seed(0)
+    theirs = module.Net()
+    assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(), theirs.state_dict().values()))
+    assert not ours[0].weight.any() and not ours[2].weight.any()
+    assert ours[1].weight.abs().sum() > 0  # a declared torch.nn.Linear is no `linear` of the spec
+    named = write(tmp_path, "layer.spec", "op dense(units: channels) = torch.nn.Linear(in.c, units):\n"
+                                          "    shape: [in.shape[0], units]\n\nmodel Net:\n    input 8\n"
+                                          "    fc = dense(4)\n    init layer fc: weight=zeros\n")
+    with pytest.raises(SpecError) as caught:
+        specc.shapes(named)
+    assert caught.value.code == "E0219" and "the declared op `dense`" in caught.value.message

@@ -184,6 +184,20 @@ model M(a=1,  # the first
 """
 
 
+def test_a_long_list_default_is_one_item_per_line():
+    """A configuration table (MobileNetV3's bottlenecks) reads one row per line; a short list stays on its line."""
+    rows = ", ".join(f'({k}, {e}, "relu", {s})' for k, e, s in [(3, 16, 1), (3, 64, 2), (5, 72, 2)] * 3)
+    text = f"model M(short=[1, 2, 3], table=[{rows}]):\n    input 3 x 8 x 8\n    relu\n"
+    once = format_text(text, "m.spec")
+    assert once.startswith('model M(\n    short=[1, 2, 3],\n    table=[\n        (3, 16, "relu", 1),\n'
+                           '        (3, 64, "relu", 2),\n')
+    assert once.count('\n        (') == 9 and '        (5, 72, "relu", 2),\n    ],\n):\n    input' in once
+    assert format_text(once, "m.spec") == once
+    assert structure(parse_source(once, "m.spec")) == structure(parse_source(text, "m.spec"))
+    as_yaml = format_text(once, "m.spec", to="yaml")
+    assert format_text(as_yaml, "m.yaml", to="spec") == once
+
+
 def test_a_comment_between_parameters_stays_there():
     assert format_text(COMMENTED_HEADER, "m.spec") == (
         "model M(  # the first\n"

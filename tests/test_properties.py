@@ -166,12 +166,13 @@ grammar_expressions = grammar_text(_EXPRESSION_GRAMMAR, "test", _padded_terminal
 def _only_argument_order_errors(error: SpecError) -> bool:
     """The rules the grammar leaves to the tree builder.
 
-    Positional arguments come first, and `in.<part>` names a part of the
-    shape: the grammar takes any name after `in.` so the error can say which
-    parts exist instead of "expected NAME".
+    Positional arguments come first, and `in.<part>` (or `value.<part>`) names
+    a part of the shape: the grammar takes any name after the `.` so the
+    error can say which parts exist instead of "expected NAME".
     """
     return all((e.code == "E0101" and "positional one after" in e.message)
-               or (e.code == "E0203" and "`in.shape`, found `in." in e.message) for e in error.errors)
+               or (e.code == "E0203" and ("`in.shape`, found `in." in e.message or "`.shape`, found `" in e.message))
+               for e in error.errors)
 
 
 @examples(300)

@@ -84,7 +84,9 @@ def test_json_contract():
 
 
 @pytest.mark.parametrize("spec", ["specs/lenet.spec", "specs/resnet18.spec", "specs/googlenet.spec",
-                                  "specs/densenet.spec"])
+                                  "specs/densenet.spec", "specs/autoencoder.spec",
+                                  "specs/torchvision/shufflenet_v2_x1_0.spec",
+                                  "specs/torchvision/efficientnet_v2_s.spec"])
 def test_layer_counts_add_up_to_the_totals(spec):
     report = shapes_json(spec)
     assert sum(layer["params"] for layer in report["layers"]) == report["total_params"]

@@ -31,7 +31,7 @@ REQUIRED_VISITORS = {
 
 def test_statement_kinds_come_from_the_ast():
     assert set(STATEMENT_KINDS) == {"input", "let", "chain", "combine", "seq", "repeat", "for", "if", "named",
-                                    "default", "output"}
+                                    "default", "output", "init"}
 
 
 def test_the_stages_dispatch_through_statement_visitors():

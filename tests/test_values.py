@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 import specc
+import specc.report
 from specc.diagnostics import SpecError
 
 LONG = os.environ.get("SPECC_LONG") == "1"
@@ -224,3 +225,21 @@ def test_a_value_keeps_its_shape_when_it_is_read_after_many_layers():
     graph = specc.shapes("model M:\n    input 4 x 8 x 8\n    identity as first\n    conv(16, k=3, s=2)\n"
                          "    conv(32, k=3)\n    first -> conv(2, k=1)\n")
     assert graph.output == ("N", 2, 8, 8)
+
+
+def test_the_bundled_detector_returns_three_scales_in_both_backends(tmp_path):
+    spec = os.path.join(os.path.dirname(__file__), "..", "specs", "yolo_like.spec")
+    text = open(spec, encoding="utf-8").read()
+    theirs, source = _generated(tmp_path, text, "YoloLike")
+    assert "return (small, medium, large)" in source
+    ours = specc.build(spec).eval()
+    theirs.load_state_dict(ours.state_dict(), strict=True)
+    theirs.eval()
+    x = torch.randn(1, 3, 128, 96)  # not square: every join must still line up
+    with torch.no_grad():
+        a, b = ours(x), theirs(x)
+    assert [tuple(t.shape) for t in a] == [(1, 255, 16, 12), (1, 255, 8, 6), (1, 255, 4, 3)]
+    assert all(torch.equal(p, q) for p, q in zip(a, b))
+    graph = specc.shapes(spec, input=(1, 3, 128, 96))
+    assert [list(s["shape"]) for s in
+            specc.report.to_json(graph)["outputs"]["tuple"]] == [[1, 255, 16, 12], [1, 255, 8, 6], [1, 255, 4, 3]]

@@ -38,16 +38,46 @@ from .. import ir
 from ..elaborate import SEQUENTIAL
 from ..naming import class_name
 from . import torch_layers
+from .torch_init import Line, Loop, Step, lower_rule, plan
 from .torch_lowering import lower_layer
 
 Plan = tuple
 
 
 def build_module(graph: ir.Graph) -> nn.Module:
-    """The model of `graph` as a `torch.nn.Module` with freshly initialised weights."""
+    """The model of `graph` as a `torch.nn.Module` with freshly initialised weights.
+
+    Every layer draws torch's default initialisation as it is made; then the spec's `init` rules
+    run, in the steps the generated file writes at the end of its `__init__` (`torch_init.plan`).
+    """
     inputs = tuple(name for name, _ in graph.inputs) or ("x",)
     outputs = None if graph.outputs is None else _output_plan(graph.outputs)
-    return _container(graph.model, graph.body, graph.sequential, graph.model, inputs, outputs)
+    net = _container(graph.model, graph.body, graph.sequential, graph.model, inputs, outputs)
+    initialise(net, plan(graph))
+    return net
+
+
+def initialise(net: nn.Module, steps: tuple[Step, ...]) -> None:
+    """Run the init plan on `net` as the generated code does: loops over `modules()`, then single tensors."""
+    for step in steps:
+        if isinstance(step, Line):
+            _draw(step.rule, getattr(net.get_submodule(step.path), step.tensor))
+            continue
+        assert isinstance(step, Loop)
+        cases = [(tuple(getattr(nn if home == "nn" else torch_layers, cls) for home, cls in case.classes), case.rules)
+                 for case in step.cases]
+        for module in net.get_submodule(step.root).modules():
+            for classes, rules in cases:
+                if type(module) in classes:  # the exact class, as the generated file tests it
+                    for tensor, rule, guarded in rules:
+                        if not guarded or getattr(module, tensor) is not None:
+                            _draw(rule, getattr(module, tensor))
+                    break
+
+
+def _draw(rule, tensor: torch.Tensor) -> None:
+    call = lower_rule(rule)
+    getattr(nn.init, call.function)(tensor, *call.positional, **dict(call.keywords))
 
 
 # ---------------------------------------------------------------- containers

@@ -442,6 +442,30 @@ class Default(Node):
     kwargs: list[Keyword] = []
 
 
+class Init(Node):
+    """`init conv, linear: weight=xavier_uniform, bias=zeros`: how later layers of those ops are initialised.
+
+    Each rule is a keyword: the tensor it initialises (`weight`), and the rule,
+    a name (`zeros`) or a call (`normal(std=0.01)`) of the catalogue
+    (`specc/initializers.py`). Rules by op reach later layers in this body and
+    in the blocks it calls (dynamic scope, as `default`), an inner rule
+    overriding an outer one tensor by tensor. `init layer fc: ...` (`layer`
+    set, `ops` empty) sets the rules of the one layer named `fc` (by `fc = ...`
+    or `let fc = ...`) of this module, over any rule by op.
+    """
+
+    kind: Literal["init"] = "init"
+    ops: list[str] = []
+    op_spans: list[Span] = []
+    layer: Optional[str] = None
+    layer_span: Optional[Span] = None
+    rules: list[Keyword]
+
+    def target_text(self) -> str:
+        """`conv, linear` or `layer fc`: what stands between `init` and `:`."""
+        return f"layer {self.layer}" if self.layer is not None else ", ".join(self.ops)
+
+
 class Named(Node):
     """`name = statement`: the layer or container gets a stable attribute name.
 
@@ -457,7 +481,7 @@ class Named(Node):
 
 
 Stmt = Annotated[
-    Union[Input, Let, Chain, Combine, Seq, Repeat, For, If, Named, Default, Output],
+    Union[Input, Let, Chain, Combine, Seq, Repeat, For, If, Named, Default, Output, Init],
     Field(discriminator="kind"),
 ]
 

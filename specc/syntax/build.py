@@ -44,6 +44,7 @@ make_model = ast.factory(ast.ModelDef, "span", "name", "name_span", "params", "b
 make_derived = ast.factory(ast.ModelDef, "span", "name", "name_span", "params", "body", "extends", "extends_span",
                            "defaults")
 make_default = ast.factory(ast.Default, "span", "op", "op_span", "kwargs")
+make_init = ast.factory(ast.Init, "span", "ops", "op_spans", "layer", "layer_span", "rules")
 make_unpack = ast.factory(ast.Unpack, "span", "targets", "target_spans")
 make_slice = ast.factory(ast.Slice, "span", "value", "lower", "upper", "step")
 make_param = ast.factory(ast.Param, "span", "name", "default")
@@ -309,6 +310,27 @@ class AstBuilder:
         node = make_default(self._tokens_span(keyword, last), name.value, self._token_span(name),
                             [a for a in arguments if isinstance(a, ast.Keyword)])
         return self._keywords_only(arguments, f"`default {name.value}(...)`", node)
+
+    def init_stmt(self, children):
+        # `init NAME ("," NAME)* : arguments` or `init layer NAME : arguments`
+        keyword, arguments = children[0], children[-1]
+        targets = children[1:-2]
+        rules = [a for a in arguments if isinstance(a, ast.Keyword)]
+        if targets[0].type != "NAME":  # the keyword `layer`
+            name = targets[1]
+            node = make_init(self._token_to_node(keyword, arguments[-1]), [], [], name.value,
+                             self._token_span(name), rules)
+        else:
+            names = targets[0::2]
+            node = make_init(self._token_to_node(keyword, arguments[-1]), [t.value for t in names],
+                             [self._token_span(t) for t in names], None, None, rules)
+        for argument in arguments:
+            if not isinstance(argument, ast.Keyword):
+                return self._defer(SpecError(
+                    "E0101", f"expected `tensor=rule` in `init {node.target_text()}`, found a rule without a tensor",
+                    argument.where, label="which tensor?",
+                    help="name the tensor the rule initialises: `weight=xavier_uniform`, `bias=zeros`"), node)
+        return node
 
     def chain(self, children):
         # `test ("->" test)* [as NAME]`

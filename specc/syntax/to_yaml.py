@@ -33,7 +33,7 @@ from ..diagnostics import SpecError
 from . import ast
 from .comments import Attached, Comment, Writer, anchor_lines, else_line, param_lines
 from .templates import is_plain
-from .unparse import ATOM, chain_text, default_text, op_rules, quote, unparse_expr, unparse_layer
+from .unparse import ATOM, chain_text, default_text, init_text, op_rules, quote, unparse_expr, unparse_layer
 from .visit import StatementVisitor
 from .yaml_form import RESERVED_KEYS
 
@@ -438,6 +438,13 @@ class _YamlWriter(Writer, StatementVisitor):
             head(scalar(f"default {default_text(stmt)}", flow=False))
             return
         head("default: {" + f"{key(stmt.op)}: {keywords(stmt.kwargs)}" + "}")
+
+    def visit_init(self, stmt: ast.Init, head: Callable[[str], None], pad: str) -> None:
+        names = [k.name for k in stmt.rules]
+        if len(set(names)) < len(names) or not stmt.rules:  # what only DSL text says (errors `check` reports)
+            head(scalar(init_text(stmt), flow=False))
+            return
+        head("init: {" + f"{key(stmt.target_text())}: {keywords(stmt.rules)}" + "}")
 
     def visit_if(self, stmt: ast.If, head: Callable[[str], None], pad: str) -> None:
         head(f"if: {value(stmt.branches[0].test, flow=False)}")

@@ -8,7 +8,9 @@ lines first, definitions in source order separated by one blank line, blank
 lines inside bodies kept (at most one), the fewest parentheses that keep the
 tree, strings in double quotes. A header longer than `MAX_HEADER` columns,
 or with comments between its parameters, puts one parameter per line (each
-comment stays with its parameter). Statements are never wrapped.
+comment stays with its parameter); a list default too long for its line
+then puts one item per line (a configuration table, one row per line).
+Statements are never wrapped.
 
 Comments come from the source text (see `comments.py`) and are re-attached:
 own-line comments before the next statement, trailing ones to their line.
@@ -120,9 +122,22 @@ def default_text(node: ast.Default) -> str:
     return f"{node.op}({keywords_text(node.kwargs)})"
 
 
+def init_text(node: ast.Init) -> str:
+    """`init conv, linear: weight=xavier_uniform, bias=zeros`."""
+    return f"init {node.target_text()}: {keywords_text(node.rules)}"
+
+
 def derived_text(node: ast.ModelDef) -> str:
     """`ResNet50(groups=32)`, or the bare name when no default changes: what follows `model Name =`."""
     return f"{node.extends}({keywords_text(node.defaults)})" if node.defaults else node.extends
+
+
+def param_text(param: ast.Param, text: str) -> str:
+    """A parameter on a line of its own: `text,`, or a list default too long for the line one item per line."""
+    default = param.default
+    if len(INDENT + text + ",") <= MAX_HEADER or default is None or default.kind != "list" or len(default.items) < 2:
+        return f"{text},"
+    return f"{param.name}=[\n" + "".join(f"{INDENT}{unparse_expr(item)},\n" for item in default.items) + "],"
 
 
 def op_arg_text(node: ast.OpArg) -> str:
@@ -206,8 +221,8 @@ class _Printer(Writer, StatementVisitor):
             # One parameter per line, each with the comments written beside or above it.
             self.emit(0, f"{keyword} {node.name}(", node.span.line, first, blank=not first)
             for param, text in zip(node.params, params):
-                self.emit(1, f"{text},", param.span.line if param.span.line != node.span.line else -1, False,
-                          blank=False)
+                self.emit(1, param_text(param, text), param.span.line if param.span.line != node.span.line else -1,
+                          False, blank=False)
             self.raw("):")
             self.body(node.body, 1)
             return
@@ -258,6 +273,9 @@ class _Printer(Writer, StatementVisitor):
 
     def visit_default(self, stmt: ast.Default, depth: int, first: bool, prefix: str, line: int) -> None:
         self.emit(depth, f"{prefix}default {default_text(stmt)}", line, first)
+
+    def visit_init(self, stmt: ast.Init, depth: int, first: bool, prefix: str, line: int) -> None:
+        self.emit(depth, f"{prefix}{init_text(stmt)}", line, first)
 
     def visit_if(self, stmt: ast.If, depth: int, first: bool, prefix: str, line: int) -> None:
         self.if_(stmt, depth, first)

@@ -48,7 +48,7 @@ SURFACE_KINDS = {
     "<input>": "input", "<let>": "let", "<for>": "for", "<if>": "if", "<layer-list>": "chain", "<call>": "chain",
     "<chain>": "chain", "<concat>": "combine", "<add>": "combine", "<mul>": "combine", "<chunk>": "combine",
     "<split>": "combine", "<seq>": "seq", "<sequential>": "seq", "<repeat>": "repeat", "<default>": "default",
-    "<output>": "output",
+    "<output>": "output", "<init>": "init",
 }
 
 
@@ -495,6 +495,10 @@ def _bad_name(node: Node, detail: dict, file: str) -> SpecError:
     if detail["ctx"].get("pattern") == yaml_form.TARGETS:
         return SpecError("E0604", f"expected loop variables such as `i, n`, found `{value}`", _where(file, node),
                          label="not a list of names", help="write `for: i, n` and `in: enumerate(convs)`")
+    if detail["ctx"].get("pattern") == yaml_form.INIT_TARGET:
+        return SpecError("E0604", f"expected the ops an init rule is for (`linear`, `conv, linear`) or `layer NAME`, "
+                         f"found `{value}`", _where(file, node), label="not ops or a layer",
+                         help="`{linear: {weight: zeros}}` for every later linear, `{layer fc: {...}}` for one layer")
     if detail["ctx"].get("pattern") == yaml_form.MODULE_NAME:
         return SpecError("E0604", f"expected a module name, found `{value}`", _where(file, node),
                          label="not a name", help=yaml_form.NAME_HELP)
@@ -682,6 +686,27 @@ class _Builder:
     def build_default(self, node: Node, surface: str) -> list:
         return [construct(ast.Default, span=self.span(key, value), op=key.value, op_span=self.span(key),
                           kwargs=self.keywords(value)) for key, value in self.pairs(node)["default"][1].value]
+
+    def build_init(self, node: Node, surface: str) -> list:
+        """`init: {linear: {weight: ...}, layer fc: {...}}`: one statement per key, as `init <key>: ...`."""
+        out = []
+        for key, value in self.pairs(node)["init"][1].value:
+            line, column = self.content_start(key)
+            names = [(m.group(), ast.Span(file=self.file, line=line, column=column + m.start(), end_line=line,
+                                          end_column=column + m.end())) for m in NAME.finditer(key.value)]
+            rules = self.keywords(value)
+            span = self.span(key, value)
+            if names[0][0] == "layer" and len(names) == 2 and "," not in key.value:
+                out.append(construct(ast.Init, span=span, layer=names[1][0], layer_span=names[1][1], rules=rules))
+            elif names[0][0] == "layer" and len(names) == 1:
+                raise SpecError("E0604", "expected `layer NAME` or the ops an init rule is for, found `layer`",
+                                _where(self.file, key), label="which layer?",
+                                help="`layer fc` sets the rules of the layer named `fc`; ops are listed as "
+                                     "`conv, linear`")
+            else:
+                out.append(construct(ast.Init, span=span, ops=[n for n, _ in names],
+                                     op_spans=[s for _, s in names], rules=rules))
+        return out
 
     def build_if(self, node: Node, surface: str) -> list:
         return [self.if_(node, self.pairs(node))]

@@ -37,7 +37,7 @@ IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 # The keys that make a mapping a statement other than a call, in the order
 # they are looked for; `name` may accompany the ones `Named` can wrap.
 STATEMENT_KEYS = ("input", "let", "chain", "concat", "add", "mul", "chunk", "split", "seq", "sequential", "repeat",
-                  "for", "if", "default", "output")
+                  "for", "if", "default", "output", "init")
 # Keys that only make sense next to a statement keyword.
 COMPANION_KEYS = ("name", "do", "in", "then", "elif", "else")
 RESERVED_KEYS = STATEMENT_KEYS + COMPANION_KEYS
@@ -326,6 +326,20 @@ class DefaultStatement(_Form):
                                   "it calls: `{batchnorm: {momentum: 0.01}}`")]
 
 
+# What an `init` rule is for: ops (`linear`, `conv, linear`), or `layer fc` (one layer of this module).
+INIT_TARGET = r"^\s*([A-Za-z_][A-Za-z0-9_]*(\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*|layer\s+[A-Za-z_][A-Za-z0-9_]*)\s*$"
+Rules = Annotated[dict[Identifier, Value], Field(
+    min_length=1, description="the rule of each tensor, `{weight: normal(std=0.01), bias: zeros}`: a rule of "
+                              "torch.nn.init's catalogue, bare or called as in the DSL")]
+
+
+class InitStatement(_Form):
+    init: Annotated[dict[Annotated[str, StringConstraints(strict=True, pattern=INIT_TARGET)], Rules], Field(
+        min_length=1, description="initialisation rules: by op (`{linear: {weight: normal(std=0.01)}}`, "
+                                  "`{'conv, linear': {...}}`) for later layers of this body and the blocks it "
+                                  "calls, or for one layer of this module (`{layer fc: {weight: zeros}}`)")]
+
+
 def statement_kind(value: Any) -> Optional[str]:
     """The form of a statement: a string of layers, a list (a chain), or a mapping by its keyword."""
     if isinstance(value, str):
@@ -365,6 +379,7 @@ Statement = TypeAliasType("Statement", Annotated[
         Annotated[ForStatement, Tag("<for>")],
         Annotated[IfStatement, Tag("<if>")],
         Annotated[DefaultStatement, Tag("<default>")],
+        Annotated[InitStatement, Tag("<init>")],
     ],
     Discriminator(statement_kind, custom_error_type="specc_kind", custom_error_message=STATEMENT_HELP),
 ])
@@ -565,7 +580,8 @@ TAGGED: dict[str, type[BaseModel]] = {
     "<concat>": ConcatStatement, "<add>": AddStatement, "<mul>": MulStatement, "<chunk>": ChunkStatement,
     "<split>": SplitStatement, "<seq>": SeqStatement, "<sequential>": SequentialStatement,
     "<repeat>": RepeatStatement, "<for>": ForStatement, "<if>": IfStatement,
-    "<definition>": Definition, "<path>": UsePath, "<default>": DefaultStatement, "<extends>": DerivedModel,
+    "<definition>": Definition, "<path>": UsePath, "<default>": DefaultStatement, "<init>": InitStatement,
+    "<extends>": DerivedModel,
     "<arg>": OpArgSpec,
 }
 

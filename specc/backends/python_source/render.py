@@ -15,7 +15,9 @@ from ...expr import show
 from ...ir import Graph, walk
 from ...reserved import GLOBAL_NAMES
 from ...syntax.templates import is_plain
+from ..torch_init import plan as init_plan
 from .forward import INDENT, Forward, module_name
+from .init import init_lines
 from .literals import comment_text, literal
 from .namespace import Namespace, identifier
 from .planning import ClassExpr, ClassPlan, Code, LayerExpr, SeqExpr, SharedExpr, describe, plan_classes
@@ -109,12 +111,15 @@ def _render_model(graph: Graph, assigned: dict, files: Namespace) -> str:
     base = files.use("nn.Sequential" if graph.sequential else "nn.Module")
     lines = [f"class {identifier(graph.model)}({base}):", f"{INDENT}def __init__(self):"]
     inputs = tuple(name for name, _ in graph.inputs) or ("x",)
-    return _finish(lines, children, writer, graph.body, files, inputs, graph.outputs)
+    # The spec's `init` rules, once every layer is made (and has drawn torch's default initialisation).
+    initialise = init_lines(graph, init_plan(graph), writer.names, INDENT * 2)
+    return _finish(lines, children, writer, graph.body, files, inputs, graph.outputs, initialise)
 
 
 def _finish(lines: list[str], children, writer: _Writer, body, files: Namespace, inputs: tuple = ("x",),
-            outputs=None) -> str:
+            outputs=None, after: list[str] = ()) -> str:
     lines += _init_body(children, writer, INDENT * 2)
+    lines += after
     if not writer.sequential:
         lines.append("")
         lines += Forward(files.scope(), writer.shapes, writer.shape).render(body, INDENT, inputs, outputs)
