@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..diagnostics import SpecError
+from ..diagnostics import SpecError, suggest
 from . import ast
 
 _new_span = tuple.__new__
@@ -224,8 +224,6 @@ class AstBuilder:
         """Each rule of an `op` is `shape`, `params` or `macs`, given once: a mistake waits for `end`."""
         for key, (_, token, count) in rules.items():
             if key not in ast.OP_RULES:
-                from ..diagnostics import suggest
-
                 return self._defer(SpecError(
                     "E0101", f"expected a rule of op `{op}` (`shape`, `params` or `macs`), found `{key}`",
                     self._token_span(token), label="not a rule",
