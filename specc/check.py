@@ -13,7 +13,10 @@ attributes; `input` sits at the top of a model; model parameters have
 defaults (a model must build with no arguments); `default op(k=v)` names an
 op and optional arguments of it; `init op: tensor=rule` names ops with that
 tensor and rules of the catalogue that fit it; a derived model (`model B = A(k=v)`)
-extends a model in reach, without a cycle, naming parameters `A` has.
+extends a model in reach, without a cycle, naming parameters `A` has; an
+`op` declaration names argument kinds specc knows, its import path and
+constructor keywords are Python names, and its expressions see only its
+arguments and `in` (its import path is never imported here).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional, Sequence
 
 from . import reserved
+from .declared import KINDS
 from .diagnostics import Collector, SpecError, Suggestion, suggest
 from .expr import BUILTINS, Env
 from .initializers import CATALOGUE, Initializer
@@ -42,8 +46,11 @@ def check_program(program: Program, problems: Optional[Collector] = None) -> Non
         if unit.bundled:  # `tests/test_library.py` holds every bundled library to these checks
             continue
         _check_definitions(unit.module, problems)
+        _check_layer_names(unit, problems)
+        for op in unit.module.ops:
+            _OpChecker(problems).definition(op)
         for definition in [*unit.module.blocks, *unit.module.models]:
-            checker = _BodyChecker(unit.scope, problems, is_model=isinstance(definition, ast.ModelDef))
+            checker = _BodyChecker(unit.scope, problems, is_model=isinstance(definition, ast.ModelDef), ops=unit.ops)
             if isinstance(definition, ast.ModelDef) and definition.extends is not None:
                 problems.run(lambda d=definition, c=checker: _check_derived(program, d, c, cycles))
             else:
@@ -70,8 +77,8 @@ def _check_derived(program: Program, definition: ast.ModelDef, checker: "_BodyCh
 
 def _check_definitions(module: ast.Module, collector: Collector) -> None:
     seen: dict[str, ast.Node] = {}
-    for definition in [*module.blocks, *module.models]:
-        what = "block" if isinstance(definition, ast.BlockDef) else "model"
+    for definition in [*module.ops, *module.blocks, *module.models]:
+        what = {ast.OpDef: "op", ast.BlockDef: "block"}.get(type(definition), "model")
         collector.run(lambda d=definition: _check_name(d.name, d.name_span, what))
         if definition.name in seen:
             first = seen[definition.name]
@@ -89,6 +96,19 @@ def _check_definitions(module: ast.Module, collector: Collector) -> None:
                                     "in the generated file", definition.name_span.to_diagnostic(),
                                     label="names the generated class",
                                     help=f"choose another name, e.g. `{definition.name}_model`"))
+
+
+def _check_layer_names(unit, collector: Collector) -> None:
+    """A name in reach as a block and as a declared op (one of them from a used file) would call either."""
+    for name in sorted(unit.scope.keys() & unit.ops.keys()):
+        op, block = unit.ops[name], unit.scope[name]
+        if op.span.file == unit.name and block.span.file == unit.name:
+            continue  # both defined here: `_check_definitions` reports it
+        own = op if op.span.file == unit.name else block if block.span.file == unit.name else None
+        where = own.name_span.to_diagnostic() if own is not None else unit.module.uses[0].where
+        collector.add(SpecError("E0206", f"`{name}` is both a block and an op here", where,
+                                label="a second definition of the name",
+                                help="rename the op or the block, so that a call names one of them"))
 
 
 def _check_name(name: str, span: ast.Span, what: str, attribute: bool = False) -> None:
@@ -116,6 +136,85 @@ def _names_something(stmt: ast.Named) -> None:
                         help="drop the name, or name a layer that computes something")
 
 
+# ---------------------------------------------------------------- declared ops
+
+
+class _OpChecker:
+    """`op name(args) = pkg.mod.Class(call): rules`: every name of it, without importing anything.
+
+    The arguments are legal, distinct names, those with defaults last, each of a kind specc knows;
+    the import path and the constructor's keywords are Python names (they are written into the
+    generated file); every expression sees the arguments (a default, the arguments before it) and `in`.
+    """
+
+    def __init__(self, collector: Collector) -> None:
+        self.collector = collector
+        self.names = Collector()  # unknown names, whose help is about ops (see `definition`)
+        self.exprs = _BodyChecker({}, self.names, is_model=False)
+
+    def definition(self, op: ast.OpDef) -> None:
+        try:
+            self._definition(op)
+        finally:
+            for error in self.names.errors:
+                if error.help == _NAMES_HELP:
+                    error.help = f"the expressions of op `{op.name}` see its arguments and `in`"
+                self.collector.add(error)
+            self.names.errors.clear()
+
+    def _definition(self, op: ast.OpDef) -> None:
+        args = Env({})
+        seen_default = ""
+        for arg in op.args:
+            self.collector.run(lambda a=arg: _check_name(a.name, a.span, "argument"))
+            if arg.name in args.vars:
+                self.collector.add(SpecError("E0206", f"argument `{arg.name}` of op `{op.name}` is declared twice",
+                                             arg.where, label="second declaration",
+                                             help="rename or remove one of them"))
+            if arg.type is not None and arg.type not in KINDS:
+                self.collector.add(SpecError(
+                    "E0233", f"expected the kind of an argument ({_kinds()}), found `{arg.type}`",
+                    arg.type_span.to_diagnostic(), label="not a kind",
+                    help=suggest(arg.type, KINDS) or f"leave the kind out (`{arg.name}`) to take any value"))
+            if arg.default is not None:
+                seen_default = arg.name
+                self.exprs.expr(arg.default, Env(dict(args.vars)))
+            elif seen_default:
+                self.collector.add(SpecError(
+                    "E0215", f"expected a default for `{arg.name}`, which follows `{seen_default}=...`, found none",
+                    arg.where, label="no default", help="put arguments without defaults first, as in Python"))
+            args.vars[arg.name] = arg.span
+        self._target(op)
+        for expr in [*op.call_args, *(k.value for k in op.call_kwargs)]:
+            self.exprs.expr(expr, args)
+        given: dict[str, ast.Keyword] = {}
+        for keyword in op.call_kwargs:
+            self.collector.run(lambda k=keyword: _check_name(k.name, k.span, "keyword argument"))
+            if keyword.name in given:
+                self.collector.add(SpecError("E0211", f"argument `{keyword.name}` of `{op.target}` is given twice",
+                                             keyword.where, label=f"`{keyword.name}` was already given",
+                                             help="give each argument once"))
+            given[keyword.name] = keyword
+        for rule in ast.OP_RULES:
+            if getattr(op, rule) is not None:
+                self.exprs.expr(getattr(op, rule), args)
+
+    def _target(self, op: ast.OpDef) -> None:
+        """`examples.seeds.layers.MyLinear`: each part becomes Python code in `from ... import ...`."""
+        for part in op.target.split("."):
+            if reserved.python_keyword(part):
+                self.collector.add(SpecError(
+                    "E0207", f"expected an import path of Python names, found the keyword `{part}` in "
+                    f"`{op.target}`", op.target_span.to_diagnostic(), label="not importable",
+                    help="the generated file writes `from <module> import <class>`: name a module and class "
+                         "that Python can import"))
+                return
+
+
+def _kinds() -> str:
+    return ", ".join(f"`{kind}`" for kind in KINDS)
+
+
 # ---------------------------------------------------------------- bodies
 
 
@@ -131,8 +230,11 @@ class _Attrs:
 
 
 class _BodyChecker(StatementVisitor):
-    def __init__(self, blocks: dict[str, ast.BlockDef], collector: Collector, is_model: bool) -> None:
+    def __init__(self, blocks: dict[str, ast.BlockDef], collector: Collector, is_model: bool,
+                 ops: Optional[dict[str, ast.OpDef]] = None) -> None:
         self.blocks = blocks
+        self.ops = ops or {}  # the declared ops in reach
+        self.layers = {**self.blocks, **self.ops}  # every name a chain may call, built-in ops aside
         self.collector = collector
         self.is_model = is_model
         self._input_seen: Optional[ast.Span] = None
@@ -230,14 +332,15 @@ class _BodyChecker(StatementVisitor):
             self.expr(dim, vars)
 
     def visit_let(self, stmt: ast.Let, vars: Env, attrs: _Attrs, loop: bool) -> None:
-        if is_layer_let(stmt, self.blocks):
+        if is_layer_let(stmt, self.layers):
             # `let fc = linear(8)`: one module, applied wherever `fc` stands in a chain.
             self.layer(stmt.value, vars)
             self._bind(stmt.name, stmt.name_span, vars, "shared layer")
             vars.vars[stmt.name] = _SharedLayer(stmt.name_span)
-            if stmt.name in OPS or stmt.name in self.blocks:  # (bound all the same: its uses are no new errors)
+            if stmt.name in OPS or stmt.name in self.layers:  # (bound all the same: its uses are no new errors)
                 raise SpecError("E0206", f"the shared layer `{stmt.name}` would hide the "
-                                f"{'op' if stmt.name in OPS else 'block'} `{stmt.name}`", stmt.name_span.to_diagnostic(),
+                                f"{'block' if stmt.name in self.blocks else 'op'} `{stmt.name}`",
+                                stmt.name_span.to_diagnostic(),
                                 label="the name of the shared layer", help=f"call it something else, e.g. `{stmt.name}_`")
             return
         self.expr(stmt.value, vars)
@@ -308,14 +411,14 @@ class _BodyChecker(StatementVisitor):
     def visit_default(self, stmt: ast.Default, vars: Env, attrs: _Attrs, loop: bool) -> None:
         for keyword in stmt.kwargs:
             self.run(lambda k=keyword: self.expr(k.value, vars))
-        default_arguments(stmt, self.blocks)
+        default_arguments(stmt, self.blocks, self.ops)
 
     def visit_init(self, stmt: ast.Init, vars: Env, attrs: _Attrs, loop: bool) -> None:
         for rule in stmt.rules:
             if rule.value.kind == "call":
                 for value in [*rule.value.args, *(k.value for k in rule.value.kwargs)]:
                     self.run(lambda v=value: self.expr(v, vars))
-        self.run(lambda: init_ops(stmt, self.blocks))
+        self.run(lambda: init_ops(stmt, self.blocks, self.ops))
         for rule in stmt.rules:
             self.run(lambda r=rule: init_rule(stmt, r))
         _no_tensor_twice(stmt)
@@ -409,6 +512,8 @@ class _BodyChecker(StatementVisitor):
             return f"op `{name}`", [(a.spellings, a.required) for a in OPS[name].args]
         if name in self.blocks:
             return f"block `{name}`", [((p.name,), p.default is None) for p in self.blocks[name].params]
+        if name in self.ops:
+            return f"op `{name}`", [((a.name,), a.default is None) for a in self.ops[name].args]
         if name in COMBINATORS:
             raise SpecError("E0219", f"expected a layer, found the combinator `{name}`", where, label="used as a layer",
                             help=f"write `{name}:` on its own line, with one branch per indented line below it")
@@ -421,19 +526,19 @@ class _BodyChecker(StatementVisitor):
         if vars.get(name) is not None:
             raise SpecError("E0219", f"expected a layer, found the variable `{name}`", where, label="a variable",
                             help="a chain holds op and block calls, e.g. `conv(c, k=3)`")
-        blocks = self.blocks
+        layers = self.layers
         raise SpecError("E0201", f"expected an op or block, found `{name}`", where,
                         label="not an op or a block in scope",
                         help=_ranked_name(name) or Suggestion(
-                            name, lambda: [*OPS, *blocks],
+                            name, lambda: [*OPS, *layers],
                             otherwise="see `specc ops` for the ops; blocks come from this file or a `use` line"))
 
     def expr(self, expr, vars: Env) -> None:
         for node in _walk_expr(expr):
             if node.kind == "name" and (vars.get(node.id) is None or isinstance(vars.get(node.id), _SharedLayer)):
-                self.collector.add(_unknown_variable(node, vars, self.blocks))
+                self.collector.add(_unknown_variable(node, vars, self.layers))
             elif node.kind == "call" and node.name not in BUILTINS:
-                self.collector.add(_unknown_function(node, self.blocks))
+                self.collector.add(_unknown_function(node, self.layers))
             elif node.kind == "value_shape" and node.name not in (vars.values or ()):
                 self.collector.add(_unknown_value(node, vars))
 
@@ -447,46 +552,63 @@ def _ranked_name(name: str) -> Optional[str]:
     return None
 
 
-def default_arguments(stmt: ast.Default, blocks) -> tuple[Op, list[tuple[ast.Keyword, Arg]]]:
-    """The op `default op(k=v)` names and the argument each keyword sets; a located error if one is wrong."""
+def default_arguments(stmt: ast.Default, blocks, ops=None) -> tuple:
+    """The op `default op(k=v)` names and the argument each keyword sets; a located error if one is wrong.
+
+    For a built-in op: its `ops.Op` and `ops.Arg`s; for a declared op (`ops`, the declarations
+    in reach): its `ast.OpDef` and `ast.OpArg`s.
+    """
     where = stmt.op_span.to_diagnostic()
     op = OPS.get(stmt.op)
-    if op is None:
+    declared = (ops or {}).get(stmt.op) if op is None else None
+    if op is None and declared is None:
         if stmt.op in blocks:
             raise SpecError("E0219", f"expected an op in `default`, found the block `{stmt.op}`", where,
                             label="a block", help="`default` sets the arguments of an op; "
                                                   "a block's parameters have defaults of their own")
         raise SpecError("E0201", f"expected an op in `default`, found `{stmt.op}`", where, label="not an op",
-                        help=suggest(stmt.op, OPS) or "see `specc ops` for the ops")
-    what = f"op `{op.name}`"
-    pairs: list[tuple[ast.Keyword, Arg]] = []
+                        help=suggest(stmt.op, [*OPS, *(ops or {})]) or "see `specc ops` for the ops")
+    if declared is not None:
+        by_name = {arg.name: arg for arg in declared.args}
+        lookup, spellings = by_name.get, by_name
+        signature = [((a.name,), a.default is None) for a in declared.args]
+    else:
+        lookup, spellings = op.arg, op.by_spelling
+        signature = [(a.spellings, a.required) for a in op.args]
+    what = f"op `{stmt.op}`"
+    pairs: list[tuple[ast.Keyword, object]] = []
     for keyword in stmt.kwargs:
-        arg = op.arg(keyword.name)
+        arg = lookup(keyword.name)
         if arg is None:
             raise SpecError("E0202", f"unknown keyword argument `{keyword.name}` for {what}", keyword.where,
                             label="not an argument of this op",
-                            help=suggest(keyword.name, op.by_spelling) or
-                            _signature_help(what, [(a.spellings, a.required) for a in op.args]))
-        if arg.required:
-            raise SpecError("E0232", f"expected an argument with a default in `default {op.name}`, found `{arg.name}`, "
-                            "which every call gives", keyword.where, label="required in every call",
+                            help=suggest(keyword.name, spellings) or _signature_help(what, signature))
+        if (arg.default is None) if declared is not None else arg.required:
+            raise SpecError("E0232", f"expected an argument with a default in `default {stmt.op}`, found "
+                            f"`{arg.name}`, which every call gives", keyword.where, label="required in every call",
                             help=f"`default` changes the defaults of optional arguments; "
-                                 f"give `{arg.name}` in each call of `{op.name}`")
+                                 f"give `{arg.name}` in each call of `{stmt.op}`")
         if any(arg is other for _, other in pairs):
-            raise SpecError("E0211", f"argument `{arg.name}` of `default {op.name}` is given twice", keyword.where,
+            raise SpecError("E0211", f"argument `{arg.name}` of `default {stmt.op}` is given twice", keyword.where,
                             label=f"`{arg.name}` was already given", help="give each argument once")
         pairs.append((keyword, arg))
-    return op, pairs
+    return (op if declared is None else declared), pairs
 
 
-def init_ops(stmt: ast.Init, blocks) -> list[Op]:
+def init_ops(stmt: ast.Init, blocks, declared=None) -> list[Op]:
     """The ops `init op, ...: ...` names (none for `init layer`); a located error for a name that is no op
-    with parameters, or a tensor one of them lacks."""
+    with parameters, or a tensor one of them lacks. `declared`: the declared ops in reach, whose
+    tensors are their own modules' (no rule of specc's reaches them)."""
     ops: list[Op] = []
     for name, span in zip(stmt.ops, stmt.op_spans):
         where = span.to_diagnostic()
         op = OPS.get(name)
         if op is None:
+            if name in (declared or {}):
+                raise SpecError("E0219", f"expected a built-in op in `init`, found the declared op `{name}`", where,
+                                label="its tensors are its module's own",
+                                help=f"`init` rules name built-in ops; initialise `{name}`'s tensors in its own "
+                                     f"module's `__init__`")
             if name in blocks:
                 raise SpecError("E0219", f"expected an op in `init`, found the block `{name}`", where, label="a block",
                                 help=f"`init` rules name ops; to set the rules inside `{name}`, write `init` "
@@ -639,8 +761,10 @@ def _unknown_variable(node: ast.Name, vars: Env, blocks) -> SpecError:
         return SpecError("E0203", f"expected a value, found `{node.id}`", where, label="specc has no null value",
                          help="leave the argument out to get its default")
     return SpecError("E0203", f"unknown name `{node.id}`", where, label="not defined here",
-                     help=Suggestion(node.id, _names_so_far(vars, ("true", "false")),
-                                     otherwise="names come from parameters, `let` and `for`"))
+                     help=Suggestion(node.id, _names_so_far(vars, ("true", "false")), otherwise=_NAMES_HELP))
+
+
+_NAMES_HELP = "names come from parameters, `let` and `for`"
 
 
 def _names_so_far(vars: Env, extra: tuple[str, ...]) -> Callable[[], list[str]]:

@@ -54,7 +54,8 @@ class ErrorCode:
 
 # The registry. Codes are stable: never renumber, only add. The first two
 # digits group them: 00 input bytes, 01 syntax, 02 names and calls, 03
-# shapes, 04 values and evaluation, 05 command-line input, 06 YAML, 07 weights, 09 specc's own bugs.
+# shapes, 04 values and evaluation, 05 command-line input, 06 YAML, 07 weights, 08 the modules of
+# custom layers (`op` declarations), 09 specc's own bugs.
 # A weights file that does not fit is the spec's kind of error (exit 1, located in the spec: either side
 # may be the one to change); one that cannot be read, or holds no state_dict, is the command line's.
 _SPEC, _USAGE, _INTERNAL = Category.SPEC, Category.USAGE, Category.INTERNAL
@@ -95,6 +96,7 @@ _TABLE = (
     ("E0230", _SPEC, "unknown base model in `model B = A(...)`"),
     ("E0231", _SPEC, "a model that extends itself"),
     ("E0232", _SPEC, "`default` for an argument every call must give"),
+    ("E0233", _SPEC, "an argument of a declared op of a kind specc does not know"),
     ("E0240", _SPEC, "unknown init rule"),
     ("E0241", _SPEC, "an init rule for a tensor the op or layer does not have"),
     ("E0242", _SPEC, "an init rule that needs a tensor of more dims (a weight matrix)"),
@@ -132,6 +134,9 @@ _TABLE = (
     ("E0701", _USAGE, "the weights file cannot be read"),
     ("E0702", _USAGE, "the weights file holds no state_dict"),
     ("E0703", _SPEC, "the weights do not fit the model: keys missing, unexpected or of the wrong shape"),
+    ("E0801", _SPEC, "the module of a declared op cannot be imported, or lacks its class"),
+    ("E0802", _SPEC, "a declared op's class is no nn.Module, or building or running it raises"),
+    ("E0803", _SPEC, "a declared op's module gives another output shape or parameter count than declared"),
     ("E0901", _INTERNAL, "an internal error: a bug in specc"),
 )
 CODES: dict[str, ErrorCode] = {code: ErrorCode(code, description, category)

@@ -1,7 +1,7 @@
 """`--dump STAGE`: what a pipeline stage produced, as JSON, for debugging specc and specs.
 
     specc shapes specs/lenet.spec --dump parse       # the typed AST
-    specc shapes specs/lenet.spec --dump resolve     # each file and the blocks it sees
+    specc shapes specs/lenet.spec --dump resolve     # each file and the blocks (and declared ops) it sees
     specc shapes specs/lenet.spec --dump elaborate   # the draft: every shape, no names yet
     specc shapes specs/lenet.spec --dump name        # the layer graph IR
 
@@ -67,6 +67,7 @@ def _fields(node: Any, names) -> dict[str, Any]:
 
 def _units(units: dict) -> dict[str, Any]:
     """A program's files: what each sees, not their whole ASTs again (`--dump parse` shows the main one)."""
-    return {name: {"bundled": unit.bundled, "blocks": {block: f"{d.span.file}:{d.span.line}"
-                                                        for block, d in unit.scope.items()}}
+    return {name: {"bundled": unit.bundled,
+                   "blocks": {block: f"{d.span.file}:{d.span.line}" for block, d in unit.scope.items()},
+                   "ops": {op: f"{d.span.file}:{d.span.line}: {d.target}" for op, d in unit.ops.items()}}
             for name, unit in units.items()}

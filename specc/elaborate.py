@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
 from . import reserved
-from .backends.torch_lowering import lower
+from .backends.torch_lowering import lower_layer
 from .check import INPUT_HELP, default_arguments, init_ops, init_rule, rank_help
+from .declared import DeclaredOp
 from .diagnostics import Span, SpecError, suggest
 from .expr import Env, brief, charging, describe, evaluate, is_int
 from .initializers import CATALOGUE, Initializer, Rule, RuleProblem, bind_rule
@@ -56,6 +57,7 @@ class DraftLayer:
     # tensors it has) and for this layer (`init layer fc: ...`), which win.
     init: Optional[dict] = None
     init_layer: Optional[dict] = None
+    declared: Optional[DeclaredOp] = None   # a declared op's layer (`op name = pkg.mod.Class(...)`)
 
 
 @dataclass
@@ -224,6 +226,8 @@ class _Elaborator(StatementVisitor):
         self.outputs: Optional[tuple] = None  # what the model's `output` returns (`_outputs`)
         # The module whose body is being elaborated: shared layers are applied in their own.
         self.module = _ModuleScope()
+        # Each `op` declaration as an op, made when first called (by the declaration's id; it holds it).
+        self._declared: dict[int, DeclaredOp] = {}
 
     # -- the model
 
@@ -350,7 +354,8 @@ class _Elaborator(StatementVisitor):
 
     def visit_let(self, stmt: ast.Let, env: Env, shape: Shape) -> list:
         value = stmt.value
-        if value.kind == "call" and (value.name in OPS or value.name in self.program.scope_of(value)):
+        if value.kind == "call" and (value.name in OPS or value.name in self.program.scope_of(value)
+                                     or value.name in self.program.ops_of(value)):
             env.vars[stmt.name] = SharedLayer(stmt.name, value, env.child(shape), self.module)
         else:
             env.vars[stmt.name] = evaluate(value, env.child(shape))
@@ -531,8 +536,16 @@ class _Elaborator(StatementVisitor):
 
     def visit_default(self, stmt: ast.Default, env: Env, shape: Shape) -> list:
         """The op's defaults change from here to the end of the body that `env` belongs to."""
-        op, args = default_arguments(stmt, self.program.scope_of(stmt))  # checked already, unless by the API
+        # Checked already, unless by the API.
+        op, args = default_arguments(stmt, self.program.scope_of(stmt), self.program.ops_of(stmt))
         values, scope = {}, env.child(shape)
+        if isinstance(op, ast.OpDef):  # a declared op: its arguments' kinds check the values
+            declared = self.declared(op)
+            for keyword, arg in args:
+                values[arg.name] = declared.coerce(arg, evaluate(keyword.value, scope), keyword.value.where,
+                                                   f"`default {op.name}`")
+            env.defaults = OpDefaults.merged(env.defaults, declared.key, values)
+            return []
         for keyword, arg in args:
             try:
                 values[arg.name] = coerce(op, arg, evaluate(keyword.value, scope))
@@ -544,7 +557,7 @@ class _Elaborator(StatementVisitor):
 
     def visit_init(self, stmt: ast.Init, env: Env, shape: Shape) -> list:
         """Rules by op from here to the end of the body `env` belongs to; `init layer` for this module's layer."""
-        ops = init_ops(stmt, self.program.scope_of(stmt))  # checked already, unless by the API
+        ops = init_ops(stmt, self.program.scope_of(stmt), self.program.ops_of(stmt))  # checked, unless by the API
         scope, rules = env.child(shape), {}
         for keyword in stmt.rules:
             rules[keyword.name] = (self._bind_rule(init_rule(stmt, keyword), keyword.value, scope), keyword)
@@ -583,10 +596,15 @@ class _Elaborator(StatementVisitor):
                                 help=suggest(stmt.layer, scope.named) or
                                 "`init layer` names a layer of its own body, named by `name = ...` or "
                                 "`let name = ...`")
+            if node.kind == "layer" and node.declared is not None:
+                raise SpecError("E0219", f"expected a layer of a built-in op for `init layer {stmt.layer}`, found "
+                                f"the declared op `{node.op}`", where, label="its tensors are its module's own",
+                                help=f"initialise `{node.op}`'s tensors in its own module's `__init__`")
             if node.kind != "layer":
                 what = f"an instance of the block `{node.block}`" if node.kind == "module" and node.block else \
                     "a container of several layers"
-                ops = sorted({n.op for n in _draft_layers(node.body) if OPS[n.op].tensors}) or ["linear"]
+                ops = sorted({n.op for n in _draft_layers(node.body)
+                              if n.declared is None and OPS[n.op].tensors}) or ["linear"]
                 raise SpecError("E0219", f"expected a layer for `init layer {stmt.layer}`, found {what}", where,
                                 label="not one layer", help=f"set the rules of the layers inside by op, before it "
                                                             f"or in its body: `init {', '.join(ops)}: weight=...`")
@@ -670,6 +688,9 @@ class _Elaborator(StatementVisitor):
             return self.shared_call(shared, layer, shape)
         if layer.name in OPS:
             return self.op_call(OPS[layer.name], layer, env, shape)
+        declared = self.program.ops_of(layer).get(layer.name)
+        if declared is not None:
+            return self.declared_call(self.declared(declared), layer, env, shape)
         return self.block_call(layer, env, shape)
 
     def shared_call(self, shared: SharedLayer, use: ast.Call, shape: Shape):
@@ -704,6 +725,9 @@ class _Elaborator(StatementVisitor):
     def _applied(self, call: ast.Call, env: Env, shape: Shape):
         if call.name in OPS:
             return self.op_call(OPS[call.name], call, env.child(shape), shape)
+        declared = self.program.ops_of(call).get(call.name)
+        if declared is not None:
+            return self.declared_call(self.declared(declared), call, env.child(shape), shape)
         return self.block_call(call, env.child(shape), shape)
 
     def op_call(self, op: Op, call: ast.Call, env: Env, shape: Shape) -> DraftLayer:
@@ -719,6 +743,20 @@ class _Elaborator(StatementVisitor):
         if rules:
             node.init = _rules_by_op(op, rules, node, call)
         return node
+
+    def declared(self, definition: ast.OpDef) -> DeclaredOp:
+        """The op an `op` declaration declares (one object per declaration and run)."""
+        op = self._declared.get(id(definition))
+        if op is None:
+            op = self._declared[id(definition)] = DeclaredOp(definition)
+        return op
+
+    def declared_call(self, op: DeclaredOp, call: ast.Call, env: Env, shape: Shape) -> DraftLayer:
+        """A call of a declared op: its rules evaluated on `shape`, any mistake in them located at `call`."""
+        defaults = env.defaults.by_op.get(op.key, {}) if env.defaults is not None else {}
+        args, out, params, macs = op.apply(call, env, shape, defaults)
+        self._account(call, out, params)
+        return DraftLayer(op.name, args, shape, out, params, macs, call.where, declared=op)
 
     def _bind_op(self, op: Op, call: ast.Call, env: Env) -> dict:
         bound = dict(op.defaults)
@@ -852,7 +890,7 @@ class _Elaborator(StatementVisitor):
         if call.name not in scope:  # check_program reports this; guard for API users who skip it
             raise SpecError("E0201", f"expected an op or block, found `{call.name}`",
                             call.name_span.to_diagnostic(), label="not an op or a block in scope",
-                            help=suggest(call.name, [*OPS, *scope]))
+                            help=suggest(call.name, [*OPS, *scope, *self.program.ops_of(call)]))
         return scope[call.name]
 
     def _bind_block(self, block: ast.BlockDef, call: ast.Call, env: Env, shape: Shape) -> dict:
@@ -974,8 +1012,8 @@ def _construction(node) -> tuple:
     every input it fits; the shape only matters through them.
     """
     if node.kind == "layer":
-        call = lower(node.op, node.args, node.in_shape)
-        return ("layer", node.op, None if call is None else (call.cls, tuple(call.positional()),
+        call = lower_layer(node)
+        return ("layer", node.op, None if call is None else (call.module, call.cls, tuple(call.positional()),
                                                             tuple(sorted(call.keywords().items()))))
     if node.kind == "combine":
         return ("combine", node.op, tuple(tuple(_construction(n) for n in b) for b in node.branches))

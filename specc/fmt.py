@@ -25,7 +25,7 @@ from .syntax.frontend import is_yaml, parse_source
 
 FORMS = ("spec", "yaml")
 SPAN_FIELDS = frozenset(("span", "name_span", "op_span", "extends_span", "target_spans", "capture_span", "file",
-                         "op_spans", "layer_span"))
+                         "op_spans", "layer_span", "target_span", "type_span"))
 
 
 class FormatterBug(RuntimeError):

@@ -10,6 +10,8 @@ right after:
 
 - `Layer`: one primitive op with concrete arguments. It is a module of its
   own (`module=True`) except `identity`, which only passes data through.
+  A layer of a declared op (`op name = pkg.mod.Class(...)`) carries the
+  declaration as an op (`declared`), in place of an entry of `ops.OPS`.
 - `Combine`: `concat`, `add` or `mul` of branches that each read the whole
   input, or `chunk`/`split`, whose branches each read a slice of the
   channels (`parts`) and are concatenated; not a module: its branch layers
@@ -56,6 +58,9 @@ class Layer:
     # ...` in force where the layer was made), and for this layer (`init layer fc: ...`), which win.
     init: tuple = ()
     init_layer: tuple = ()
+    # A declared op (`op my_linear = pkg.mod.MyLinear(...)`): its `declared.DeclaredOp`, which stands
+    # in for the op's entry in `ops.OPS` and its row of the torch table. None for the built-in ops.
+    declared: Optional[Any] = None
 
     @property
     def module(self) -> bool:
@@ -66,7 +71,7 @@ class Layer:
         return {**dict(self.init), **dict(self.init_layer)}
 
     def short_args(self) -> str:
-        return OPS[self.op].short(self.args)
+        return (self.declared or OPS[self.op]).short(self.args)
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,8 @@ def _base(node) -> str:
     if node.shared is not None:
         return node.shared.name
     if node.kind != "module":
+        if node.declared is not None:  # a declared op: its own name, unless nn.Module has it (`eval`)
+            return (node.op.lstrip("_") or "op") + "_layer" if reserved.clobbers_module(node.op) else node.op
         return attribute_name(node.op)
     if reserved.clobbers_module(node.cls):
         # A block may be called `eval` or `_x`; as an attribute that would shadow nn.Module's own.
@@ -135,7 +137,8 @@ def _node(node, prefix: str, names: dict[int, str], memo: dict[int, dict[int, st
             return make_layer(node.op, node.args, "", prefix, node.in_shape, node.out_shape, 0, 0, node.span)
         name = names[id(node)]
         return make_layer(node.op, node.args, name, _join(prefix, name), node.in_shape, node.out_shape,
-                          node.params, node.macs, node.span, **_sharing(node, prefix, names), **_init(node))
+                          node.params, node.macs, node.span, declared=node.declared, **_sharing(node, prefix, names),
+                          **_init(node))
     if kind == "value":
         return make_value(node.op, node.name, prefix, node.in_shape, node.out_shape, node.span)
     if kind == "combine":

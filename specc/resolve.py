@@ -7,10 +7,11 @@
 file relative to the spec that says it, or else relative to one of the
 library paths (`--lib-path DIR`, or `SPECC_PATH` as `DIR:DIR`). A file sees
 its own blocks and the blocks defined in the files it uses (not what those
-files use in turn); its own definitions shadow used ones. Cycles are errors
-at the `use` line. A derived model (`model B = A(k=v)`) may extend a model
-of its own file or of a file it uses; `Program.model` gives it `A`'s
-parameters and body.
+files use in turn); its own definitions shadow used ones. Declared ops
+(`op name = pkg.mod.Class(...)`) are scoped the same way, in a scope of
+their own (`Unit.ops`). Cycles are errors at the `use` line. A derived
+model (`model B = A(k=v)`) may extend a model of its own file or of a file
+it uses; `Program.model` gives it `A`'s parameters and body.
 
 Compiling a spec must not read what it has no business reading: a used
 file lies inside a root, the main spec's own directory tree or a library
@@ -66,6 +67,8 @@ class Unit:
     name: str
     module: ast.Module
     scope: dict[str, ast.BlockDef] = field(default_factory=dict)
+    # The ops declared here and in the files this one uses (`op name = pkg.mod.Class(...)`).
+    ops: dict[str, ast.OpDef] = field(default_factory=dict)
     # The models a derived model here may extend: this file's, and those of the files it
     # uses (None for a name two used files define).
     models: dict[str, Optional[ast.ModelDef]] = field(default_factory=dict)
@@ -84,6 +87,10 @@ class Program:
 
     def scope_of(self, node: ast.Node) -> dict[str, ast.BlockDef]:
         return self.units[node.span.file].scope
+
+    def ops_of(self, node: ast.Node) -> dict[str, ast.OpDef]:
+        """The declared ops visible where `node` stands: its file's and those of the files it uses."""
+        return self.units[node.span.file].ops
 
     def model(self, name: Optional[str] = None) -> ast.ModelDef:
         """The model called `name`, or the file's only (or last) model when no name is given."""
@@ -193,17 +200,22 @@ class _Loader:
         unit = Unit(name, module, bundled=bundled)
         self.units[name] = unit
         imported: dict[str, tuple[ast.BlockDef, ast.Use]] = {}
+        imported_ops: dict[str, tuple[ast.OpDef, ast.Use]] = {}
         for use in unit.module.uses:
-            self.collector.run(lambda use=use: self._use(unit, use, base, stack + (name,), imported))
+            self.collector.run(lambda use=use: self._use(unit, use, base, stack + (name,), imported, imported_ops))
         unit.scope = {name: block for name, (block, _) in imported.items()}
         for block in unit.module.blocks:
             unit.scope[block.name] = block  # own definitions shadow used ones
+        unit.ops = {name: op for name, (op, _) in imported_ops.items()}
+        for op in unit.module.ops:
+            unit.ops[op.name] = op
         for model in unit.module.models:
             unit.models[model.name] = model
         return unit
 
     def _use(self, unit: Unit, use: ast.Use, base: Path, stack: tuple[str, ...],
-             imported: dict[str, tuple[ast.BlockDef, ast.Use]]) -> None:
+             imported: dict[str, tuple[ast.BlockDef, ast.Use]], imported_ops: dict[str, tuple[ast.OpDef, ast.Use]]
+             ) -> None:
         name, text, used_base = self._locate(use, base)
         if name in stack:
             chain = " -> ".join(f"`{s}`" for s in (*stack[stack.index(name):], name))
@@ -213,13 +225,14 @@ class _Loader:
         for model in used.module.models:  # a name two files define is an error only where it is extended
             earlier = unit.models.get(model.name, model)
             unit.models[model.name] = model if earlier is model else None
-        for block in used.module.blocks:
-            if block.name in imported and imported[block.name][0] is not block:
-                other = imported[block.name][1]
-                raise SpecError("E0206", f"block `{block.name}` is defined by two used files", use.where,
-                                label=f"also defined by the `use` at line {other.span.line}",
-                                help="define your own block with another name, or use only one of the files")
-            imported[block.name] = (block, use)
+        for what, definitions, seen in (("block", used.module.blocks, imported), ("op", used.module.ops, imported_ops)):
+            for definition in definitions:
+                if definition.name in seen and seen[definition.name][0] is not definition:
+                    other = seen[definition.name][1]
+                    raise SpecError("E0206", f"{what} `{definition.name}` is defined by two used files", use.where,
+                                    label=f"also defined by the `use` at line {other.span.line}",
+                                    help=f"define your own {what} with another name, or use only one of the files")
+                seen[definition.name] = (definition, use)
 
     def _locate(self, use: ast.Use, base: Path) -> tuple[str, str, Path]:
         if not use.is_path:

@@ -95,8 +95,9 @@ def modules_calling(ops: list[str]):
                   names, st.lists(init_rules, min_size=1, max_size=2)),
     )
     statements = st.recursive(simple_statements, lambda inner: _compound_statements(inner, chains), max_leaves=5)
-    return st.builds(lambda us, bs, ms: node(ast.Module, file="<random>", uses=us, blocks=bs, models=ms),
-                     st.lists(uses, max_size=2), _definitions(ast.BlockDef, ["block_a", "b2", "on"], 1, statements),
+    return st.builds(lambda us, os, bs, ms: node(ast.Module, file="<random>", uses=us, ops=os, blocks=bs, models=ms),
+                     st.lists(uses, max_size=2), op_definitions,
+                     _definitions(ast.BlockDef, ["block_a", "b2", "on"], 1, statements),
                      _definitions(ast.ModelDef, ["M", "Net"], 2, statements, min_size=1))
 
 
@@ -161,6 +162,24 @@ def _derived(name: str, bases: list[str]):
                                             extends=base, extends_span=SPAN, defaults=kws),
                      st.sampled_from(bases + ["ResNet50"]), defaults)
 
+
+# `op name(args) = pkg.mod.Class(call): rules`, with kinds and paths that YAML would misread unquoted.
+op_args = st.builds(lambda n, t, d: node(ast.OpArg, name=n, type=t, type_span=SPAN if t else None, default=d),
+                    names, st.none() | st.sampled_from(["int", "channels", "on", "null"]), st.none() | exprs)
+
+
+def _op(name: str):
+    return st.builds(
+        lambda args, target, call_args, call_kwargs, rules: node(
+            ast.OpDef, name=name, name_span=SPAN, args=args, target=target, target_span=SPAN, call_args=call_args,
+            call_kwargs=call_kwargs, **dict(zip(ast.OP_RULES, rules))),
+        st.lists(op_args, max_size=2), st.sampled_from(["pkg.mod.Cls", "on.off.Yes", "a.b"]),
+        st.lists(exprs, max_size=2), st.lists(keywords, max_size=2, unique_by=lambda k: k.name),
+        st.tuples(*(st.none() | exprs for _ in ast.OP_RULES)))
+
+
+op_definitions = st.lists(st.sampled_from(["op_a", "centered", "on"]), max_size=2, unique=True).flatmap(
+    lambda chosen: st.tuples(*(_op(name) for name in chosen)).map(list))
 
 uses = st.one_of(
     st.sampled_from(["d2l", "mylib"]).map(lambda t: node(ast.Use, target=t, is_path=False)),

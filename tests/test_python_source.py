@@ -28,6 +28,7 @@ import specc  # noqa: E402
 from specc import output  # noqa: E402
 from specc.backends.python_source import MARKER  # noqa: E402
 from specc.cli import UsageError  # noqa: E402
+from specc.ir import walk  # noqa: E402
 
 from seed_models import vgg11 as seed_vgg11  # noqa: E402
 
@@ -134,7 +135,10 @@ def ran(generated, outdir) -> dict[str, dict]:
     jobs = [{"id": spec_id(spec), "path": str(path), "model": specc.shapes(ROOT / spec).model,
              "out": str(outdir / f"{spec_id(spec)}.pt"), "shape": input_shape(spec)}
             for spec, path in generated.items()]
-    result = subprocess.run([sys.executable, "-c", RUNNER], input=json.dumps(jobs), cwd=outdir,
+    # The repository root on the path: the custom-layer specs' files import the example package
+    # (`from examples.seeds.layers import MyLinear`), as a user's file imports their own.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-c", RUNNER], input=json.dumps(jobs), cwd=outdir, env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1])
@@ -164,14 +168,22 @@ def test_generated_module_equals_in_memory_build(spec, ran, outdir):
     torch.testing.assert_close(y, saved["output"], atol=1e-5, rtol=0)
 
 
+def declared_packages(spec: Path) -> set[str]:
+    """The packages of the user's modules that the spec's declared ops name (`examples` for `examples.seeds...`)."""
+    return {row.node.declared.module.split(".")[0] for row in walk(specc.shapes(ROOT / spec).body)
+            if row.node.kind == "layer" and row.node.declared is not None}
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=spec_id)
 def test_generated_file_imports_only_torch(spec, ran, outdir):
+    """Only torch, and the user's own modules for the ops the spec declares (`op x = pkg.mod.Class(...)`)."""
     meta, _ = run_result(ran, outdir, spec)
+    users = declared_packages(spec)
     assert not meta["specc"]
-    assert {name.split(".")[0] for name, level in meta["direct"]} <= {"torch", "collections"}
+    assert {name.split(".")[0] for name, level in meta["direct"]} <= {"torch", "collections"} | users
     assert all(level == 0 for _, level in meta["direct"])
     foreign = [m for m in meta["new_modules"]
-               if m.split(".")[0] not in sys.stdlib_module_names and m.split(".")[0] != "torch"]
+               if m.split(".")[0] not in sys.stdlib_module_names and m.split(".")[0] not in {"torch", *users}]
     assert foreign == []
 
 
@@ -286,6 +298,8 @@ def test_set_ratio_appears_in_the_header_and_changes_the_channels(tmp_path):
 
 @pytest.mark.parametrize("spec", SPECS, ids=spec_id)
 def test_generated_module_exports(spec, generated):
+    if spec_id(spec) == "seeds_mylinear":  # the user's forward: see test_torch_backend.NOT_EXPORTABLE
+        pytest.skip("the seeds' MyLinear reads `self.weight.data` in its forward, which torch.export cannot trace")
     module = import_file(generated[spec], f"generated_{spec.stem}")
     model = getattr(module, specc.shapes(ROOT / spec).model)().eval()
     x = torch.randn(*input_shape(spec))

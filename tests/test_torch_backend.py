@@ -116,9 +116,17 @@ def test_parameter_count_is_the_reported_total(path):
     assert sum(state[k].numel() for k in parameters) == report(path)["total_params"]
 
 
+# A custom layer's forward is the user's code: the seeds' `MyLinear` reads `self.weight.data`, which
+# torch.export refuses to trace (a constant lifted out of the graph). specc's own code exports.
+NOT_EXPORTABLE = {"seeds/mylinear": "the seeds' MyLinear reads `self.weight.data` in its forward"}
+
+
 # ResNet-152 exports in about 5 s, so every spec runs in the normal run (no SPECC_LONG gate needed).
 @pytest.mark.parametrize("path", SPECS, ids=IDS)
 def test_export(path):
+    reason = NOT_EXPORTABLE.get(str(path.relative_to(ROOT / "specs").with_suffix("")))
+    if reason:
+        pytest.skip(reason)
     model = built(path)
     x = torch.randn(concrete(report(path)["input"]))
     program = torch.export.export(model, (x,))

@@ -35,7 +35,7 @@ from typing import Any, Iterator, Optional, Union
 from .. import ir
 from ..initializers import CATALOGUE, MODES, NONLINEARITIES, Rule
 from ..ops import OPS
-from .torch_lowering import lower
+from .torch_lowering import lower_layer
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,7 @@ class _Unit:
     order: tuple[str, ...]    # every tensor of its op, in order
     init: dict                # rules by op, tensor -> Rule
     init_layer: dict          # rules for this layer
+    opaque: bool = False      # a declared op's module: its tensors and submodules are its own
 
 
 def plan(graph: ir.Graph) -> tuple[Step, ...]:
@@ -144,9 +145,12 @@ def _units(body, seen: Optional[set] = None) -> Iterator[_Unit]:
         if node.kind == "module":
             yield from _units(node.body)
             continue
+        call = lower_layer(node)
+        if node.declared is not None:
+            yield _Unit(node.path, (call.home, f"{call.module}.{call.cls}"), (), (), {}, {}, opaque=True)
+            continue
         op = OPS[node.op]
         tensors = tuple(t.name for t in op.tensors if t.shape(node.args, node.in_shape) is not None)
-        call = lower(node.op, node.args, node.in_shape)
         yield _Unit(node.path, (call.home, call.cls), tensors,
                     tuple(t.name for t in op.tensors), dict(node.init), dict(node.init_layer))
 
@@ -166,6 +170,10 @@ def _loop(root: str, units: list[_Unit], covered: set[str], minimum: int) -> Opt
     with a layer already covered (by an enclosing loop) is left to lines, so nothing is drawn twice.
     Classes whose rules agree share a case (`type(m) in (nn.Conv2d, nn.Linear)`).
     """
+    if any(unit.opaque for unit in units):
+        # `modules()` would reach into a custom layer's own submodules (an nn.Linear inside it, or
+        # a declared torch.nn class), which specc knows nothing of: lines, each for one known tensor.
+        return None
     by_class: dict[tuple[str, str], list[_Unit]] = {}
     for unit in units:
         by_class.setdefault(unit.cls, []).append(unit)

@@ -45,6 +45,9 @@ class Lowering:
     defines itself in `backends/torch_layers.py` (one torch lacks, such as torchvision's
     `LayerNorm2d`): the in-memory module uses that class, and the generated file carries its
     source, so that the file still imports only torch.
+
+    A declared op (`op my_linear = pkg.mod.MyLinear(...)`) brings its own row, whose home is
+    `"user"`: its class is the user's, imported from `module` (`declared.DeclaredOp.torch`).
     """
 
     cls: Union[str, Callable[[Shape], str]]
@@ -52,9 +55,10 @@ class Lowering:
     kwargs: tuple[Param, ...] = ()
     attribute: Optional[str] = None  # the base name of an unnamed attribute (`bn1`); the op's name if None
     home: str = "nn"
+    module: Optional[str] = None     # home "user": the import path of the user's class
 
 
-HOMES = ("nn", "torch_layers")
+HOMES = ("nn", "torch_layers")  # the table's; a declared op's row is at home "user"
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class Call:
     args: tuple[tuple[Param, Any], ...]
     kwargs: tuple[tuple[Param, Any], ...]
     home: str = "nn"
+    module: Optional[str] = None  # home "user": the import path of the user's class
 
     def positional(self) -> list:
         return [value for _, value in self.args]
@@ -218,12 +223,23 @@ TORCH: dict[str, Optional[Lowering]] = {
 
 def lower(op: str, args: dict, in_shape: Shape) -> Optional[Call]:
     """The torch call for one layer, or None for an op that is no module (`identity`)."""
-    row = TORCH[op]
+    return _call(TORCH[op], args, in_shape)
+
+
+def lower_layer(layer) -> Optional[Call]:
+    """The torch call for a layer of the IR (or of a draft): its op's row, or a declared op's own."""
+    declared = layer.declared
+    if declared is not None:
+        return _call(declared.torch, layer.args, layer.in_shape)
+    return _call(TORCH[layer.op], layer.args, layer.in_shape)
+
+
+def _call(row: Optional[Lowering], args: dict, in_shape: Shape) -> Optional[Call]:
     if row is None:
         return None
     cls = row.cls if isinstance(row.cls, str) else row.cls(in_shape)
     return Call(cls, tuple((p, p.value(args, in_shape)) for p in row.args),
-                tuple((p, p.value(args, in_shape)) for p in row.kwargs), row.home)
+                tuple((p, p.value(args, in_shape)) for p in row.kwargs), row.home, row.module)
 
 
 def attribute_name(op: str) -> str:

@@ -8,7 +8,8 @@ as the model (`ResNet18`), a block instance or named container by the class
 name the generated file uses (`naming.class_name`: `resnet_block` ->
 `ResnetBlock`, `b1` -> `B1`; one class for every instance, where the file
 numbers structural variants). Layers are built from the torch table
-(`torch_lowering.py`), the one the source back-end writes from. A
+(`torch_lowering.py`), the one the source back-end writes from; a declared
+op's layer from the user's class, imported and checked by `user_modules.py`. A
 sequential body compiles to an `nn.Sequential` subclass; any other body (one
 with `concat` or `add`) to an `nn.Module` whose forward runs a small plan
 precompiled from the IR:
@@ -40,7 +41,7 @@ from ..limits import LIMITS
 from ..naming import class_name
 from . import torch_layers
 from .torch_init import Line, Loop, Step, lower_rule, plan
-from .torch_lowering import lower
+from .torch_lowering import lower_layer
 
 Plan = tuple
 
@@ -113,7 +114,11 @@ def _child(node: ir.Node, model: str) -> nn.Module:
         if node.cls == SEQUENTIAL and node.block is None and node.sequential:
             return nn.Sequential(_children(node.body, model))
         return _container(class_name(node.cls, model), node.body, node.sequential, model)
-    call = lower(node.op, node.args, node.in_shape)
+    call = lower_layer(node)
+    if call.home == "user":  # a declared op: the user's class, imported and checked by a dry run
+        from . import user_modules
+
+        return user_modules.build(node, call)
     home = nn if call.home == "nn" else torch_layers  # the generated file defines the latter's classes too
     return getattr(home, call.cls)(*call.positional(), **call.keywords())
 

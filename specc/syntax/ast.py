@@ -521,6 +521,50 @@ class ModelDef(Node):
     defaults: list[Keyword] = []
 
 
+class OpArg(Node):
+    """One argument of a declared op: `units: channels`, `scale: float = 1.0`, `k=3`.
+
+    `type` is its kind (`declared.KINDS`: `int`, `channels`, `size`, ...), None
+    for any value; `kind` is taken by the node's tag.
+    """
+
+    kind: Literal["op_arg"] = "op_arg"
+    name: str
+    type: Optional[str] = None
+    type_span: Optional[Span] = None
+    default: Optional[Expr] = None
+
+
+class OpDef(Node):
+    """`op name(args) = pkg.mod.Class(call args): rules`: an op that the user's own torch module implements.
+
+        op my_linear(units: channels) = examples.seeds.layers.MyLinear(in.c, units):
+            shape: [in.shape[0], units]
+            params: in.c * units + units
+
+    `target` is the class's dotted import path; `call_args` and `call_kwargs`
+    say what its constructor gets, as expressions over the op's arguments and
+    `in`. The rules are expressions over the same: `shape` (the output shape;
+    None keeps the input's), `params` (the parameter count; None is 0) and
+    `macs` (mult-adds per sample; None is 0).
+    """
+
+    kind: Literal["op"] = "op"
+    name: str
+    name_span: Span
+    args: list[OpArg] = []
+    target: str
+    target_span: Span
+    call_args: list[Expr] = []
+    call_kwargs: list[Keyword] = []
+    shape: Optional[Expr] = None
+    params: Optional[Expr] = None
+    macs: Optional[Expr] = None
+
+
+OP_RULES = ("shape", "params", "macs")  # the rules of an `op` declaration, in the order they are written
+
+
 class Use(Node):
     """`use d2l` (a bundled library, `is_path=False`) or `use "blocks.spec"`."""
 
@@ -530,10 +574,11 @@ class Use(Node):
 
 
 class Module(Node):
-    """One spec file: its `use` lines, blocks and models, in source order."""
+    """One spec file: its `use` lines, declared ops, blocks and models, in source order."""
 
     kind: Literal["module"] = "module"
     file: str
     uses: list[Use] = []
     blocks: list[BlockDef] = []
     models: list[ModelDef] = []
+    ops: list[OpDef] = []

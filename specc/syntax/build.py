@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from typing import Optional
 
-from ..diagnostics import SpecError
+from ..diagnostics import SpecError, suggest
 from ..limits import LIMITS
 from . import ast
 
@@ -38,7 +38,10 @@ MAX_DIGITS = LIMITS["int_digits"]
 _new_span = tuple.__new__
 _Span = ast.Span
 
-make_module = ast.factory(ast.Module, "span", "file", "uses", "blocks", "models")
+make_module = ast.factory(ast.Module, "span", "file", "uses", "blocks", "models", "ops")
+make_op = ast.factory(ast.OpDef, "span", "name", "name_span", "args", "target", "target_span", "call_args",
+                      "call_kwargs", "shape", "params", "macs")
+make_op_arg = ast.factory(ast.OpArg, "span", "name", "type", "type_span", "default")
 make_use = ast.factory(ast.Use, "span", "target", "is_path")
 make_block = ast.factory(ast.BlockDef, "span", "name", "name_span", "params", "body")
 make_model = ast.factory(ast.ModelDef, "span", "name", "name_span", "params", "body")
@@ -165,7 +168,8 @@ class AstBuilder:
         span = _new_span(_Span, (self.file, first[1], first[2], last[3], last[4]))
         return make_module(span, self.file, [i for i in items if isinstance(i, ast.Use)],
                            [i for i in items if isinstance(i, ast.BlockDef)],
-                           [i for i in items if isinstance(i, ast.ModelDef)])
+                           [i for i in items if isinstance(i, ast.ModelDef)],
+                           [i for i in items if isinstance(i, ast.OpDef)])
 
     def use_stmt(self, children):
         keyword, target, newline = children
@@ -202,6 +206,73 @@ class AstBuilder:
                     "E0101", f"expected keyword arguments in {where}, found a positional one", argument.where,
                     label="positional argument", help="name the argument: `name=value`"), node)
         return node
+
+    def op_def(self, children):
+        # `op NAME [( [op_args] )] = import_path ( [arguments] ) (_NL | : op_rules)`
+        keyword, name = children[0], children[1]
+        equals = next(i for i, c in enumerate(children) if getattr(c, "type", None) == "EQUAL")
+        args = children[3] if equals == 5 else []
+        (target, target_span), rest = children[equals + 1], children[equals + 2:]
+        close = next(i for i, c in enumerate(rest) if getattr(c, "type", None) == "RPAR")
+        arguments = rest[1] if close == 2 else []
+        rules, end = ({}, rest[close]) if close == len(rest) - 2 else rest[-1]
+        call_args = [a for a in arguments if not isinstance(a, ast.Keyword)]
+        call_kwargs = [a for a in arguments if isinstance(a, ast.Keyword)]
+        node = make_op(self._tokens_span(keyword, end), name.value, self._token_span(name), args, target, target_span,
+                       call_args, call_kwargs, *(rules.get(key, (None,))[0] for key in ast.OP_RULES))
+        if call_args and call_kwargs:
+            try:
+                check_argument_order(arguments)
+            except SpecError as error:
+                return self._defer(error, node)
+        return self._known_rules(rules, name.value, node)
+
+    def _known_rules(self, rules: dict, op: str, node):
+        """Each rule of an `op` is `shape`, `params` or `macs`, given once: a mistake waits for `end`."""
+        for key, (_, token, count) in rules.items():
+            if key not in ast.OP_RULES:
+                return self._defer(SpecError(
+                    "E0101", f"expected a rule of op `{op}` (`shape`, `params` or `macs`), found `{key}`",
+                    self._token_span(token), label="not a rule",
+                    help=suggest(key, ast.OP_RULES) or "`shape:` the output shape, `params:` the parameter count, "
+                                                       "`macs:` the mult-adds per sample"), node)
+            if count > 1:
+                return self._defer(SpecError(
+                    "E0211", f"rule `{key}` of op `{op}` is given twice", self._token_span(token),
+                    label=f"`{key}` was already given", help="give each rule once"), node)
+        return node
+
+    def import_path(self, children):
+        names = children[0::2]
+        return ".".join(n.value for n in names), self._tokens_span(names[0], names[-1])
+
+    def op_args(self, children):
+        return children[0::2]
+
+    def op_arg(self, children):
+        # `NAME [: NAME] [= test]`
+        name, rest = children[0], children[1:]
+        type_token = rest[1] if rest and rest[0].type == "COLON" else None
+        default = rest[-1] if rest and isinstance(rest[-1], ast.Node) else None
+        last = default if default is not None else type_token if type_token is not None else name
+        span = self._token_to_node(name, last) if isinstance(last, ast.Node) else self._tokens_span(name, last)
+        return make_op_arg(span, name.value, type_token.value if type_token is not None else None,
+                           self._token_span(type_token) if type_token is not None else None, default)
+
+    def op_rules(self, children):
+        # `_NL _INDENT op_rule+ _DEDENT`: the rules by key, each (value, key token, times given)
+        rules: dict = {}
+        for key, value in children[2:-1]:
+            if key.value in rules:  # the first value stands; the error points at the second key
+                first, _, count = rules[key.value]
+                rules[key.value] = (first, key, count + 1)
+            else:
+                rules[key.value] = (value, key, 1)
+        return rules, children[-1]
+
+    def op_rule(self, children):
+        key, _, value, _ = children
+        return key, value
 
     def params(self, children):
         return children[0::2]  # the commas between them (and one after) drop out

@@ -166,6 +166,9 @@ def anchor_lines(module: ast.Module, source: str) -> list[int]:
         lines.append(definition.span.line)
         lines.extend(param_lines(definition))
         lines.extend(_body_anchors(definition.body, source_lines))
+    for op in module.ops:  # an `op` declaration's line, and each of its rules' lines
+        lines.append(op.span.line)
+        lines.extend(getattr(op, rule).span.line for rule in ast.OP_RULES if getattr(op, rule) is not None)
     return lines
 
 

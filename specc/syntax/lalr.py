@@ -48,7 +48,7 @@ NESTING_OPERATORS = frozenset({"+", "-", "*", "/", "//", "%", "**", "==", "!=", 
 # contextual. `x` is left out: it is a keyword only between the sizes of `input`.
 KEYWORDS = frozenset({"use", "block", "model", "input", "let", "seq", "repeat", "for", "in", "if", "elif",
                       "else", "not", "and", "or", "true", "True", "false", "False", "concat", "add",
-                      "mul", "chunk", "split", "sequential", "as", "output", "default", "init", "layer"})
+                      "mul", "chunk", "split", "sequential", "as", "output", "default", "init", "layer", "op"})
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 MAX_REPORTED = LIMITS["syntax_errors"]

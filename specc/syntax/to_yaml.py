@@ -34,7 +34,7 @@ from ..diagnostics import Span, SpecError
 from . import ast
 from .comments import Attached, Comment, Writer, anchor_lines, else_line, param_lines
 from .templates import is_plain, pieces
-from .unparse import ATOM, chain_text, default_text, init_text, quote, unparse_expr, unparse_layer
+from .unparse import ATOM, chain_text, default_text, init_text, op_rules, quote, unparse_expr, unparse_layer
 from .visit import StatementVisitor
 from .yaml_form import RESERVED_KEYS
 
@@ -155,6 +155,31 @@ def call_mapping(node: ast.Call) -> Optional[str]:
     return f"{key(node.name)}: [{', '.join(items)}]"
 
 
+def op_arg(node: ast.OpArg) -> str:
+    """An argument of a declared op as a list item: `units`, `{p: 0.5}`, `{units: {kind: channels}}`."""
+    if node.type is None:
+        return key(node.name) if node.default is None else "{" + f"{key(node.name)}: {value(node.default)}" + "}"
+    spec = f"kind: {key(node.type)}" + ("" if node.default is None else f", default: {value(node.default)}")
+    return "{" + f"{key(node.name)}: " + "{" + spec + "}}"
+
+
+def torch_call(node: ast.OpDef) -> str:
+    """`pkg.mod.Class`, or with constructor arguments `{pkg.mod.Class: [in.c, units]}`."""
+    if not node.call_args and not node.call_kwargs:
+        return key(node.target)
+    names = [k.name for k in node.call_kwargs]
+    if len(set(names)) < len(names):
+        raise SpecError("E0211", f"an argument of `{node.target}` is given twice in op `{node.name}`, which YAML "
+                        "cannot say", node.target_span.to_diagnostic(), label="an argument given twice",
+                        help="give each argument once before converting to YAML")
+    kwargs = keywords(node.call_kwargs)
+    if len(node.call_args) == 1 and not node.call_kwargs:
+        single = value(node.call_args[0])
+        return "{" + f"{key(node.target)}: {'[' + single + ']' if single.startswith('[') else single}" + "}"
+    items = [value(a) for a in node.call_args] + ([kwargs] if node.call_kwargs else [])
+    return "{" + f"{key(node.target)}: [{', '.join(items)}]" + "}"
+
+
 def layer(node, flow: bool = True) -> str:
     """One layer: a call mapping, or DSL text (`relu`, `a if c else b`)."""
     if node.kind == "call":
@@ -212,17 +237,21 @@ class _YamlWriter(Writer, StatementVisitor):
 
     def module(self, module: ast.Module) -> str:
         _no_duplicates([*module.blocks, *module.models])
+        _no_duplicates(module.ops)
         first_anchor = min([u.span.line for u in module.uses] +
-                           [d.span.line for d in [*module.blocks, *module.models]], default=None)
+                           [d.span.line for d in [*module.ops, *module.blocks, *module.models]], default=None)
         if first_anchor is not None:
             self.header(first_anchor)
         self.uses(module.uses)
-        for section, definitions in (("blocks", module.blocks), ("models", module.models)):
+        for section, definitions in (("ops", module.ops), ("blocks", module.blocks), ("models", module.models)):
             if definitions:
                 self.blank(0, False, True)
                 self.raw(f"{section}:")
                 for index, definition in enumerate(sorted(definitions, key=lambda d: d.span.line)):
-                    self.definition(definition, first=index == 0)
+                    if isinstance(definition, ast.OpDef):
+                        self.op_definition(definition, first=index == 0)
+                    else:
+                        self.definition(definition, first=index == 0)
         if first_anchor is None:
             self.raw("{}")  # nothing but comments: an empty mapping, since YAML without a value is no spec
         self.footer()
@@ -281,6 +310,23 @@ class _YamlWriter(Writer, StatementVisitor):
         self.raw(f"{inner}layers:")
         # After a hoisted `input`, a blank line before the first layer is kept, as between any two statements.
         self.body(body, inner + STEP, first=not hoisted)
+
+    def op_definition(self, node: ast.OpDef, first: bool) -> None:
+        """`my_linear:` with `args`, `torch` and the rules, each key on its own line."""
+        self.emit(STEP, f"{key(node.name)}:", node.span.line, first, blank=not first)
+        pad = STEP * 2
+        if node.args:
+            items = [op_arg(a) for a in node.args]
+            flow = "args: [" + ", ".join(items) + "]"
+            if len(pad + flow) <= MAX_LINE:
+                self.raw(pad + flow)
+            else:
+                self.raw(pad + "args:")
+                for item in items:
+                    self.raw(f"{pad}{STEP}- {item}")
+        self.raw(f"{pad}torch: {torch_call(node)}")
+        for name, rule in op_rules(node):
+            self.emit(pad, f"{name}: {value(rule, flow=False)}", rule.span.line, False, blank=False)
 
     def params(self, node, pad: str) -> None:
         params = node.params

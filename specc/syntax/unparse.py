@@ -174,6 +174,25 @@ def param_text(param: ast.Param, text: str) -> str:
     return f"{param.name}=[\n" + "".join(f"{INDENT}{unparse_expr(item)},\n" for item in default.items) + "],"
 
 
+def op_arg_text(node: ast.OpArg) -> str:
+    """`units: channels`, `scale: float = 1.0` or `k=3`: an annotated default takes spaces, as in Python."""
+    if node.type is None:
+        return node.name + ("" if node.default is None else "=" + unparse_expr(node.default))
+    return f"{node.name}: {node.type}" + ("" if node.default is None else " = " + unparse_expr(node.default))
+
+
+def op_header(node: ast.OpDef) -> str:
+    """`op my_linear(units: channels) = pkg.layers.MyLinear(in.c, units)`: an `op` declaration's first line."""
+    args = f"({', '.join(op_arg_text(a) for a in node.args)})" if node.args else ""
+    call = [unparse_expr(a) for a in node.call_args] + [f"{k.name}={unparse_expr(k.value)}" for k in node.call_kwargs]
+    return f"op {node.name}{args} = {node.target}({', '.join(call)})"
+
+
+def op_rules(node: ast.OpDef) -> list[tuple[str, ast.Node]]:
+    """The rules an `op` declaration gives, in their canonical order."""
+    return [(key, getattr(node, key)) for key in ast.OP_RULES if getattr(node, key) is not None]
+
+
 def unparse_layer(node, context: int = TEST) -> str:
     if node.kind == "call":
         return call_text(node)
@@ -208,11 +227,20 @@ class _Printer(Writer, StatementVisitor):
         for index, use in enumerate(module.uses):
             target = quote(use.target) if use.is_path else use.target
             self.emit(0, f"use {target}", use.span.line, first=index == 0)
-        definitions = sorted([*module.blocks, *module.models], key=lambda d: (d.span.line, d.span.column))
+        definitions = sorted([*module.ops, *module.blocks, *module.models], key=lambda d: (d.span.line, d.span.column))
         for definition in definitions:
-            self.definition(definition, first=not self.out)
+            if isinstance(definition, ast.OpDef):
+                self.op_definition(definition, first=not self.out)
+            else:
+                self.definition(definition, first=not self.out)
         self.footer()
         return self.text()
+
+    def op_definition(self, node: ast.OpDef, first: bool) -> None:
+        rules = op_rules(node)
+        self.emit(0, op_header(node) + (":" if rules else ""), node.span.line, first, blank=not first)
+        for key, value in rules:
+            self.emit(1, f"{key}: {unparse_expr(value)}", value.span.line, False, blank=False)
 
     def definition(self, node, first: bool) -> None:
         keyword = "block" if isinstance(node, ast.BlockDef) else "model"

@@ -283,6 +283,14 @@ def blank_error_lines(lines: list[str], error: SpecError, first_line: Optional[i
         index -= 1
     while index > 0 and _code(lines[index - 1]).rstrip().endswith("\\"):
         index -= 1  # a backslash continues the statement from the line above: blank it from its start
+    declaration = _op_declaration(lines, index)
+    if declaration != index:  # an error among an `op` declaration's rules: no placeholder is a rule
+        end = declaration + 1
+        while end < len(lines) and (_indent(lines[end]) or not _code(lines[end])):
+            end += 1  # its lines, by indentation alone: a bracket left open must not take the file with it
+        for i in range(declaration, max(end, last + 1)):
+            lines[i] = ""
+        return True
     line = lines[index]
     if not line.strip():
         return None
@@ -296,6 +304,16 @@ def blank_error_lines(lines: list[str], error: SpecError, first_line: Optional[i
     for i in range(index + 1, end):
         lines[i] = ""
     return index + 1, max(end, index + 1)
+
+
+def _op_declaration(lines: list[str], index: int) -> int:
+    """The line of the `op` declaration whose rules hold line `index`, or `index` itself."""
+    if not _indent(lines[index]):
+        return index
+    top = index
+    while top > 0 and (_indent(lines[top]) or not _code(lines[top])):
+        top -= 1
+    return top if re.match(r"op\b", _code(lines[top])) else index
 
 
 def _is_clause(lines: list[str], index: int, indent: int) -> bool:

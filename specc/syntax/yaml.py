@@ -502,6 +502,8 @@ def _model_at(loc: tuple) -> tuple[Optional[type], str]:
         what = {"<definition>": "a definition", "<path>": "a `use` path", "<extends>": "a derived model"}.get(
             tag, f"a `{tag[1:-1]}`")
         return yaml_form.TAGGED[tag], what
+    if len(holder) == 2 and holder[0] == "ops":
+        return yaml_form.OpDefinition, "an `op` declaration"
     if len(holder) >= 2 and holder[-2] == "elif":
         return yaml_form.ElifClause, "an `elif` branch"
     return None, "this mapping"
@@ -529,7 +531,8 @@ def _missing_key(node: Node, loc: tuple, file: str) -> SpecError:
     what = "this " + what.split(" ", 1)[1] if what.startswith(("a ", "an ")) else what
     help = {"do": "give the body as a list: `do: [relu]`", "then": "give the body as a list: `then: [relu]`",
             "in": "say what to iterate over: `in: enumerate(convs)`",
-            "layers": "list the statements of the body under `layers:`"}.get(key, f"add `{key}:`")
+            "layers": "list the statements of the body under `layers:`",
+            "torch": "name the class that implements the op: `torch: pkg.mod.Class`"}.get(key, f"add `{key}:`")
     return SpecError("E0606", f"expected `{key}` in {what}, found {found}", _where(file, at),
                      label=f"`{key}` is missing", help=help)
 
@@ -594,11 +597,12 @@ class _Builder:
     def module(self, root: MappingNode) -> ast.Module:
         top = self.pairs(root)
         uses = self.uses(top["use"][1]) if "use" in top and self.value(top["use"][1]) is not None else []
+        ops = self.op_definitions(top.get("ops"))
         blocks = self.definitions(top.get("blocks"), ast.BlockDef)
         models = self.definitions(top.get("models"), ast.ModelDef)
         self.errors.raise_if_any()
         return construct(ast.Module, span=self.span(root), file=self.file, uses=uses, blocks=blocks,
-                                          models=models)
+                         models=models, ops=ops)
 
     def uses(self, node: Node) -> list[ast.Use]:
         items = node.value if isinstance(node, SequenceNode) else [node]
@@ -646,6 +650,55 @@ class _Builder:
         defaults = self.keywords(params[1]) if params is not None and self.value(params[1]) is not None else []
         return construct(ast.ModelDef, span=self.span(key, node), name=key.value, name_span=self.span(key),
                          params=[], body=[], extends=base.value, extends_span=self.span(base), defaults=defaults)
+
+    def op_definitions(self, entry: Optional[tuple[Node, Node]]) -> list[ast.OpDef]:
+        if entry is None or not isinstance(entry[1], MappingNode):
+            return []
+        out = []
+        for key, value in entry[1].value:
+            try:
+                out.append(self.op_definition(key, value))
+            except SpecError as error:
+                self.errors.add(error)
+        return out
+
+    def op_definition(self, key: ScalarNode, node: MappingNode) -> ast.OpDef:
+        """`my_linear: {args: ..., torch: {pkg.mod.Class: [...]}, shape: ..., params: ..., macs: ...}`."""
+        fields = self.pairs(node)
+        args = []
+        if "args" in fields and self.value(fields["args"][1]) is not None:
+            args = self.op_args(fields["args"][1])
+        torch = fields["torch"][1]
+        target, call = (torch, None) if isinstance(torch, ScalarNode) else torch.value[0]
+        parsed = self.call(target, call) if call is not None else None
+        rules = {name: self.expr(fields[name][1]) for name in ast.OP_RULES
+                 if name in fields and self.value(fields[name][1]) is not None}
+        return construct(ast.OpDef, span=self.span(key, node), name=key.value, name_span=self.span(key), args=args,
+                         target=target.value, target_span=self.span(target),
+                         call_args=parsed.args if parsed else [], call_kwargs=parsed.kwargs if parsed else [],
+                         **rules)
+
+    def op_args(self, node: Node) -> list[ast.OpArg]:
+        if isinstance(node, MappingNode):
+            return [self.op_arg(key, value) for key, value in node.value]
+        return [self.op_arg(*item.value[0]) if isinstance(item, MappingNode) else self.op_arg(item, None)
+                for item in node.value]
+
+    def op_arg(self, key: Node, value: Optional[Node]) -> ast.OpArg:
+        """`units`, `units: null`, `p: 0.5` or `units: {kind: channels, default: 8}`."""
+        span = self.span(key, value) if value is not None else self.span(key)
+        kind = default = None
+        if isinstance(value, MappingNode):
+            parts = self.pairs(value)
+            kind = parts.get("kind")
+            if "default" in parts and self.value(parts["default"][1]) is not None:
+                default = self.expr(parts["default"][1])
+            if kind is not None and self.value(kind[1]) is None:
+                kind = None
+        elif value is not None and self.value(value) is not None:
+            default = self.expr(value)
+        return construct(ast.OpArg, span=span, name=key.value, type=kind[1].value if kind else None,
+                         type_span=self.span(kind[1]) if kind else None, default=default)
 
     def params(self, node: Node) -> list[ast.Param]:
         if isinstance(node, MappingNode):

@@ -463,6 +463,91 @@ ModelValue = Annotated[
 ]
 
 
+# ---------------------------------------------------------------- declared ops
+
+
+DOTTED = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$"
+Dotted = Annotated[str, StringConstraints(strict=True, pattern=DOTTED)]
+DOTTED_HELP = "an import path: a module and its class, `examples.seeds.layers.MyLinear`"
+
+
+class OpArgSpec(_Form):
+    """`{kind: channels, default: 8}`: an argument of a declared op with its kind, its default, or both."""
+
+    kind: Optional[Identifier] = Field(None, description="what values it takes: `int`, `float`, `bool`, "
+                                                         "`channels`, `size`, `padding` or `probability`")
+    default: Optional[Value] = Field(None, description="its default, an expression (may use `in`)")
+
+
+def _op_arg_kind(value: Any) -> Optional[str]:
+    if value is None:
+        return "<none>"
+    if isinstance(value, dict):
+        return "<arg>"
+    return value_kind(value)
+
+
+OpArgValue = Annotated[
+    Union[Annotated[None, Tag("<none>")],
+          Annotated[OpArgSpec, Tag("<arg>")],
+          Annotated[StrictBool, Tag("<bool>")],
+          Annotated[StrictInt, Tag("<int>")],
+          Annotated[StrictFloat, AfterValidator(_finite), Tag("<float>")],
+          Annotated[StrictStr, Tag("<expression>")],
+          Annotated[list[Value], Tag("<list>")]],
+    Discriminator(_op_arg_kind, custom_error_type="specc_kind",
+                  custom_error_message="a default (an expression), `{kind: K}`, `{kind: K, default: D}`, or null"),
+]
+
+OpArgItem = Annotated[
+    Union[Annotated[Identifier, Tag("<param>")],
+          Annotated[dict[Identifier, OpArgValue], AfterValidator(_one_param), Tag("<default>")]],
+    Discriminator(lambda v: "<default>" if isinstance(v, dict) else "<param>" if isinstance(v, str) else None,
+                  custom_error_type="specc_kind",
+                  custom_error_message="an argument: a name, `name: default` or `name: {kind: K, default: D}`"),
+]
+
+OpArgs = Union[
+    Annotated[list[OpArgItem], Field(description="`[units, {scale: {kind: float, default: 1.0}}]`, in order")],
+    Annotated[dict[Identifier, OpArgValue], Field(
+        description="`{units: {kind: channels}, p: 0.5}`: each name with its default, its kind, or both "
+                    "(null: neither)")],
+]
+
+
+def _torch_kind(value: Any) -> Optional[str]:
+    return "<class>" if isinstance(value, str) else "<call>" if isinstance(value, dict) else None
+
+
+def _one_class(mapping: dict) -> dict:
+    if len(mapping) != 1:
+        raise _error(f"expected one class and its arguments, found {len(mapping)} keys",
+                     "write `{examples.seeds.layers.MyLinear: [in.c, units]}`")
+    return mapping
+
+
+TorchCall = Annotated[
+    Union[Annotated[Dotted, Tag("<class>")],
+          Annotated[dict[Dotted, Args], AfterValidator(_one_class), Tag("<call>")]],
+    Discriminator(_torch_kind, custom_error_type="specc_kind",
+                  custom_error_message="the class, `pkg.mod.Class`, or the class with its arguments, "
+                                       "`{pkg.mod.Class: [in.c, units]}`"),
+]
+
+
+class OpDefinition(_Form):
+    """An op that the user's own torch module implements: the DSL's `op name(args) = pkg.mod.Class(...)`."""
+
+    args: Optional[OpArgs] = Field(None, description="the op's arguments, in order, with kinds and defaults")
+    torch: TorchCall = Field(description="the torch module that implements it, and what its constructor gets "
+                                         "(expressions over the arguments and `in`); never imported by "
+                                         "`check` or `shapes`")
+    shape: Optional[Value] = Field(None, description="the output shape, `[in.shape[0], units]` (default: "
+                                                     "the input's)")
+    params: Optional[Value] = Field(None, description="the parameter count (default 0)")
+    macs: Optional[Value] = Field(None, description="the mult-adds per sample (default 0)")
+
+
 class UsePath(_Form):
     path: StrictStr = Field(description="a spec file, relative to this one")
 
@@ -491,6 +576,8 @@ class SpecFile(_Form):
 
     use: Optional[Union[UseItem, list[UseItem]]] = Field(
         None, description="libraries and files whose blocks this spec uses: `d2l`, or a list")
+    ops: Optional[dict[Identifier, OpDefinition]] = Field(
+        None, description="ops that the user's own torch modules implement, by name")
     blocks: Optional[dict[Identifier, DefinitionValue]] = Field(None, description="parametric blocks, by name")
     models: Optional[dict[Identifier, ModelValue]] = Field(None, description="models, by name")
 
@@ -503,6 +590,7 @@ TAGGED: dict[str, type[BaseModel]] = {
     "<repeat>": RepeatStatement, "<for>": ForStatement, "<if>": IfStatement,
     "<definition>": Definition, "<path>": UsePath, "<default>": DefaultStatement, "<init>": InitStatement,
     "<extends>": DerivedModel,
+    "<arg>": OpArgSpec,
 }
 
 

@@ -1,5 +1,7 @@
 """Python source back-end: the layer graph IR -> one standalone file that imports only torch.
 
+(And, for a spec's custom layers, the user's own modules: `from pkg.layers import MyLinear`.)
+
     source = emit(graph, spec="specs/resnet18.spec")
     # class Residual(nn.Module): ...   class ResNet18(nn.Sequential): ...
 
@@ -18,7 +20,8 @@ The stages, one module each:
 - `render.py` and `forward.py`: the text, layers written from the torch
   table (`backends/torch_lowering.py`).
 
-No user text reaches the file except validated identifiers and numbers:
+No user text reaches the file except validated identifiers, a declared
+op's dotted import path (each part an identifier) and numbers:
 every name passes `namespace.identifier`, every value `literals.literal`, and
 the spec's path and overrides in the header are escaped (`literals.comment_text`).
 """

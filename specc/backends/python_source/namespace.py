@@ -7,7 +7,10 @@ and never a keyword, a builtin or a name the file relies on (`torch`, `nn`,
 or a name of an enclosing scope, gets a `_` (`nn_`, a parameter `B_` in
 class `B`); a name taken in its own scope gets a number (`Residual2`). Imports are registered with
 the names they bring: the file imports `torch` because code asked for
-`torch.cat`.
+`torch.cat`. A declared op's class (`op my_linear = pkg.layers.MyLinear(...)`)
+is imported from the user's module under a name of the file's top level:
+`MyLinear`, or `MyLinear2` (`from pkg.layers import MyLinear as MyLinear2`)
+when a generated class or another import has that name.
 
     files = Namespace()
     files.create_name("Residual", plan)     # 'Residual'; for another object: 'Residual2'
@@ -15,6 +18,7 @@ the names they bring: the file imports `torch` because code asked for
     init.create_name("nn", param)           # 'nn_'
     files.use("torch.cat")                  # 'torch.cat', and `import torch` in files.imports()
     files.define("LayerNorm2d")             # 'LayerNorm2d', and its class in files.definitions()
+    files.import_from("pkg.layers", "MyLinear")   # 'MyLinear': `from pkg.layers import MyLinear`
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class Namespace:
         self._used: set[str] = set()
         self._names: dict[Any, str] = {}
         self._imports: set[str] = set()
+        self._from_imports: dict[tuple[str, str], str] = {}  # (module, name) -> the name the file uses
         self._defined: dict[str, str] = {}  # a class the file defines itself -> its source, in first-use order
 
     def scope(self, reserved: Iterable[str] = ()) -> Namespace:
@@ -93,6 +98,18 @@ class Namespace:
         self._root()._imports.add(parts[0])
         return qualified
 
+    def import_from(self, module: str, name: str) -> str:
+        """The file's name for class `name` of the user's `module` (an import path), importing it once.
+
+        A top-level name of the file, so every scope sees it and avoids it; a name already taken
+        (a generated class, another import) or one that would hide something gets an alias.
+        """
+        root = self._root()
+        key = (".".join(identifier(part) for part in module.split(".")), identifier(name))
+        if key not in root._from_imports:
+            root._from_imports[key] = root.create_name(name, ("import", *key))
+        return root._from_imports[key]
+
     def define(self, cls: str) -> str:
         """`cls`, a class of `backends/torch_layers.py` the file defines, after registering its source
         and the imports it needs. Its name is a reserved global, so nothing else of the file takes it."""
@@ -111,11 +128,17 @@ class Namespace:
         return list(self._root()._defined.values())
 
     def imports(self) -> str:
-        """The import lines for every name used, grouped as isort would."""
+        """The import lines for every name used, grouped as isort would (the user's modules last)."""
         groups: dict[str, list[str]] = {}
+        root = self._root()
         for name, (group, statement) in IMPORTS.items():
-            if name in self._root()._imports:
+            if name in root._imports:
                 groups.setdefault(group, []).append(statement + "\n")
+        by_module: dict[str, list[str]] = {}
+        for (module, name), local in sorted(root._from_imports.items()):
+            by_module.setdefault(module, []).append(name if local == name else f"{name} as {local}")
+        for module, names in by_module.items():
+            groups.setdefault("user", []).append(f"from {module} import {', '.join(names)}\n")
         return "\n".join("".join(lines) for lines in groups.values())
 
     @contextlib.contextmanager

@@ -24,7 +24,7 @@ from typing import Any, Optional, Union
 from ...expr import is_int
 from ...ir import Graph, Module, attributes
 from ...naming import class_name
-from ..torch_lowering import REQUIRED, lower
+from ..torch_lowering import REQUIRED, lower_layer
 from .literals import literal, writable
 from .namespace import Namespace
 
@@ -57,6 +57,7 @@ class LayerExpr:
     kwargs: dict[str, int]   # keyword -> leaf index
     defaults: dict           # keyword -> torch's default, for those that have one
     home: str = "nn"         # `nn.<cls>`, or a class the file defines itself ("torch_layers")
+    module: Optional[str] = None  # home "user": a declared op's class, from this import path
 
 
 @dataclass
@@ -119,11 +120,11 @@ def describe(body, leaves: list[Leaf], classes: dict, prefix: str = "") -> list[
 def _child_expr(node, leaves: list[Leaf], classes: dict, path: str) -> Expr:
     label = f"layer{path}" if path[:1].isdigit() else path
     if node.kind == "layer":
-        call = lower(node.op, node.args, node.in_shape)
+        call = lower_layer(node)
         args = [_add_leaf(leaves, v, p.channels, f"{label}_{p.name}") for p, v in call.args]
-        kwargs = {p.name: _add_leaf(leaves, v, False, f"{label}_{p.name}") for p, v in call.kwargs}
+        kwargs = {p.name: _add_leaf(leaves, v, p.channels, f"{label}_{p.name}") for p, v in call.kwargs}
         defaults = {p.name: p.default for p, _ in call.kwargs if p.default is not REQUIRED}
-        return LayerExpr(call.cls, args, kwargs, defaults, call.home)
+        return LayerExpr(call.cls, args, kwargs, defaults, call.home, call.module)
     plan = classes.get(id(node))
     if plan is None:  # a named sequential container: an inline nn.Sequential
         return SeqExpr(describe(node.body, leaves, classes, path))
@@ -179,8 +180,8 @@ def _signature(node, keys: dict) -> tuple:
     if node.module and node.shares:
         return ("S", node.name, node.shares.rpartition(".")[2])
     if node.kind == "layer":
-        call = lower(node.op, node.args, node.in_shape)
-        return ("L", node.name, node.op, call.cls if call else "", len(call.args) if call else 0,
+        call = lower_layer(node)
+        return ("L", node.name, node.op, (call.module, call.cls) if call else "", len(call.args) if call else 0,
                 tuple(sorted(call.keywords())) if call else ())
     if node.kind == "combine":
         return ("C", node.op, slicing(node), tuple(tuple(_signature(n, keys) for n in b) for b in node.branches))

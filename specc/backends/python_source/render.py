@@ -31,10 +31,24 @@ def emit(graph: Graph, spec: str) -> str:
     _check_model_name(graph)
     files = Namespace()
     files.claim(graph.model)
+    _import_declared(graph, files)
     assigned, plans = plan_classes(graph, files)
     body = [_render_class(plan, assigned, files) for plan in plans] + [_render_model(graph, assigned, files)]
     body = [text + "\n" for text in files.definitions()] + body  # before any class that uses them
     return _header(graph, spec) + "\n" + files.imports() + "\n\n" + "\n\n".join(body)
+
+
+def _import_declared(graph: Graph, files: Namespace) -> None:
+    """The user's classes that declared ops name, imported before any other name is given out.
+
+    So every generated class, parameter and variable avoids them (a block `my_linear` becomes
+    `MyLinear2` beside the imported `MyLinear`), and a class is imported under its own name
+    unless the model has it.
+    """
+    for row in walk(graph.body):
+        node = row.node
+        if node.kind == "layer" and node.declared is not None:
+            files.import_from(node.declared.module, node.declared.cls)
 
 
 def _check_model_name(graph: Graph) -> None:
@@ -180,7 +194,10 @@ def _layer(expr: LayerExpr, writer: _Writer) -> str:
         if key in expr.defaults and code == literal(expr.defaults[key]):
             continue  # a parameter reference never equals a literal
         args.append(f"{identifier(key)}={code}")
-    cls = writer.names.use("nn." + expr.cls) if expr.home == "nn" else writer.names.define(expr.cls)
+    if expr.home == "user":  # a declared op: the user's class, imported by the file
+        cls = writer.names.import_from(expr.module, expr.cls)
+    else:
+        cls = writer.names.use("nn." + expr.cls) if expr.home == "nn" else writer.names.define(expr.cls)
     return f"{cls}({', '.join(args)})"
 
 
