@@ -293,14 +293,14 @@ class _Loader:
         if not _looks_like_spec(text, str(path)):
             raise SpecError("E0209", f"expected a spec in `{use.target}`, found a file that does not begin like "
                             "one (its lines are not shown)", use.where, label="not a spec",
-                            help="a spec begins with `use`, `block` or `model` (in YAML: `use:`, `blocks:` or "
-                                 "`models:`), after any comments")
+                            help="a spec begins with `use`, `op`, `block` or `model` (in YAML: `use:`, `ops:`, "
+                                 "`blocks:` or `models:`), after any comments")
         sources.register(str(path), text)
         return text
 
 
-_DSL_START = re.compile(r"(use|block|model)\b")
-_YAML_START = re.compile(r"(use|blocks|models)\s*:|\{|---|%YAML")
+_DSL_START = re.compile(r"(use|op|block|model)\b")
+_YAML_START = re.compile(r"(use|ops|blocks|models)\s*:|\{|---|%YAML")
 
 
 def _looks_like_spec(text: str, name: str) -> bool:

@@ -17,7 +17,7 @@ blank, and every line keeps its number.
             identity         # <- the parse resumes here, as if from the top
 
 The errors found are those a parse of the whole text after each blanking
-would find, in the same order (`tests/test_recovery.py` holds it to that
+would find, in the same order (`tests/test_hostile.py` holds it to that
 reference): the first syntax error of each text, then, once no syntax error
 is left, the rules beyond the grammar (`build.AstBuilder`'s deferred
 errors), whose blanking leaves the syntax as it was.

@@ -288,9 +288,10 @@ def blank_error_lines(lines: list[str], error: SpecError, first_line: Optional[i
         end = declaration + 1
         while end < len(lines) and (_indent(lines[end]) or not _code(lines[end])):
             end += 1  # its lines, by indentation alone: a bracket left open must not take the file with it
-        for i in range(declaration, max(end, last + 1)):
+        end = max(end, last + 1)
+        for i in range(declaration, end):
             lines[i] = ""
-        return True
+        return declaration + 1, end
     line = lines[index]
     if not line.strip():
         return None
