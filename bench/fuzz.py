@@ -87,7 +87,7 @@ class Report:
         kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(self.by_kind.items()))
         return [
             f"inputs                     {self.inputs:,} ({kinds})",
-            f"ended in a SpecError       {self.spec_errors:,}",
+            f"refused (exit 1 or 2)      {self.spec_errors:,}",
             f"non-SpecError exceptions   {len(self.failures):,}" + "".join(f"\n  {p}" for p in self.failures[:20]),
             f"inputs over the slow mark  {len(self.slow):,}" + "".join(f"\n  {p}" for p in self.slow[:20]),
             f"inputs stopped (hard)      {len(self.hung):,}",
@@ -351,13 +351,18 @@ def prepare(folder: Path) -> None:
 # ---------------------------------------------------------------- running one input
 
 
-def compile_text(path: Path) -> None:
-    """Everything specc does with a spec file, short of torch: compile, report, generate, format."""
+def compile_text(path: Path) -> bool:
+    """Everything specc does with a spec file, short of torch: compile, report, generate, format.
+
+    Returns whether compiling it ended in a `SpecError` (the formatter's verdict aside).
+    """
     name = str(path)
+    refused = False
     try:
         graph = api.shapes(path)
     except SpecError as error:
         _check_error(error)
+        refused = True
     else:
         to_table(graph)
         to_json(graph)
@@ -366,12 +371,13 @@ def compile_text(path: Path) -> None:
     try:
         text = path.read_text(encoding="utf-8")
     except (UnicodeDecodeError, OSError):
-        return
+        return refused
     for to in (None, "yaml" if path.suffix == ".spec" else "spec"):
         try:
             format_text(text, name, to)
         except SpecError as error:
             _check_error(error)
+    return refused
 
 
 def _check_error(error: SpecError) -> None:
@@ -381,7 +387,8 @@ def _check_error(error: SpecError) -> None:
     render(error, sources.text_of)
 
 
-def run_cli(argv: list[str], stdin: bytes = b"") -> None:
+def run_cli(argv: list[str], stdin: bytes = b"") -> int:
+    """Run `specc ARGV` in this process, output captured; its exit status (0, 1 or 2, else a failure)."""
     out, err = io.StringIO(), io.StringIO()
     saved = sys.stdin
     sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")  # `-` reads this, never the terminal
@@ -395,6 +402,7 @@ def run_cli(argv: list[str], stdin: bytes = b"") -> None:
         sys.stdin = saved
     if status not in (0, 1, 2):
         raise AssertionError(f"specc {' '.join(argv)} exited {status}:\n{err.getvalue()[-3000:]}")
+    return status
 
 
 def cli_vector(rng: random.Random, folder: Path, spec: Path) -> list[str]:
@@ -489,13 +497,12 @@ def _one(kind: str, rng: random.Random, seeds: list[str], yaml_seeds: list[str],
         signal.setitimer(signal.ITIMER_REAL, max(4 * hard, 120))  # a wait that uses no CPU (a FIFO read) too
     try:
         if argv is not None:
-            run_cli(argv, (folder / "cli.spec").read_bytes())
+            refused = run_cli(argv, (folder / "cli.spec").read_bytes()) != 0
         else:
-            compile_text(path)
+            refused = compile_text(path)
+        report.spec_errors += refused
     except Hang:
         report.hung.append(_save(out, kind, text, argv, "stopped after the hard limit", suffix))
-    except SpecError:
-        report.spec_errors += 1  # (raised by nothing above; kept for clarity)
     except BaseException as error:  # noqa: BLE001 - the point of the exercise
         if isinstance(error, KeyboardInterrupt):
             raise

@@ -25,7 +25,7 @@ SECONDS = 60.0 if os.environ.get("SPECC_LONG") == "1" else 6.0
 def test_a_short_fuzzing_campaign(tmp_path):
     seed = int(os.environ.get("SPECC_FUZZ_SEED", random.randrange(1 << 30)))
     report = fuzz.run(seconds=SECONDS, seed=seed, out=tmp_path / "failures", slow=5.0, hard=20.0)
-    assert report.inputs > 20
+    assert report.inputs > 20 and 0 < report.spec_errors < report.inputs  # most mutants are refused, not all
     details = "\n".join(report.lines())
     for path in report.failures[:3]:
         details += "\n\n" + Path(path).read_text(encoding="utf-8")[-3000:]
