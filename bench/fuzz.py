@@ -132,6 +132,9 @@ STATEMENTS = [
     "chunk 2:\n{p}    identity\n{p}    identity", "\"m{{e}}\" = relu",
     "init linear: weight=normal(std={e}), bias=zeros", "init conv: weight=kaiming_normal(mode={e})",
     "init conv, linear: weight=xavier_uniform(gain={e})", "init layer fc: weight=constant({e})",
+    "pair({e}) as (lo, hi)", "pair(4) as (lo, hi, lo)", "pair(4) as ({e}, hi)", "pair(4) -> relu as (lo, hi)",
+    "merge(4, skip={e})", "merge(4, {e})", "conv(4, k=1) as s\n{p}merge(4, s)", "merge(4, s, s)",
+    "output (lo, hi)", "output ({e}, {e})", "lo -> merge(4, hi)", "enc(3) as (a, b)\n{p}output (a, b)",
 ]
 DEFINITIONS = [
     "block rec(n):\n    if n > 0:\n        rec(n - 1)\n        rec(n - 1)",
@@ -144,11 +147,18 @@ DEFINITIONS = [
     "model M4(x={e}):\n    input 1 x 8 x 8\n    conv(x)", "# \x00 \x1b[31m",
     "model Two:\n    input a: 1 x 8 x 8\n    input b: 1 x 8 x 8\n    a -> conv(4) as c\n    output {\"c\": c, \"b\": b}",
     "model D = M(classes={e})", "model E = E(x=1)",
+    "block pair(c):\n    conv(c, k=3, p=1) as lo\n    conv(c, k=3, s=2, p=1) as hi\n    output (lo, hi)",
+    "block merge(c, skip: tensor):\n    concat:\n        identity\n        skip\n    conv(c, k={e})",
+    "block enc(n):\n    if n > 0:\n        enc(n - 1) as (a, b)\n        a -> relu as c\n        output (c, b)\n"
+    "    else:\n        relu as a\n        output (a, a)",
+    "block twin(t: tensor, u: tensor):\n    add:\n        t\n        u\n    output ({e}, t)",
+    "model T(x: tensor):\n    input 3 x 8 x 8\n    relu",
 ]
 YAML_VALUES = [
     "&a relu", "*a", "!!python/object:os.system ls", "!!binary aGk=", "'1]'", "\"\\x00\"", "1.0e999", ".nan",
     ".inf", "9" * 5000, "[1,\t2]", "αlpha", "ｂlk", "~", "", "{}", "[]", "'[1] < [\"a\"]'", "'(-1) ** 0.5'",
     "'[[0] * 100000] * 100000'", "'x' * 1100", "\"fifo.spec\"", "{path: ../x.spec}", "{path: /etc/passwd}",
+    "\"skip: tensor\"", "'αlpha: tensor'", "'pair(4) as (lo, hi)'", "'output (lo, hi)'",
     "10000", "'range(100000)'", "yes", "null", "2024-01-01", "<<", "? a", "|\n  relu",
 ]
 CHARS = "abcxyz019_ ()[]{}:,.=+-*/<>#'\"\\\t\n\r\x00\x1b²αｂ\u2028\ufeff"
@@ -247,6 +257,7 @@ class Generator:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.blocks: list[tuple[str, int]] = []
+        self.tensors = False  # whether `pair` (two results) and `merge` (a tensor parameter) are defined
 
     def program(self) -> str:
         rng = self.rng
@@ -259,6 +270,12 @@ class Generator:
             out.append(f"block {name}({', '.join(['c', 'k=3'][:params])}):")
             out.extend(self.body(2, rng.randint(1, 4)))
             self.blocks.append((name, params))
+        if rng.random() < 0.4:  # blocks that take a tensor and that return several values
+            out += ["block pair(c):", "    " + self.chain() + " as lo", "    lo -> " + self.chain() + " as hi",
+                    "    output " + rng.choice(["(lo, hi)", "(hi, lo)", "(lo, hi, lo)", "lo"])]
+            out += ["block merge(c, skip: tensor):", "    " + rng.choice(["concat:", "add:", "mul:"]),
+                    "        identity", "        skip", *self.body(1, rng.randint(0, 2))]
+            self.tensors = True
         for index in range(rng.randint(1, 2)):
             out.append(f"model M{index}(classes=10, widths=[8, 16], flag=true):")
             out.append("    input " + rng.choice(["1 x 28 x 28", "3 x 32 x 32", "8", "2 x 3 x 16 x 16", "c x 4 x 4"]))
@@ -277,6 +294,10 @@ class Generator:
         roll = rng.random() if depth < 5 else 0
         if roll < 0.45:
             return [pad + self.chain()]
+        if roll < 0.5 and self.tensors:
+            return [pad + f"pair({self.expr(1)}) as (a{depth}, b{depth})",
+                    pad + f"{rng.choice(['a', 'b'])}{depth} -> merge({self.expr(1)}, {rng.choice(['a', 'b'])}{depth})"
+                    + rng.choice(["", " as m", " -> " + self.chain()])]
         if roll < 0.52:
             return [pad + f"let v{depth} = {self.expr(3)}"]
         if roll < 0.6:

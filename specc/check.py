@@ -370,8 +370,8 @@ class _BodyChecker(StatementVisitor):
             self.run(lambda n=name, s=span: self._bind_value(n, s, vars))
         self.run(lambda: unpacking(stmt, [(getattr(item, "name", ""), self._results(item), item.where)
                                          for item in items]))
-        if stmt.unpack is not None and len(set(stmt.unpack)) < len(stmt.unpack):
-            twice = next(n for i, n in enumerate(stmt.unpack) if n in stmt.unpack[:i])
+        twice = _first_repeated(stmt.unpack or ())
+        if twice is not None:
             self.collector.add(SpecError("E0321", f"the value `{twice}` is named twice in `as (...)`",
                                          stmt.where, label="one name per result",
                                          help="give every result its own name"))
@@ -787,6 +787,16 @@ def unpacking(stmt: ast.Chain, returns: list[tuple[str, int, ast.Span]]) -> None
                         f"found {found}", stmt.where, label="unpacked here",
                         help="`as (a, b)` names the results of a block whose `output` is a tuple; name one value "
                              "with `as name`")
+
+
+def _first_repeated(names) -> Optional[str]:
+    """The first name that comes a second time (one pass: `as (...)` may hold a hundred thousand names)."""
+    seen = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
 
 
 def _tensor_arguments(call: ast.Call, block: Optional[ast.BlockDef]) -> dict[int, str]:

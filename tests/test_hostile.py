@@ -675,3 +675,24 @@ def test_dict_keys_are_strings_or_numbers():
     assert error.code == "E0401" and located(error)
     error = error_of("block b(x):\n    relu\n\n" + M + '    b({"a": [[0] * 1000] * 1000})\n')
     assert error.code == "E0405" and "items" in error.message
+
+
+def test_a_name_given_twice_in_a_long_unpacking_is_found_in_one_pass():
+    """`as (a0, ..., a99999, a0)`: each name is compared with those before it through a set, not a list."""
+    from specc.check import _first_repeated
+
+    compared = [0]
+
+    class Name(str):
+        __hash__ = str.__hash__
+
+        def __eq__(self, other):
+            compared[0] += 1
+            return str.__eq__(self, other)
+
+    names = [Name(f"a{i}") for i in range(5000)] + [Name("a0")]
+    assert _first_repeated(names) == "a0" and compared[0] < 2 * len(names)
+    pair = "block pair(c):\n    conv(c, k=1) as lo\n    output (lo, lo)\n\n"
+    error = error_of(pair + M + "    pair(4) as (" + ", ".join(f"a{i}" for i in range(300)) + ", a7)\n    output a0\n")
+    twice = [one for one in error.errors if "`a7` is named twice" in one.message]
+    assert twice and twice[0].code == "E0321" and twice[0].span.line == 7
