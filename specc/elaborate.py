@@ -338,7 +338,7 @@ class _Elaborator(StatementVisitor):
                         raise _no_flow(stmt, unpacked)
                     nodes.extend(produced)
                     shape = produced[-1].out_shape
-                    env = env.child(shape)
+                    env = env.after(shape)
                     unpacked = produced[-1] if produced[-1].kind == "module" and produced[-1].results else None
             if unpacked is not None and (not stmts or stmts[-1].kind != "output"):
                 raise SpecError("E0321", f"expected `output` after unpacking the results of `{unpacked.cls}`, found "

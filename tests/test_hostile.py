@@ -696,3 +696,30 @@ def test_a_name_given_twice_in_a_long_unpacking_is_found_in_one_pass():
     error = error_of(pair + M + "    pair(4) as (" + ", ".join(f"a{i}" for i in range(300)) + ", a7)\n    output a0\n")
     twice = [one for one in error.errors if "`a7` is named twice" in one.message]
     assert twice and twice[0].code == "E0321" and twice[0].span.line == 7
+
+
+def test_the_statements_of_a_body_share_one_scope(monkeypatch):
+    """A name is looked up through the scopes a body is nested in, not through one scope per earlier statement.
+
+    20,000 layers one to a line made a chain of 20,000 scopes, walked at every lookup (seconds of
+    quadratic work); the walk is now as long as the nesting, whatever the number of statements.
+    """
+    from specc.expr import Env
+
+    walked = []
+    real = Env.get
+
+    def get(self, name, default=None):
+        depth, env = 0, self
+        while env is not None:
+            depth, env = depth + 1, env.parent
+        walked.append(depth)
+        return real(self, name, default)
+
+    monkeypatch.setattr(Env, "get", get)
+    text = "model M:\n    input 8\n    let a = 4\n" + "    relu\n" * 2000 + "    linear(a)\n    default linear(bias=false)\n" \
+        + "    relu\n" * 2000 + "    linear(a)\n"
+    graph = api.shapes(text)
+    assert len(graph.body) == 4002 and graph.body[-1].out_shape[-1] == 4
+    assert graph.total_params == 4 * 8 + 4 + 4 * 4  # the `default` holds for the statements after it
+    assert walked and max(walked) < 10

@@ -137,6 +137,9 @@ def _compose(text: str, file: str) -> Node:
     return root
 
 
+_FLOW_CHARS = re.compile(r"[\[\]{}'\"#]")
+
+
 def _depth_bound(text: str) -> tuple[int, int]:
     """An upper bound on how deeply `text` nests, and the first line where it passes MAX_DEPTH.
 
@@ -150,7 +153,7 @@ def _depth_bound(text: str) -> tuple[int, int]:
     for number, line in enumerate(text.split("\n"), start=1):
         block = len(line) - len(line.lstrip(" -?:"))
         deepest = flow
-        for char in line:
+        for char in (line if quote or _FLOW_CHARS.search(line) else ""):  # (most lines: none to count)
             if quote:
                 quote = None if char == quote else quote
                 flow += char in "[{"
