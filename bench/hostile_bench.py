@@ -19,6 +19,12 @@ machine whose speed drifts:
 - YAML keys: 9,000 models, each with two misspelt keys, against the same
   models spelt right (parse and render). The errors used to be located and
   grouped by scanning every key and every pair of errors.
+- Scopes: 20,000 layers two a line against the same layers six a line
+  (`shapes`). Each statement of a body used to open a scope inside the one
+  before, and every name lookup walked them all.
+- Unpacking: `as (...)` with 100,000 names, the first named again at the
+  end, against the same names all different (`check`, then rendered). The
+  repeated name used to be found by comparing each name with all before it.
 
 Linear means a ratio that stays put as the sizes grow (try `--quick`
 against the full run).
@@ -35,8 +41,9 @@ sys.path.insert(0, str(ROOT))
 
 from timing import interleaved  # noqa: E402
 from specc import sources  # noqa: E402
-from specc.api import check  # noqa: E402
+from specc.api import check, shapes  # noqa: E402
 from specc.diagnostics import SpecError, render  # noqa: E402
+from specc.syntax import cache as parse_cache  # noqa: E402
 from specc.syntax.parse import parse_text  # noqa: E402
 from specc.syntax.yaml import parse_yaml  # noqa: E402
 
@@ -100,6 +107,34 @@ def yaml_keys(models: int, rounds: int) -> None:
     print(f"  misspelt, reported             {times['wrong']:8.3f} s   {times['wrong'] / times['right']:5.2f}x spelt right")
 
 
+def scopes(layers: int, rounds: int) -> None:
+    head = "model M:\n    input 8\n    let width = 8\n"
+    one = head + "    linear(width) -> relu\n" * (layers // 2)
+    three = head + "    linear(width) -> relu -> linear(width) -> relu -> linear(width) -> relu\n" * (layers // 6)
+    times = interleaved({
+        "three": (lambda: shapes(three), parse_cache.clear_memory, 1),
+        "one": (lambda: shapes(one), parse_cache.clear_memory, 1),
+    }, rounds)
+    print(f"\nScopes: {layers:,} layers in one body (best of {rounds})")
+    print(f"  six a line                     {times['three']:8.3f} s")
+    print(f"  two a line                     {times['one']:8.3f} s   {times['one'] / times['three']:5.2f}x six a line")
+
+
+def unpacking(names: int, rounds: int) -> None:
+    head = "block pair(c):\n    conv(c, k=1) as lo\n    output (lo, lo)\n\nmodel M:\n    input 3 x 8 x 8\n"
+    listed = ", ".join(f"a{i}" for i in range(names))
+    distinct = head + f"    pair(4) as ({listed})\n    output a0\n"
+    repeated = head + f"    pair(4) as ({listed}, a0)\n    output a0\n"
+    times = interleaved({
+        "distinct": (lambda: reported(lambda: check(distinct)), parse_cache.clear_memory, 1),
+        "repeated": (lambda: reported(lambda: check(repeated)), parse_cache.clear_memory, 1),
+    }, rounds)
+    print(f"\nUnpacking: `as (...)` with {names:,} names (best of {rounds})")
+    print(f"  all different                  {times['distinct']:8.3f} s")
+    print(f"  the first again at the end     {times['repeated']:8.3f} s   "
+          f"{times['repeated'] / times['distinct']:5.2f}x all different")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a fifth of the sizes, fewer rounds")
@@ -108,6 +143,8 @@ def main() -> None:
     recovery(50_000 // scale, rounds)
     suggestions(4_000 // scale, rounds)
     yaml_keys(9_000 // scale, rounds)
+    scopes(20_000 // scale, rounds)
+    unpacking(100_000 // scale, rounds)
 
 
 if __name__ == "__main__":
