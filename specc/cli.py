@@ -55,6 +55,12 @@ def _report(error: SpecError) -> int:
     return error.exit_status
 
 
+def _warn(done) -> None:
+    """Print the warnings of a compilation that succeeded (they change no exit status)."""
+    for warning in done.problems.warnings:
+        sys.stderr.write(render(warning, sources.text_of))
+
+
 def _path(file: str):
     """A command-line FILE: a path, or `-` for standard input (never spec text)."""
     from .pipeline import STDIN
@@ -109,6 +115,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             for definition in outcome.static:
                 _note_static(definition)
             outcome.raise_if_any()
+            _warn(done)  # (after errors, a warning is often their consequence: shown only without them)
         except SpecError as error:
             status = max(status, _report(error))
     if status == EXIT_OK and args.dump is None:
@@ -123,16 +130,17 @@ def _note_static(definition) -> None:
 
 
 def cmd_shapes(args: argparse.Namespace) -> int:
-    from .report import to_json, to_table
+    from .report import to_json, to_table, warnings_json
 
     done = _run(_compilation(args, args.file), args)
     if done is None:
         return EXIT_OK
+    _warn(done)
     graph = done.graph
     if args.json:
         import json  # only here: the table is the common case, and every command pays for its imports
 
-        print(json.dumps(to_json(graph), indent=2))
+        print(json.dumps({**to_json(graph), "warnings": warnings_json(done.problems.warnings)}, indent=2))
     else:
         sys.stdout.write(to_table(graph, depth=args.depth))
     return EXIT_OK
@@ -145,6 +153,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     done = _run(_compilation(args, args.file), args)
     if done is None:
         return EXIT_OK
+    _warn(done)
     tensors = None
     if args.weights is not None:  # checked before anything is written: a file that does not fit stops the build
         from .weights import verify

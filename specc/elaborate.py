@@ -255,11 +255,14 @@ class _Elaborator(StatementVisitor):
             body = self.body(definition.body, self._model_env(env, inputs), shape)
             self._settle(self.module)
         except SpecError as error:
-            # The search re-elaborates the model ~30 times: only for models of modest size.
+            # A search re-elaborates the model up to ~130 times (`_Search` bounds the work of all the
+            # trials together): only for a model of modest size up to the error.
             budget = self.state.budget
-            if error.code == "E0303" and error.axis and self.state.layers <= SEARCH_LAYERS \
-                    and budget.total - budget.left <= SEARCH_STEPS:
+            modest = self.state.layers <= SEARCH_LAYERS and budget.total - budget.left <= SEARCH_STEPS
+            if error.code == "E0303" and error.axis and modest:
                 _add_smallest_input(error, self.program, definition, overrides, shape)
+            elif error.code in JOINS and getattr(error, "axis", None) and modest:
+                _add_nearest_inputs(error, self.program, definition, overrides, shape)
             _add_call_stack(error)
             raise
         out = body[-1].out_shape if body else shape
@@ -275,7 +278,7 @@ class _Elaborator(StatementVisitor):
             try:
                 self.body(definition.body, self._model_env(env, inputs), inputs[0][1])
             except SpecError as error:
-                return not (error.code == "E0303" and error.axis == axis)
+                return not (error.code in ("E0303", *JOINS) and getattr(error, "axis", None) == axis)
             return True
 
     @staticmethod
@@ -1165,11 +1168,11 @@ def _concat_shape(stmt: ast.Combine, branches, outs: list[Shape]) -> Shape:
     first = outs[0]
     for index, out in enumerate(outs[1:], start=1):
         if len(out) != len(first) or out[0] != first[0] or out[2:] != first[2:]:
-            raise SpecError("E0302", "expected the branches of `concat` to agree on all but the channels, found "
+            raise _along(first, out, SpecError("E0302", "expected the branches of `concat` to agree on all but the channels, found "
                             + ", ".join(f"{format_shape(o)} (branch {i + 1}{_source(branches[i], ': ')})"
                                         for i, o in enumerate(outs)),
                             _branch_span(stmt, branches, index), label=f"this branch gives {format_shape(out)}",
-                            help="give every branch the same stride and padding so the sizes match")
+                            help="give every branch the same stride and padding so the sizes match"))
     return (first[0], sum(o[1] for o in outs), *first[2:])
 
 
@@ -1246,13 +1249,24 @@ def _broadcast_shape(stmt: ast.Combine, pairs, outs: list[Shape]) -> Shape:
         joined = broadcast(result, out)
         if joined is None:
             _, source, env = pairs[index]
-            raise SpecError("E0301", f"shape mismatch in `{stmt.op}`: "
+            raise _along(result, out, SpecError("E0301", f"shape mismatch in `{stmt.op}`: "
                             + ", ".join(f"branch {i + 1}{_source(branches[i], ' (', ')')} gives {format_shape(o)}"
                                         for i, o in enumerate(outs)),
                             _branch_span(stmt, branches, index), label=_add_label(branches[index], stmt),
-                            help=_add_help(stmt.op, outs[0], out, source, env))
+                            help=_add_help(stmt.op, outs[0], out, source, env)))
         result = joined
     return result
+
+
+JOINS = ("E0301", "E0302")  # branches that do not fit their join
+
+
+def _along(a: Shape, b: Shape, error: SpecError) -> SpecError:
+    """`error` about a join of `a` and `b`, knowing the spatial axis (of an image) where they first disagree."""
+    if len(a) == len(b) == 4:
+        error.axis = next((name for i, name in ((2, "height"), (3, "width")) if a[i] != b[i] and 1 not in (a[i], b[i])),
+                          None)
+    return error
 
 
 def broadcast(a: Shape, b: Shape) -> Optional[Shape]:
@@ -1364,35 +1378,99 @@ def _add_call_stack(error: SpecError) -> None:
         one.help = "\n".join([one.help or "this happened inside a block", *lines])
 
 
+class _SearchOver(Exception):
+    """The trial elaborations of one search used up its budget: no input is suggested."""
+
+
+class _Search:
+    """Trial elaborations of a model at other input sizes, all within one elaboration's work.
+
+    Each trial may run the whole model, past the point where the error was (a
+    loop of a million steps after it): the trials share one budget of steps,
+    and their layers and block instances count against one elaboration's, so
+    a search costs at most about twice what the failed elaboration could.
+    """
+
+    def __init__(self, program: Program, definition: ast.ModelDef, overrides: dict) -> None:
+        self.program, self.definition, self.overrides = program, definition, overrides
+        self.steps = Budget(LIMITS["search_steps"], what="searching for an input that fits")
+        self.made = 0  # layers and block instances of the trials so far
+
+    def fits(self, given: tuple, axis: str) -> bool:
+        if self.made > LIMITS["layers"] + LIMITS["nodes"]:
+            raise _SearchOver
+        trial = _Elaborator(self.program, self.steps)
+        try:
+            return trial.fits(self.definition, self.overrides, given, axis)
+        finally:
+            self.made += trial.state.layers + trial.state.nodes
+            if self.steps.left < 0:  # the trial stopped for the search's budget, not for a size
+                raise _SearchOver
+
+
 def _add_smallest_input(error: SpecError, program: Program, definition: ast.ModelDef, overrides: dict,
                         shape: Shape) -> None:
     """A size reached zero: say the smallest model input that fits (sizes only grow with the input)."""
     if len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
         return
+    search = _Search(program, definition, overrides)
     sizes = list(shape)
-    for axis, name in ((2, "height"), (3, "width")):
-        # The other axis large, so that it cannot stop elaboration first.
-        trial = list(shape)
-        trial[5 - axis] = max(trial[5 - axis], ROOMY)
-        found = _smallest_along(program, definition, overrides, trial, axis, name)
-        if found is None:
+    try:
+        for axis, name in ((2, "height"), (3, "width")):
+            # The other axis large, so that it cannot stop elaboration first.
+            trial = list(shape)
+            trial[5 - axis] = max(trial[5 - axis], ROOMY)
+            found = _smallest_along(search, trial, axis, name)
+            if found is None:
+                return
+            sizes[axis] = max(found, shape[axis])
+        given = tuple(sizes[1:] if sizes[0] == "N" else sizes)
+        if not all(search.fits(given, name) for name in ("height", "width")):
             return
-        sizes[axis] = max(found, shape[axis])
-    given = tuple(sizes[1:] if sizes[0] == "N" else sizes)
-    if not all(_Elaborator(program).fits(definition, overrides, given, name) for name in ("height", "width")):
+    except _SearchOver:
         return
     error.help += f"\nthe model needs an input of at least {' x '.join(map(str, given))}"
 
 
-def _smallest_along(program: Program, definition: ast.ModelDef, overrides: dict, sizes: list, axis: int,
-                    name: str) -> Optional[int]:
+def _add_nearest_inputs(error: SpecError, program: Program, definition: ast.ModelDef, overrides: dict,
+                        shape: Shape) -> None:
+    """A join's branches disagree along an axis: say the nearest input sizes along it at which they agree.
+
+    (A U-Net with padded convs joins each level's skip to its upsampled path: only sizes that halve
+    exactly at every level fit.) Sizes within `NEAREST` of the given one, nearest first.
+    """
+    if len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
+        return
+    axis = 2 if error.axis == "height" else 3
+    search = _Search(program, definition, overrides)
+
+    def fits(size: int) -> bool:
+        trial = list(shape)
+        # The other axis a power of two, which halves (or is cut in a join) without remainder.
+        trial[axis], trial[5 - axis] = size, ROOMY
+        return search.fits(tuple(trial[1:] if trial[0] == "N" else trial), error.axis)
+
+    try:
+        above = next((n for n in range(shape[axis] + 1, shape[axis] + NEAREST) if fits(n)), None)
+        if above is None:  # no larger input fits (branches with different strides): no size to suggest
+            return
+        below = next((n for n in range(shape[axis] - 1, max(shape[axis] - NEAREST, 0), -1) if fits(n)), None)
+    except _SearchOver:
+        return
+    found = [str(n) for n in (below, above) if n is not None]
+    error.help += f"\nthe nearest input {error.axis}s at which the branches agree: {' and '.join(found)}"
+
+
+NEAREST = 64  # how far from the given input size `_add_nearest_inputs` looks
+
+
+def _smallest_along(search: _Search, sizes: list, axis: int, name: str) -> Optional[int]:
     """The smallest size along `axis` (the others as in `sizes`) at which no size reaches zero along it."""
 
     def fits(size: int) -> bool:
         trial = list(sizes)
         trial[axis] = size
-        given = tuple(trial[1:] if trial[0] == "N" else trial)
-        return _Elaborator(program).fits(definition, overrides, given, name)
+        return search.fits(tuple(trial[1:] if trial[0] == "N" else trial), name)
 
     if fits(sizes[axis]):
         return sizes[axis]

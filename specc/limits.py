@@ -52,6 +52,8 @@ TABLE: tuple[Limit, ...] = (
     Limit("steps", 1_000_000, "E0405",
           "steps of elaborating one model: statements run, loop iterations, items of values built or compared"),
     Limit("check_steps", 4_000_000, "E0405", "steps of elaborating all the models of one file (`specc check`)"),
+    Limit("search_steps", 1_000_000, "",
+          "steps of the trial elaborations that look for an input size that fits (then no size is suggested)"),
     Limit("repeat", 10_000, "E0405", "one `repeat` count"),
     Limit("recursion", 64, "E0406", "block calls nested in one another"),
     Limit("nesting", 200, "E0406", "statement bodies and block calls nested in one another, across blocks"),

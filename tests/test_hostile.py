@@ -723,3 +723,32 @@ def test_the_statements_of_a_body_share_one_scope(monkeypatch):
     assert len(graph.body) == 4002 and graph.body[-1].out_shape[-1] == 4
     assert graph.total_params == 4 * 8 + 4 + 4 * 4  # the `default` holds for the statements after it
     assert walked and max(walked) < 10
+
+
+@pytest.mark.parametrize("kind", ["smallest", "nearest"])
+def test_the_trials_of_a_search_for_a_fitting_input_share_one_budget(kind, monkeypatch):
+    """Each trial may run the model past the error (a loop of 80,000 steps here): together they stop at `search_steps`."""
+    from specc import elaborate
+
+    spent = []  # the steps of each trial elaboration
+    real = elaborate._Elaborator.fits
+
+    def fits(self, *args):
+        try:
+            return real(self, *args)
+        finally:
+            spent.append(self.state.budget.total - self.state.budget.left)
+    monkeypatch.setattr(elaborate._Elaborator, "fits", fits)
+    monkeypatch.setitem(limits.LIMITS, "search_steps", 100_000)
+    mistake = {"smallest": "    input 1 x 8 x 8\n    conv(4, k=16)\n",
+               "nearest": "    input 1 x 65 x 64\n    conv(4, k=3, p=1) as skip\n    repeat 6:\n        maxpool(k=2)\n"
+                          "    upsample(scale=64)\n    concat:\n        identity\n        skip\n"}[kind]
+    loop = "    for i in range(200):\n        for j in range(200):\n            let z = 1\n"
+    hint = {"smallest": "needs an input of at least 1 x 16 x 16", "nearest": "at which the branches agree: 64 and 128"}
+
+    error = error_of("model M:\n" + mistake + "    relu\n")
+    assert hint[kind] in error.help  # without the loop the search finds the sizes
+    spent.clear()
+    error = error_of("model M:\n" + mistake + loop + "    relu\n")
+    assert error.code in ("E0303", "E0302") and located(error) and hint[kind] not in error.help
+    assert max(spent) > 40_000 and 100_000 < sum(spent) <= 100_000 + 1_000  # stopped where the budget ran out
