@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__, sources
-from .diagnostics import Category, SpecError, render
+from .diagnostics import Category, SpecError, SpecErrorGroup, render
 
 EXIT_OK, EXIT_SPEC_ERROR, EXIT_USAGE = 0, Category.SPEC.exit_status, Category.USAGE.exit_status
 STAGE_NAMES = ("parse", "resolve", "check", "elaborate", "name")  # `pipeline.STAGE_NAMES`, without importing it
@@ -57,8 +57,9 @@ def _report(error: SpecError) -> int:
 
 def _warn(done) -> None:
     """Print the warnings of a compilation that succeeded (they change no exit status)."""
-    for warning in done.problems.warnings:
-        sys.stderr.write(render(warning, sources.text_of))
+    warnings = done.problems.warnings
+    if warnings:  # rendered together, so that they are capped as errors are (`LIMITS["shown_errors"]`)
+        sys.stderr.write(render(SpecErrorGroup(warnings), sources.text_of))
 
 
 def _path(file: str):

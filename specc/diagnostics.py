@@ -377,7 +377,8 @@ def render(error: SpecError, source_of: Callable[[str], Optional[str]]) -> str:
         _SUGGESTIONS_LEFT.reset(token)
     if len(errors) > shown:
         more = len(errors) - shown
-        parts.append(f"... and {more:,} more error{'s' if more != 1 else ''} (the first {shown} are shown)")
+        kind = "warning" if all(e.severity == "warning" for e in errors[shown:]) else "error"
+        parts.append(f"... and {more:,} more {kind}{'s' if more != 1 else ''} (the first {shown} are shown)")
     return _CONTROL.sub("\ufffd", "\n\n".join(parts)) + "\n"
 
 

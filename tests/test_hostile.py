@@ -752,3 +752,12 @@ def test_the_trials_of_a_search_for_a_fitting_input_share_one_budget(kind, monke
     error = error_of("model M:\n" + mistake + loop + "    relu\n")
     assert error.code in ("E0303", "E0302") and located(error) and hint[kind] not in error.help
     assert max(spent) > 40_000 and 100_000 < sum(spent) <= 100_000 + 1_000  # stopped where the budget ran out
+
+
+def test_warnings_are_capped_as_errors_are(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(limits.LIMITS, "shown_errors", 5)
+    spec = tmp_path / "unread.spec"
+    spec.write_text("model M:\n    input 8\n" + "".join(f"    relu as v{i}\n" for i in range(8)), encoding="utf-8")
+    status, err = run_cli(["check", str(spec)], capsys)
+    assert status == 0 and err.count("warning[W0301]") == 5 and "unread.spec:3:13" in err
+    assert err.rstrip().endswith("... and 3 more warnings (the first 5 are shown)")
