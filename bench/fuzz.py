@@ -135,6 +135,7 @@ STATEMENTS = [
     "pair({e}) as (lo, hi)", "pair(4) as (lo, hi, lo)", "pair(4) as ({e}, hi)", "pair(4) -> relu as (lo, hi)",
     "merge(4, skip={e})", "merge(4, {e})", "conv(4, k=1) as s\n{p}merge(4, s)", "merge(4, s, s)",
     "output (lo, hi)", "output ({e}, {e})", "lo -> merge(4, hi)", "enc(3) as (a, b)\n{p}output (a, b)",
+    "center_crop({e})", "center_crop((in.h - 1, {e}))", "v -> center_crop(in.hw) as w",
 ]
 DEFINITIONS = [
     "block rec(n):\n    if n > 0:\n        rec(n - 1)\n        rec(n - 1)",
