@@ -22,6 +22,10 @@ machine whose speed drifts:
 - Scopes: 20,000 layers two a line against the same layers six a line
   (`shapes`). Each statement of a body used to open a scope inside the one
   before, and every name lookup walked them all.
+- Generated code: EfficientNetV2-S with 1,000 blocks in its last stage
+  (one class, each instance with sizes of its own), against 100 blocks,
+  per layer (`specc build`'s source). Each instance used to be found by
+  comparing it with the instances before it.
 - Unpacking: `as (...)` with 100,000 names, the first named again at the
   end, against the same names all different (`check`, then rendered). The
   repeated name used to be found by comparing each name with all before it.
@@ -42,7 +46,9 @@ sys.path.insert(0, str(ROOT))
 from timing import interleaved  # noqa: E402
 from specc import sources  # noqa: E402
 from specc.api import check, shapes  # noqa: E402
+from specc.backends.python_source import emit  # noqa: E402
 from specc.diagnostics import SpecError, render  # noqa: E402
+from specc.ir import walk  # noqa: E402
 from specc.syntax import cache as parse_cache  # noqa: E402
 from specc.syntax.parse import parse_text  # noqa: E402
 from specc.syntax.yaml import parse_yaml  # noqa: E402
@@ -120,6 +126,20 @@ def scopes(layers: int, rounds: int) -> None:
     print(f"  two a line                     {times['one']:8.3f} s   {times['one'] / times['three']:5.2f}x six a line")
 
 
+def generated_code(blocks: int, rounds: int) -> None:
+    spec = ROOT / "specs" / "torchvision" / "efficientnet_v2_s.spec"
+    graphs = {n: shapes(spec, overrides={"depths": [2, 4, 4, 6, 9, n]}) for n in (blocks // 10, blocks)}
+    layers = {n: sum(1 for _ in walk(graph.body)) for n, graph in graphs.items()}
+    times = interleaved({n: (lambda g=graph: emit(g, spec=spec.name), None, 1) for n, graph in graphs.items()},
+                        rounds)
+    small, large = blocks // 10, blocks
+    per = {n: times[n] / layers[n] * 1e6 for n in times}
+    print(f"\nGenerated code: EfficientNetV2-S, its last stage of {large:,} blocks (best of {rounds})")
+    print(f"  {small:,} blocks, {layers[small]:,} layers     {times[small]:8.3f} s   {per[small]:6.1f} us a layer")
+    print(f"  {large:,} blocks, {layers[large]:,} layers    {times[large]:8.3f} s   {per[large]:6.1f} us a layer   "
+          f"{per[large] / per[small]:5.2f}x")
+
+
 def unpacking(names: int, rounds: int) -> None:
     head = "block pair(c):\n    conv(c, k=1) as lo\n    output (lo, lo)\n\nmodel M:\n    input 3 x 8 x 8\n"
     listed = ", ".join(f"a{i}" for i in range(names))
@@ -144,6 +164,7 @@ def main() -> None:
     suggestions(4_000 // scale, rounds)
     yaml_keys(9_000 // scale, rounds)
     scopes(20_000 // scale, rounds)
+    generated_code(1_000 // scale, rounds)
     unpacking(100_000 // scale, rounds)
 
 

@@ -91,6 +91,13 @@ class ClassPlan:
     exprs: list[Code] = field(default_factory=list)          # one per leaf of the template
     derived: dict[Param, list] = field(default_factory=dict)  # a derived parameter's value per instance
     names: Optional[Namespace] = None                         # the constructor's scope
+    # Each instance's position in `instances`, by id (looked up for every parameter of every
+    # instance: `list.index` made that quadratic, seconds for a class of a thousand instances).
+    positions: dict[int, int] = field(default_factory=dict)
+
+    def add(self, node: Module) -> None:
+        self.positions[id(node)] = len(self.instances)
+        self.instances.append(node)
 
     def value(self, param: Param, node: Module) -> Any:
         """What `param` is in the instance `node`."""
@@ -98,7 +105,7 @@ class ClassPlan:
             return node.in_shape[1]
         if param.kind == "arg":
             return node.args.get(param.name)
-        return self.derived[param][self.instances.index(node)]
+        return self.derived[param][self.positions[id(node)]]
 
 
 # ---------------------------------------------------------------- describing a body
@@ -171,7 +178,7 @@ def _assign(node: Module, keys: dict, by_key: dict, assigned: dict, model: str, 
     if plan is None:
         plan = by_key[key] = ClassPlan("", "Sequential" if node.sequential else "Module", node.block)
         plan.name = files.create_name(class_name(node.block or node.cls, model), plan)
-    plan.instances.append(node)
+    plan.add(node)
     assigned[id(node)] = plan
 
 
