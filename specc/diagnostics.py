@@ -50,7 +50,7 @@ class ErrorCode:
 # The registry. Codes are stable: never renumber, only add. The first two
 # digits group them: 00 input bytes, 01 syntax, 02 names and calls, 03
 # shapes, 04 values and evaluation, 05 command-line input, 06 YAML, 07 weights, 08 the modules of
-# custom layers (`op` declarations), 09 specc's own bugs.
+# custom layers (`op` declarations), 09 specc's own bugs, 10 drawing pictures (`specc graph`).
 # A weights file that does not fit is the spec's kind of error (exit 1, located in the spec: either side
 # may be the one to change); one that cannot be read, or holds no state_dict, is the command line's.
 _SPEC, _USAGE, _INTERNAL = Category.SPEC, Category.USAGE, Category.INTERNAL
@@ -133,6 +133,7 @@ _TABLE = (
     ("E0802", _SPEC, "a declared op's class is no nn.Module, or building or running it raises"),
     ("E0803", _SPEC, "a declared op's module gives another output shape or parameter count than declared"),
     ("E0901", _INTERNAL, "an internal error: a bug in specc"),
+    ("E1001", _USAGE, "no Graphviz program to draw SVG or PNG (graphviz-pure or dot)"),
 )
 CODES: dict[str, ErrorCode] = {code: ErrorCode(code, description, category)
                                for code, category, description in _TABLE}
