@@ -34,14 +34,18 @@ HEAD = (
     '  edge [fontname="{font}", fontsize=8, color="#555555", fontcolor="#333333", arrowsize=0.6];',
 )
 
-# How each kind of box looks (attributes added to the defaults above).
+# How each kind of box looks (attributes added to the defaults above); a layer takes its family's colour.
 BOX_STYLE = {
-    "input": 'shape=oval, fillcolor="#dbe9f6"',
-    "output": 'shape=oval, fillcolor="#dbe9f6"',
+    "input": 'shape=oval, fillcolor="#fde9d9"',
+    "output": 'shape=oval, fillcolor="#fde9d9"',
     "layer": "",
-    "combine": 'fillcolor="#fff2cc"',
-    "block": 'style="filled", fillcolor="#e2efda", peripheries=2',
-    "run": 'shape=box3d, style="filled", fillcolor="#e2efda"',
+    "combine": 'fillcolor="#ffe6cc"',
+    "block": 'style="filled", fillcolor="#ffffff", peripheries=2',
+    "run": 'shape=box3d, style="filled", fillcolor="#ffffff"',
+}
+FAMILY_FILL = {
+    "conv": "#dae8fc", "linear": "#e1d5e7", "norm": "#fff2cc", "activation": "#f2f2f2", "pool": "#d5e8d4",
+    "regularise": "#f2f2f2", "reshape": "#f2f2f2", "resample": "#d5f5f0", "custom": "#ffd9e6",
 }
 CLUSTER_STYLE = 'style="rounded", color="#999999", fontsize=10, labeljust=l'
 RUN_CLUSTER_STYLE = 'style="rounded,filled", fillcolor="#f4f9f1", color="#6a9f58", penwidth=1.5, fontsize=10, labeljust=l'
@@ -94,10 +98,12 @@ def _items(items, ids: dict[str, str], indent: str) -> list[str]:
 
 
 def _box_attributes(box: Box) -> str:
-    kind = f"{box.kind} shared" if box.shared else box.kind
+    kind = " ".join(filter(None, (box.kind, box.family, "shared" if box.shared else "")))
     attributes = [f"label={quote_lines(box.lines)}", f'class="{kind}"']
     if BOX_STYLE[box.kind]:
         attributes.append(BOX_STYLE[box.kind])
+    if box.family:
+        attributes.append(f'fillcolor="{FAMILY_FILL[box.family]}"')
     if box.shared:  # dashed: this module is also applied somewhere else
         attributes.append('style="filled,dashed"' if box.kind == "block" else 'style="rounded,filled,dashed"')
     if box.tooltip:

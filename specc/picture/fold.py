@@ -25,6 +25,7 @@ from typing import Optional, Union
 
 from .. import dag as dataflow
 from .. import ir
+from ..backends.picture_lowering import family
 from ..backends.torch_lowering import attribute_name
 from ..elaborate import IMPLICIT_INPUT
 from ..expr import show
@@ -38,6 +39,7 @@ class Box:
     lines: tuple[str, ...]
     tooltip: str = ""
     shared: bool = False  # a layer (or block) that shares its module with another place
+    family: str = ""  # a layer's op family (`backends/picture_lowering.py`), which colours it
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ class _Folder:
             lines.append(node.short_args())
         if node.shared is not None:
             lines.append(f"= {node.shares}" if node.shares else f"shared as {node.shared}")
-        return Box(seen.id, "layer", tuple(lines), node.path, shared=node.shared is not None)
+        return Box(seen.id, "layer", tuple(lines), node.path, shared=node.shared is not None, family=family(node))
 
     def _end(self, node: dataflow.Node) -> Box:
         if node.kind == "input":

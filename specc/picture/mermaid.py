@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from .dot import FAMILY_FILL
 from .fold import Cluster, Link, Scene, numbered
 
 # Mermaid's node shapes by kind: stadium, rounded, hexagon, subroutine.
@@ -30,14 +31,14 @@ SHAPES = {
     "run": ('[["', '"]]'),
 }
 ARROWS = {"flow": "-->", "value": "-.->", "shared": "-.-"}
-CLASSES = {
-    "input": "fill:#dbe9f6,stroke:#555555",
-    "output": "fill:#dbe9f6,stroke:#555555",
-    "layer": "fill:#f2f2f2,stroke:#555555",
-    "combine": "fill:#fff2cc,stroke:#555555",
-    "block": "fill:#e2efda,stroke:#555555,stroke-width:2px",
-    "run": "fill:#e2efda,stroke:#6a9f58,stroke-width:2px",
+CLASSES = {  # the colours of dot.py; a layer's class is its op family
+    "input": "fill:#fde9d9,stroke:#555555",
+    "output": "fill:#fde9d9,stroke:#555555",
+    "combine": "fill:#ffe6cc,stroke:#555555",
+    "block": "fill:#ffffff,stroke:#555555,stroke-width:3px",
+    "run": "fill:#ffffff,stroke:#555555,stroke-width:3px",
     "shared": "stroke-dasharray:4 3",
+    **{family: f"fill:{fill},stroke:#555555" for family, fill in FAMILY_FILL.items()},
 }
 
 # Characters written as they are; any other becomes `#code;` (letters, digits and a few signs are never syntax
@@ -85,7 +86,7 @@ def _classes(items, ids: dict[str, str]) -> list[str]:
     """`classDef` of each kind drawn, then `class n1,n7 input`: the boxes of each kind, in drawing order."""
     by_kind: dict[str, list[str]] = {}
     for box in _boxes(items):
-        by_kind.setdefault(box.kind, []).append(ids[box.key])
+        by_kind.setdefault(box.family or box.kind, []).append(ids[box.key])
         if box.shared:
             by_kind.setdefault("shared", []).append(ids[box.key])
     return ([f"  classDef {kind} {CLASSES[kind]}" for kind in by_kind]
