@@ -111,6 +111,7 @@ _TABLE = (
     ("E0314", _SPEC, "sizes do not multiply to the dimension they split"),
     ("E0315", _SPEC, "a size not divisible by the op's factor"),
     ("E0320", _SPEC, "`output` out of place or not made of named values"),
+    ("E0321", _SPEC, "a block's tensor parameters or several results used wrongly"),
     ("E0401", _SPEC, "wrong type"),
     ("E0402", _SPEC, "value out of range"),
     ("E0403", _SPEC, "division by zero"),
