@@ -124,8 +124,8 @@ class _Builder:
 
     # ------------------------------------------------------------ the IR's rows
 
-    def _body(self, body: tuple, flow: Read, scope: dict, owners: tuple) -> Read:
-        """Walk a body in forward order; returns what flows out of it."""
+    def _body(self, body: tuple, flow: Optional[Read], scope: dict, owners: tuple) -> Optional[Read]:
+        """Walk a body in forward order; returns what flows out of it (None after a block's several results)."""
         for node in body:
             kind = node.kind
             if kind == "module":
@@ -140,12 +140,21 @@ class _Builder:
                 flow = self._row(node, "layer", node.out_shape, (flow,), owners)
         return flow
 
-    def _module(self, module: ir.Module, flow: Read, scope: dict, owners: tuple) -> Read:
-        """A block: its body sees only its own named values, none of the caller's.
+    def _module(self, module: ir.Module, flow: Optional[Read], scope: dict, owners: tuple) -> Optional[Read]:
+        """A block: the one place that knows how data enters and leaves a module.
 
-        The one place that knows how data enters and leaves a module.
+        Its body sees its own named values and its tensor parameters, each bound to the caller's
+        value (`inputs`), none of the caller's others. It gives back what flows out of its body, or
+        the value it returns (`returns`); several returned values become the caller's `results`,
+        and then nothing flows on (the next chain starts by reading a value).
         """
-        return self._body(module.body, flow, {}, (*owners, module))
+        inner = {param: Read(scope[value].source, scope[value].shape, param) for param, value in module.inputs}
+        out = self._body(module.body, flow, inner, (*owners, module))
+        returned = [inner[name] for name in module.returns]
+        if module.results:
+            scope.update((name, Read(read.source, read.shape, name)) for name, read in zip(module.results, returned))
+            return None
+        return Read(returned[0].source, returned[0].shape) if returned else out
 
     def _combine(self, combine: ir.Combine, flow: Read, scope: dict, owners: tuple) -> Read:
         ends = []
@@ -156,7 +165,7 @@ class _Builder:
             ends.append(self._body(branch, given, scope, owners))
         return self._row(combine, "combine", combine.out_shape, tuple(ends), owners)
 
-    def _value(self, value: ir.Value, flow: Read, scope: dict, owners: tuple) -> Read:
+    def _value(self, value: ir.Value, flow: Optional[Read], scope: dict, owners: tuple) -> Read:
         if value.op == "write":
             scope[value.name] = Read(flow.source, flow.shape, value.name)
             self._row(value, "value", flow.shape, (flow,), owners)
@@ -189,7 +198,7 @@ class _Builder:
         return node
 
 
-def _returned(outputs: Optional[tuple], flow: Read, scope: dict) -> list[tuple[str, Read]]:
+def _returned(outputs: Optional[tuple], flow: Optional[Read], scope: dict) -> list[tuple[str, Read]]:
     """(key, what it reads) for each value the model returns: its flow, or each value of `output`."""
     if outputs is None:
         return [("", flow)]

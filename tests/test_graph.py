@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDENS = Path(__file__).resolve().parent / "graph_goldens"
 UPDATE = os.environ.get("SPECC_UPDATE_GOLDEN") == "1"
 SKIP = "tests/graph_goldens/skip.spec"
+UNET = "tests/graph_goldens/unet_small.spec"  # block tensor parameters, several results
 BUNDLED = sorted(str(p.relative_to(ROOT)) for p in [*ROOT.glob("specs/**/*.spec"), *ROOT.glob("specs/yaml/*.yaml")])
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -107,7 +108,7 @@ def expected_boxes(report: dict) -> int:
 
 
 @pytest.mark.parametrize("spec", ["specs/torchvision/googlenet_aux.spec", "specs/yolo_like.spec",
-                                  "specs/torchvision/shufflenet_v2_x1_0.spec", SKIP])
+                                  "specs/torchvision/shufflenet_v2_x1_0.spec", SKIP, UNET])
 def test_unfolded_picture_has_a_box_per_computing_row_and_an_edge_per_read(spec: str):
     report = shapes_json(spec)
     dot = drawn(spec, "--format", "dot", "--expand-runs")
@@ -124,15 +125,18 @@ def batch(shape, n: int = 2) -> tuple:
     return tuple(n if d == "N" else d for d in shape)
 
 
-@pytest.mark.parametrize("spec", ["specs/yolo_like.spec", "specs/torchvision/googlenet_aux.spec",
-                                  "specs/torchvision/shufflenet_v2_x1_0.spec", "specs/seeds/tied.spec", SKIP])
-def test_every_layer_reads_what_the_dag_says_with_the_edge_shape(spec: str):
+@pytest.mark.parametrize("spec, size", [
+    ("specs/yolo_like.spec", None), ("specs/torchvision/googlenet_aux.spec", None),
+    ("specs/torchvision/shufflenet_v2_x1_0.spec", None), ("specs/seeds/tied.spec", None), (SKIP, None), (UNET, None),
+    ("specs/torchvision/fcn_resnet50.spec", (3, 64, 80)),  # a block returning two depths' features
+])
+def test_every_layer_reads_what_the_dag_says_with_the_edge_shape(spec: str, size):
     """Forward hooks record what each torch module gets: the same tensor object its DAG producer gave,
     of the shape on the edge, and an output of the node's shape (a shared module: in order of application)."""
     torch = pytest.importorskip("torch")
-    graph = specc.shapes(ROOT / spec)
+    graph = specc.shapes(ROOT / spec, input=size)
     flow = dataflow.build(graph)
-    model = specc.build(ROOT / spec).eval()
+    model = specc.build(ROOT / spec, input=size).eval()
     modules = dict(model.named_modules(remove_duplicate=False))
     calls: dict[int, list] = {}
     for module in {id(m): m for m in modules.values()}.values():

@@ -230,8 +230,8 @@ def _same_block(first, node) -> bool:
     """Two applications of one block that a picture can draw as one: same block, arguments, shapes, contents."""
     if first.kind != "module" or node.kind != "module" or first.block is None:
         return False
-    if any(m.shared is not None for m in (first, node)):
-        return False
+    if any(m.shared is not None or m.inputs or m.results for m in (first, node)):
+        return False  # drawn once, a block that reads or gives named values would lose those edges
     return ((first.block, first.in_shape, first.out_shape, first.params, first.macs)
             == (node.block, node.in_shape, node.out_shape, node.params, node.macs)
             and _same_args(first.args, node.args) and _contents(first) == _contents(node))
@@ -259,16 +259,18 @@ def _module_title(module: ir.Module) -> str:
 
 
 def _call(module: ir.Module) -> str:
-    """The block and its arguments, `bottleneck(channels=64)`; the name of a named container."""
+    """The block and its arguments, `up(c=64, skip=s1)`, `down(c=64) -> (skip, deep)`; a named container's name."""
     if module.block is None:
         return module.cls
-    return f"{module.block}(" + ", ".join(f"{k}={show(v)}" for k, v in module.args.items()) + ")"
+    args = [f"{k}={show(v)}" for k, v in module.args.items()] + [f"{p}={v}" for p, v in module.inputs]
+    results = f" -> ({', '.join(module.results)})" if module.results else ""
+    return f"{module.block}({', '.join(args)}){results}"
 
 
 def _layer_title(layer: ir.Layer) -> str:
     """`conv`, or `head3: conv` for a layer the spec names (not numbered or named for its op by specc)."""
     name = layer.name
-    if not name or name.isdigit() or re.fullmatch(re.escape(attribute_name(layer.op)) + r"\d*", name):
+    if not name or name.isdigit() or name == layer.op or re.fullmatch(re.escape(attribute_name(layer.op)) + r"\d*", name):
         return layer.op
     return f"{name}: {layer.op}"
 
