@@ -73,11 +73,10 @@ def fold(graph: ir.Graph, depth: Optional[int] = None, runs: bool = True) -> Sce
     return _Folder(graph, depth, runs).scene()
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Run:
     key: str
-    head: ir.Module
-    members: tuple[ir.Module, ...]
+    head: ir.Module  # the block drawn: every later one's nodes stand for their twins in it
 
 
 class _Folder:
@@ -129,7 +128,7 @@ class _Folder:
 
     def _run(self, members: list[ir.Module], depth: int) -> Item:
         head, last = members[0], members[-1]
-        run = _Run(self._key(f"run:{head.path}"), head, tuple(members))
+        run = _Run(self._key(f"run:{head.path}"), head)
         for place, member in enumerate(members):
             self.member[id(member)] = (run, place)
         title = f"{_call(head)} ×{len(members)}"
