@@ -241,6 +241,8 @@ class _BodyChecker(StatementVisitor):
         # Where the statement being visited stands, for `visit_input`: in the model's own body
         # (not a nested one), and after a layer.
         self._at_top = self._after_layers = False
+        # The named values read, by (id of their module's values, name): a value nothing reads is a warning.
+        self._reads: set[tuple[int, str]] = set()
 
     def run(self, action) -> None:
         self.collector.run(action)
@@ -255,6 +257,19 @@ class _BodyChecker(StatementVisitor):
             if param.tensor and not self.is_model:  # a named value inside the block
                 body.values[param.name] = param.span
         self._body(definition.body, body, _Attrs(), loop=False, top=True)
+        self._unread(body)
+
+    def _read(self, name: str, vars: Env) -> None:
+        self._reads.add((id(vars.values), name))
+
+    def _unread(self, body: Env) -> None:
+        """A module's body is checked: warn of each named value in it that nothing reads."""
+        for name, span in (body.values or {}).items():
+            if (id(body.values), name) not in self._reads:
+                self.collector.warn(SpecError(
+                    "W0301", f"the value `{name}` is never read", span.to_diagnostic(), label="named here",
+                    help=f"read it (`{name} -> ...`, a branch `{name}`, `{name}.hw`, `output {name}`) or drop "
+                         "its name"))
 
     def derived(self, effective: ast.ModelDef, definition: ast.ModelDef) -> None:
         """`model B = A(k=v)`: `program.effective` found `A` and its parameters; the new defaults' names resolve."""
@@ -326,9 +341,12 @@ class _BodyChecker(StatementVisitor):
             raise SpecError("E0216", "`input` is declared twice", stmt.where,
                             label=f"already declared at line {self._input_seen.line}",
                             help="keep one `input` line, or name every input (`input image: 3 x H x W`)")
+        first = self._input_seen is None
         self._input_seen, self._input_seen_unnamed = stmt.span, stmt.name is None
         if stmt.name is not None:
             self._bind_value(stmt.name, stmt.name_span, vars)
+            if first:  # the first input is what flows into the body: read by its first layer
+                self._read(stmt.name, vars)
         batch = stmt.names_batch(lambda name: vars.get(name) is not None)
         sizes = stmt.dims[1:] if batch else stmt.dims
         if not 1 <= len(sizes) <= 4:
@@ -355,6 +373,7 @@ class _BodyChecker(StatementVisitor):
     def visit_chain(self, stmt: ast.Chain, vars: Env, attrs: _Attrs, loop: bool) -> None:
         items = stmt.items
         if items and reads_value(items[0], vars.values):
+            self._read(items[0].name, vars)
             items = items[1:]  # `skip -> conv(64)`: the chain starts from a named value
         for layer in items:
             self.run(lambda l=layer: self.layer(l, vars))
@@ -390,6 +409,8 @@ class _BodyChecker(StatementVisitor):
                             help="write `output skip` or `output (out, skip)`; the caller names several results "
                                  "with `as (a, b)`")
         for node in _walk_expr(stmt.value):
+            if node.kind == "name" and node.id in vars.values:
+                self._read(node.id, vars)
             if node.kind == "name" and node.id != "training" and node.id not in vars.values:
                 self.collector.add(_unknown_value(node, vars))
             elif node.kind not in ("name", "tuple", "list", "dict", "str", "ifexp"):
@@ -415,7 +436,9 @@ class _BodyChecker(StatementVisitor):
 
     def visit_seq(self, stmt: ast.Seq, vars: Env, attrs: _Attrs, loop: bool) -> None:
         if stmt.module:  # `sequential:` is a module of its own
-            self._body(stmt.body, vars.module_child(), _Attrs(), loop=False)
+            inner = vars.module_child()
+            self._body(stmt.body, inner, _Attrs(), loop=False)
+            self._unread(inner)
         else:
             self._body(stmt.body, vars.child(), attrs, loop)
 
@@ -491,7 +514,9 @@ class _BodyChecker(StatementVisitor):
             self.visit(inner, vars, attrs, loop)
         else:
             # A named container is a module of its own: its names live in a fresh namespace.
-            self.visit(inner, vars.module_child(), _Attrs(), loop=False)
+            body = vars.module_child()
+            self.visit(inner, body, _Attrs(), loop=False)
+            self._unread(body)
 
     def _name_pieces(self, stmt: ast.Named, vars: Env) -> Optional[bool]:
         """Check a quoted name's text and expressions: whether it computes anything (None: it is broken)."""
@@ -526,6 +551,8 @@ class _BodyChecker(StatementVisitor):
         for value in [*layer.args, *(k.value for k in layer.kwargs)]:
             if id(value) in tensors:
                 self.run(lambda v=value: _check_tensor_argument(v, tensors[id(v)], layer.name, vars))
+                if value.kind == "name":
+                    self._read(value.id, vars)
             else:
                 self.run(lambda v=value: self.expr(v, vars))
         signature = self._signature(layer, vars)
@@ -572,6 +599,8 @@ class _BodyChecker(StatementVisitor):
                 self.collector.add(_unknown_function(node, self.layers))
             elif node.kind == "value_shape" and node.name not in (vars.values or ()):
                 self.collector.add(_unknown_value(node, vars))
+            elif node.kind == "value_shape":
+                self._read(node.name, vars)
 
 
 def _ranked_name(name: str) -> Optional[str]:

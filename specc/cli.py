@@ -56,6 +56,12 @@ def _report(error: SpecError) -> int:
     return error.exit_status
 
 
+def _warn(done) -> None:
+    """Print the warnings a compilation gathered (they change no exit status)."""
+    for warning in done.problems.warnings:
+        sys.stderr.write(render(warning, sources.text_of))
+
+
 def _path(file: str):
     """A command-line FILE: a path, or `-` for standard input (never spec text)."""
     from .pipeline import STDIN
@@ -104,6 +110,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             done = _run(Compilation(_path(file), **options), args, until="check")
             if done is None:
                 continue
+            _warn(done)
             outcome = check_models(done)
             for definition in outcome.static:
                 _note_static(definition)
@@ -122,16 +129,17 @@ def _note_static(definition) -> None:
 
 
 def cmd_shapes(args: argparse.Namespace) -> int:
-    from .report import to_json, to_table
+    from .report import to_json, to_table, warnings_json
 
     done = _run(_compilation(args, args.file), args)
     if done is None:
         return EXIT_OK
+    _warn(done)
     graph = done.graph
     if args.json:
         import json  # only here: the table is the common case, and every command pays for its imports
 
-        print(json.dumps(to_json(graph), indent=2))
+        print(json.dumps({**to_json(graph), "warnings": warnings_json(done.problems.warnings)}, indent=2))
     else:
         sys.stdout.write(to_table(graph, depth=args.depth))
     return EXIT_OK
@@ -144,6 +152,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     from .picture import Picture
 
     done = _run(_compilation(args, args.file), args)
+    _warn(done)
     picture = Picture(done.graph, depth=args.depth, direction=args.direction, runs=not args.expand_runs)
     drawn = picture.as_format(fmt)
     if args.output is None or args.output == "-":
@@ -178,6 +187,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     done = _run(_compilation(args, args.file), args)
     if done is None:
         return EXIT_OK
+    _warn(done)
     tensors = None
     if args.weights is not None:  # checked before anything is written: a file that does not fit stops the build
         from .weights import verify

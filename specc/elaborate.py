@@ -255,6 +255,8 @@ class _Elaborator(StatementVisitor):
             # The search re-elaborates the model ~30 times: only for models of modest size.
             if error.code == "E0303" and error.axis and self.state.layers <= SEARCH_LAYERS:
                 _add_smallest_input(error, self.program, definition, overrides, shape)
+            elif error.code in JOINS and getattr(error, "axis", None) and self.state.layers <= SEARCH_LAYERS:
+                _add_nearest_inputs(error, self.program, definition, overrides, shape)
             _add_call_stack(error)
             raise
         out = body[-1].out_shape if body else shape
@@ -269,7 +271,7 @@ class _Elaborator(StatementVisitor):
         try:
             self.body(definition.body, self._model_env(env, inputs), inputs[0][1])
         except SpecError as error:
-            return not (error.code == "E0303" and error.axis == axis)
+            return not (error.code in ("E0303", *JOINS) and getattr(error, "axis", None) == axis)
         return True
 
     @staticmethod
@@ -1098,11 +1100,11 @@ def _concat_shape(stmt: ast.Combine, branches, outs: list[Shape]) -> Shape:
     first = outs[0]
     for index, out in enumerate(outs[1:], start=1):
         if len(out) != len(first) or out[0] != first[0] or out[2:] != first[2:]:
-            raise SpecError("E0302", "expected the branches of `concat` to agree on all but the channels, found "
+            raise _along(first, out, SpecError("E0302", "expected the branches of `concat` to agree on all but the channels, found "
                             + ", ".join(f"{format_shape(o)} (branch {i + 1}{_source(branches[i], ': ')})"
                                         for i, o in enumerate(outs)),
                             _branch_span(stmt, branches, index), label=f"this branch gives {format_shape(out)}",
-                            help="give every branch the same stride and padding so the sizes match")
+                            help="give every branch the same stride and padding so the sizes match"))
     return (first[0], sum(o[1] for o in outs), *first[2:])
 
 
@@ -1179,13 +1181,24 @@ def _broadcast_shape(stmt: ast.Combine, pairs, outs: list[Shape]) -> Shape:
         joined = broadcast(result, out)
         if joined is None:
             _, source, env = pairs[index]
-            raise SpecError("E0301", f"shape mismatch in `{stmt.op}`: "
+            raise _along(result, out, SpecError("E0301", f"shape mismatch in `{stmt.op}`: "
                             + ", ".join(f"branch {i + 1}{_source(branches[i], ' (', ')')} gives {format_shape(o)}"
                                         for i, o in enumerate(outs)),
                             _branch_span(stmt, branches, index), label=_add_label(branches[index], stmt),
-                            help=_add_help(stmt.op, outs[0], out, source, env))
+                            help=_add_help(stmt.op, outs[0], out, source, env)))
         result = joined
     return result
+
+
+JOINS = ("E0301", "E0302")  # branches that do not fit their join
+
+
+def _along(a: Shape, b: Shape, error: SpecError) -> SpecError:
+    """`error` about a join of `a` and `b`, knowing the spatial axis (of an image) where they first disagree."""
+    if len(a) == len(b) == 4:
+        error.axis = next((name for i, name in ((2, "height"), (3, "width")) if a[i] != b[i] and 1 not in (a[i], b[i])),
+                          None)
+    return error
 
 
 def broadcast(a: Shape, b: Shape) -> Optional[Shape]:
@@ -1315,6 +1328,35 @@ def _add_smallest_input(error: SpecError, program: Program, definition: ast.Mode
     if not all(_Elaborator(program).fits(definition, overrides, given, name) for name in ("height", "width")):
         return
     error.help += f"\nthe model needs an input of at least {' x '.join(map(str, given))}"
+
+
+def _add_nearest_inputs(error: SpecError, program: Program, definition: ast.ModelDef, overrides: dict,
+                        shape: Shape) -> None:
+    """A join's branches disagree along an axis: say the nearest input sizes along it at which they agree.
+
+    (A U-Net with padded convs joins each level's skip to its upsampled path: only sizes that halve
+    exactly at every level fit.) Sizes within `NEAREST` of the given one, nearest first.
+    """
+    if len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
+        return
+    axis = 2 if error.axis == "height" else 3
+
+    def fits(size: int) -> bool:
+        trial = list(shape)
+        # The other axis a power of two, which halves (or is cut in a join) without remainder.
+        trial[axis], trial[5 - axis] = size, ROOMY
+        given = tuple(trial[1:] if trial[0] == "N" else trial)
+        return _Elaborator(program).fits(definition, overrides, given, error.axis)
+
+    above = next((n for n in range(shape[axis] + 1, shape[axis] + NEAREST) if fits(n)), None)
+    if above is None:  # no larger input fits (branches with different strides): no size to suggest
+        return
+    below = next((n for n in range(shape[axis] - 1, max(shape[axis] - NEAREST, 0), -1) if fits(n)), None)
+    found = [str(n) for n in (below, above) if n is not None]
+    error.help += f"\nthe nearest input {error.axis}s at which the branches agree: {' and '.join(found)}"
+
+
+NEAREST = 64  # how far from the given input size `_add_nearest_inputs` looks
 
 
 def _smallest_along(program: Program, definition: ast.ModelDef, overrides: dict, sizes: list, axis: int,

@@ -84,6 +84,12 @@ def to_json(graph: Graph) -> dict[str, Any]:
     }
 
 
+def warnings_json(warnings: list) -> list[dict[str, Any]]:
+    """`[{"code": "W0301", "message": ..., "line": 3, "column": 26}]`: the warnings of `specc shapes --json`."""
+    return [{"code": w.code, "message": w.message, "line": w.span.line if w.span else None,
+             "column": w.span.column if w.span else None} for w in warnings]
+
+
 def _outputs_json(tree: tuple) -> Any:
     """What `output` returns, as the user wrote it, with shapes for values: `{"out": [...], "aux": [...]}`.
 

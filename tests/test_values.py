@@ -37,34 +37,70 @@ SETTINGS = settings(max_examples=300 * (20 if LONG else 1), deadline=None,
 
 @dataclass(frozen=True)
 class Step:
-    kind: str          # "conv", "relu", "keep", "read", "concat", "add"
-    channels: int = 0  # conv
-    value: str = ""    # keep, read, concat, add
+    kind: str          # "conv", "relu", "keep", "read", "concat", "add", "join_cat", "join_add", "fork"
+    channels: int = 0  # conv, fork
+    value: str = ""    # keep, read, concat, add, join_cat, join_add (the tensor given), fork (its second result)
 
 
 @st.composite
 def programs(draw):
-    """Steps over an image (and a second named input `side`), naming values and joining them later."""
+    """Steps over an image (and a second named input `side`), naming values and joining them later.
+
+    Joins happen in the model's body or inside blocks given the value as a tensor parameter
+    (`join_cat(v)`); `fork` is a block returning two values, the flow going on from the first.
+    """
     steps, kept = [], ["side"]
     for index in range(draw(st.integers(1, 8))):
-        kind = draw(st.sampled_from(["conv", "relu", "keep", "read", "concat", "add"]))
+        kind = draw(st.sampled_from(["conv", "relu", "keep", "read", "concat", "add", "join_cat", "join_add",
+                                     "fork"]))
         if kind == "conv":
             steps.append(Step("conv", channels=draw(st.sampled_from([2, 3, 4]))))
         elif kind == "keep":
             name = f"v{index}"
             steps.append(Step("keep", value=name))
             kept.append(name)
+        elif kind == "fork":
+            name = f"f{index}"
+            steps.append(Step("fork", channels=draw(st.sampled_from([2, 3, 4])), value=name))
+            kept.append(name)
         elif kind == "relu":
             steps.append(Step("relu"))
         else:
             steps.append(Step(kind, value=draw(st.sampled_from(kept))))
+    if draw(st.booleans()):  # a second output: `output (result, v)`
+        steps.append(Step("output", value=draw(st.sampled_from(kept))))
     return draw(st.sampled_from([2, 3])), draw(st.sampled_from([2, 4])), steps
+
+
+BLOCKS = """\
+block join_cat(skip: tensor):
+    concat:
+        identity
+        skip
+
+block join_add(skip: tensor):
+    add:
+        identity
+        skip
+
+block fork(c):
+    identity as before
+    conv(c, k=1) as after
+    output (after, before)
+
+"""
 
 
 def spec_text(channels: int, side: int, steps: list[Step]) -> str:
     lines = ["model Graph:", f"    input image: {channels} x 6 x 6", f"    input side: {side} x 6 x 6"]
-    for step in steps:
-        if step.kind == "conv":
+    for index, step in enumerate(steps):
+        if step.kind in ("join_cat", "join_add"):
+            lines.append(f"    {step.kind}({step.value})")
+        elif step.kind == "output":
+            lines += ["    identity as result", f"    output (result, {step.value})"]
+        elif step.kind == "fork":
+            lines += [f"    fork({step.channels}) as (g{index}, {step.value})", f"    g{index} -> identity"]
+        elif step.kind == "conv":
             lines.append(f"    conv({step.channels}, k=1)")
         elif step.kind == "relu":
             lines.append("    relu")
@@ -74,10 +110,11 @@ def spec_text(channels: int, side: int, steps: list[Step]) -> str:
             lines.append(f"    {step.value} -> identity")
         else:
             lines += [f"    {step.kind}:", "        identity", f"        {step.value}"]
-    return "\n".join(lines) + "\n"
+    return BLOCKS + "\n".join(lines) + "\n"
 
 
 def torch_shape(channels: int, side: int, steps: list[Step]) -> Optional[tuple]:
+    """The shape of what the description returns in torch (a tuple of shapes for two outputs), or None."""
     values = {"side": torch.randn(2, side, 6, 6)}
     x = torch.randn(2, channels, 6, 6)
     try:
@@ -90,8 +127,13 @@ def torch_shape(channels: int, side: int, steps: list[Step]) -> Optional[tuple]:
                 values[step.value] = x
             elif step.kind == "read":
                 x = values[step.value]
-            elif step.kind == "concat":
+            elif step.kind in ("concat", "join_cat"):
                 x = torch.cat([x, values[step.value]], dim=1)
+            elif step.kind == "fork":
+                values[step.value] = x
+                x = nn.Conv2d(x.shape[1], step.channels, 1)(x)
+            elif step.kind == "output":
+                return tuple(x.shape), tuple(values[step.value].shape)
             else:
                 x = x + values[step.value]
     except RuntimeError:
@@ -107,10 +149,16 @@ def test_named_values_join_as_torch_joins_them(program):
     try:
         graph = specc.shapes(text, input=(2, channels, 6, 6))
         ours = tuple(graph.output)
+        if graph.outputs is not None:
+            ours = tuple(tuple(item[2]) for item in graph.outputs[1])
     except SpecError:
         ours = None
     assert ours == torch_shape(channels, side, steps), text
-    if ours is not None:  # and the built module computes it
+    if ours is not None and graph.outputs is not None:  # the built module returns both
+        with torch.no_grad():
+            got = specc.build(text)(torch.randn(2, channels, 6, 6), torch.randn(2, side, 6, 6))
+        assert tuple(tuple(t.shape) for t in got) == ours
+    elif ours is not None:  # and the built module computes it
         net = specc.build(text)
         with torch.no_grad():
             assert tuple(net(torch.randn(2, channels, 6, 6), torch.randn(2, side, 6, 6)).shape[1:]) == ours[1:]
