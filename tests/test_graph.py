@@ -125,18 +125,20 @@ def batch(shape, n: int = 2) -> tuple:
     return tuple(n if d == "N" else d for d in shape)
 
 
-@pytest.mark.parametrize("spec, size", [
-    ("specs/yolo_like.spec", None), ("specs/torchvision/googlenet_aux.spec", None),
-    ("specs/torchvision/shufflenet_v2_x1_0.spec", None), ("specs/seeds/tied.spec", None), (SKIP, None), (UNET, None),
-    ("specs/torchvision/fcn_resnet50.spec", (3, 64, 80)),  # a block returning two depths' features
+@pytest.mark.parametrize("spec, size, overrides", [
+    ("specs/yolo_like.spec", None, None), ("specs/torchvision/googlenet_aux.spec", None, None),
+    ("specs/torchvision/shufflenet_v2_x1_0.spec", None, None), ("specs/seeds/tied.spec", None, None),
+    (SKIP, None, None), (UNET, None, None),
+    ("specs/torchvision/fcn_resnet50.spec", (3, 64, 80), None),  # a block returning two depths' features
+    ("specs/unet.spec", (1, 188, 188), {"width": 4}),  # a recursive block, skips cropped across each level
 ])
-def test_every_layer_reads_what_the_dag_says_with_the_edge_shape(spec: str, size):
+def test_every_layer_reads_what_the_dag_says_with_the_edge_shape(spec: str, size, overrides):
     """Forward hooks record what each torch module gets: the same tensor object its DAG producer gave,
     of the shape on the edge, and an output of the node's shape (a shared module: in order of application)."""
     torch = pytest.importorskip("torch")
-    graph = specc.shapes(ROOT / spec, input=size)
+    graph = specc.shapes(ROOT / spec, input=size, overrides=overrides)
     flow = dataflow.build(graph)
-    model = specc.build(ROOT / spec, input=size).eval()
+    model = specc.build(ROOT / spec, input=size, overrides=overrides).eval()
     modules = dict(model.named_modules(remove_duplicate=False))
     calls: dict[int, list] = {}
     for module in {id(m): m for m in modules.values()}.values():

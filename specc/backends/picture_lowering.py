@@ -52,6 +52,7 @@ PICTURE: dict[str, str] = {
     "dropout2d": "regularise",
     "dropout3d": "regularise",
     "stochastic_depth": "regularise",
+    "center_crop": "reshape",
     "channel_shuffle": "reshape",
     "flatten": "reshape",
     "identity": "reshape",
