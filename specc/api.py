@@ -1,4 +1,4 @@
-"""The public API behind `specc/__init__.py`: load, check, shapes, build, emit.
+"""The public API behind `specc/__init__.py`: load, check, shapes, graph, build, emit.
 
 Each runs the pipeline (`pipeline.STAGES`) as far as it needs, then hands
 the IR to the report or a back-end.
@@ -58,6 +58,21 @@ def shapes(source: Source, *, model: Optional[str] = None, input: Optional[tuple
     """Check a spec and elaborate one of its models into the layer graph IR, every shape inferred."""
     return run(compilation(source, model=model, input=input, overrides=overrides,
                            library_paths=library_paths)).graph
+
+
+def graph(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,
+          overrides: Optional[dict] = None, depth: Optional[int] = None, direction: str = "TB",
+          runs: bool = True):
+    """The picture of one model's layer graph (static, like `shapes`): a `specc.picture.Picture`.
+
+    Blocks nested deeper than `depth` are folded into one box each; consecutive identical blocks are
+    drawn once, marked `×n` (unless `runs=False`). In a notebook it shows as SVG; `.dot`, `.mermaid`,
+    `.svg()` and `.png()` give it as text or bytes.
+    """
+    from .picture import Picture
+
+    return Picture(shapes(source, model=model, input=input, overrides=overrides), depth=depth,
+                   direction=direction, runs=runs)
 
 
 def build(source: Source, *, model: Optional[str] = None, input: Optional[tuple] = None,

@@ -1,4 +1,4 @@
-"""The command line: `specc check | shapes | build | fmt | schema | ops`.
+"""The command line: `specc check | shapes | graph | build | fmt | schema | ops`.
 
 Exit codes are a contract: 0 fine, 1 a spec error (diagnostics on stderr),
 2 a usage error (bad flags, a path that is no readable file, `--set`,
@@ -36,6 +36,7 @@ examples:
   specc check specs/vgg11.spec --set ratio=4
   specc shapes specs/lenet.spec
   specc shapes specs/vgg11.spec --set ratio=4 --input 1x224x224 --json
+  specc graph specs/resnet18.spec --depth 1 -o resnet18.svg
   specc build specs/resnet18.spec -o resnet18.py
   specc build specs/torchvision/resnet18.spec --weights resnet18.pt -o resnet18.py
   specc fmt --check specs/*.spec
@@ -145,6 +146,41 @@ def cmd_shapes(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(to_table(graph, depth=args.depth))
     return EXIT_OK
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    fmt = _picture_format(args.format, args.output)
+    if args.depth is not None and args.depth < 0:
+        raise UsageError(f"expected --depth 0 or more, found {args.depth}")
+    from .picture import Picture
+
+    done = _run(_compilation(args, args.file), args)
+    _warn(done)
+    picture = Picture(done.graph, depth=args.depth, direction=args.direction, runs=not args.expand_runs)
+    drawn = picture.as_format(fmt)
+    if args.output is None or args.output == "-":
+        sys.stdout.write(drawn)
+    else:
+        from .output import write_file
+
+        write_file(args.output, drawn)
+    return EXIT_OK
+
+
+def _picture_format(given: Optional[str], output: Optional[str]) -> str:
+    """`--format`, else the one `-o`'s suffix names, else SVG; PNG only into a file."""
+    from .picture import SUFFIXES
+
+    fmt = given
+    if fmt is None and output not in (None, "-"):
+        fmt = SUFFIXES.get(Path(output).suffix.lower())
+        if fmt is None:
+            raise UsageError(f"cannot tell the format of {output} from its suffix: give --format "
+                             f"(or end it in {', '.join(SUFFIXES)})")
+    fmt = fmt or "svg"
+    if fmt == "png" and output in (None, "-"):
+        raise UsageError("PNG is binary: give -o FILE.png to write it to a file")
+    return fmt
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -295,6 +331,26 @@ def build_parser() -> argparse.ArgumentParser:
     shapes.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     shapes.add_argument("--depth", type=int, metavar="D", help="fold blocks nested deeper than D (0: top level only)")
     shapes.set_defaults(run=cmd_shapes)
+
+    graph = commands.add_parser(
+        "graph", help="draw a model's layer graph, with shapes on the edges (SVG, PNG, DOT or Mermaid)",
+        description="Elaborate a model and draw its layer graph: a box per layer, the tensor shape on every edge, "
+                    "named values as dashed edges, blocks as nested clusters, blocks nested deeper than --depth as "
+                    "one box with their shapes and totals, consecutive identical blocks drawn once and marked "
+                    "×n. specc writes DOT and Mermaid itself; SVG and PNG are drawn by graphviz-pure (installed "
+                    "with specc) or Graphviz's dot. Never imports torch.")
+    graph.add_argument("file", metavar="FILE", help="a .spec (or .yaml) file, or - for standard input")
+    _add_model_options(graph)
+    graph.add_argument("--depth", type=int, metavar="D", help="fold blocks nested deeper than D (0: top level only)")
+    graph.add_argument("--format", "-f", choices=("svg", "png", "dot", "mermaid"),
+                       help="what to write (default: from the suffix of -o, else svg)")
+    graph.add_argument("--direction", choices=("TB", "LR"), default="TB",
+                       help="top to bottom (default) or left to right")
+    graph.add_argument("--expand-runs", action="store_true",
+                       help="draw every block of a run of identical blocks, rather than one marked ×n")
+    graph.add_argument("-o", "--output", metavar="OUT",
+                       help="the file to write (atomically); - or none for stdout (not for PNG)")
+    graph.set_defaults(run=cmd_graph)
 
     build = commands.add_parser(
         "build", help="write a standalone Python file (imports only torch) for a model",

@@ -56,8 +56,8 @@ class ErrorCode:
 # The registry. Codes are stable: never renumber, only add. The first two
 # digits group them: 00 input bytes, 01 syntax, 02 names and calls, 03
 # shapes, 04 values and evaluation, 05 command-line input, 06 YAML, 07 weights, 08 the modules of
-# custom layers (`op` declarations), 09 specc's own bugs. W codes are warnings, numbered as the errors
-# of their group.
+# custom layers (`op` declarations), 09 specc's own bugs, 10 drawing pictures (`specc graph`). W codes are
+# warnings, numbered as the errors of their group.
 # A weights file that does not fit is the spec's kind of error (exit 1, located in the spec: either side
 # may be the one to change); one that cannot be read, or holds no state_dict, is the command line's.
 _SPEC, _USAGE, _INTERNAL, _WARNING = Category.SPEC, Category.USAGE, Category.INTERNAL, Category.WARNING
@@ -141,6 +141,7 @@ _TABLE = (
     ("E0802", _SPEC, "a declared op's class is no nn.Module, or building or running it raises"),
     ("E0803", _SPEC, "a declared op's module gives another output shape or parameter count than declared"),
     ("E0901", _INTERNAL, "an internal error: a bug in specc"),
+    ("E1001", _USAGE, "no Graphviz program to draw SVG or PNG (graphviz-pure or dot)"),
     ("W0301", _WARNING, "a named value that nothing reads"),
 )
 CODES: dict[str, ErrorCode] = {code: ErrorCode(code, description, category)

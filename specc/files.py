@@ -19,12 +19,17 @@ from pathlib import Path
 from typing import Optional
 
 
-def write_atomically(path: str | os.PathLike, text: str) -> None:
+def write_atomically(path: str | os.PathLike, text: str | bytes) -> None:
+    """Write `text` (UTF-8, `\\n` line ends) or bytes (as they are: a PNG) to `path`, all at once."""
     target = Path(os.path.realpath(path))
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(text)
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
         # mkstemp creates the file 0600: give it the old file's mode, or the one `open()` would have.
         os.chmod(temporary, _mode(target))
         os.replace(temporary, target)

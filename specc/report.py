@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from . import dag as dataflow
 from .elaborate import SEQUENTIAL
 from .expr import show
 from .ir import Graph, Row, leaves, modules, walk
@@ -64,6 +65,7 @@ def _args_text(node) -> str:
 
 def to_json(graph: Graph) -> dict[str, Any]:
     """The `specc shapes --json` object (DESIGN.md's contract, extended)."""
+    flow = dataflow.build(graph)
     return {
         "model": graph.model,
         "file": graph.file,
@@ -73,10 +75,12 @@ def to_json(graph: Graph) -> dict[str, Any]:
         "total_macs": graph.total_macs,
         "parameters": {k: _jsonable(v) for k, v in graph.params_values.items()},
         "overrides": {k: _jsonable(v) for k, v in graph.overrides.items()},
-        "layers": [_layer_json(node) for node in leaves(graph.body)],
+        "layers": [_layer_json(node, flow.of(node)) for node in leaves(graph.body)],
         "modules": [_module_json(node) for node in modules(graph.body)],
         "inputs": {name: _dims(shape) for name, shape in graph.inputs},
         "outputs": None if graph.outputs is None else _outputs_json(graph.outputs),
+        "edges": [{"from": edge.source, "to": edge.target, "shape": _dims(edge.shape), "value": edge.value}
+                  for edge in flow.edges],
     }
 
 
@@ -101,8 +105,9 @@ def _outputs_json(tree: tuple) -> Any:
     return {kind: [_outputs_json(item) for item in tree[1]]}
 
 
-def _layer_json(node) -> dict[str, Any]:
+def _layer_json(node, seen: dataflow.Node) -> dict[str, Any]:
     return {
+        "id": seen.id,
         "path": node.path,
         "op": node.op,
         "args": _args_text(node),
@@ -114,6 +119,7 @@ def _layer_json(node) -> dict[str, Any]:
         "line": node.span.line,
         **_sharing_json(node),
         "init": _init_json(node),
+        "reads": [{"from": read.source, "value": read.value, "shape": _dims(read.shape)} for read in seen.reads],
     }
 
 
@@ -163,7 +169,8 @@ HEADERS = ("path", "op", "args", "output", "params", "mult-adds")
 
 
 def to_table(graph: Graph, depth: Optional[int] = None) -> str:
-    rows = [_cells(row) for row in _visible(graph, depth)]
+    sources = _Sources(graph)
+    rows = [_cells(row, sources) for row in _visible(graph, depth)]
     rows.append(("total", "", "", format_shape(graph.output), f"{graph.total_params:,}", f"{graph.total_macs:,}"))
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEADERS)]
     title = f"{graph.model}: input {format_shape(graph.input)} -> output {format_shape(graph.output)}"
@@ -199,11 +206,44 @@ def _visible(graph: Graph, depth: Optional[int]):
             yield row
 
 
-def _cells(row: Row) -> tuple[str, ...]:
+def _cells(row: Row, sources: "_Sources") -> tuple[str, ...]:
     node = row.node
-    path = node.path if node.module else f"({node.path or 'model'})"
-    return ("  " * row.indent + path, _row_op(node), _row_args(node), format_shape(node.out_shape),
+    args = sources.text(node) if node.kind == "value" and node.op == "read" else _row_args(node)
+    return ("  " * row.indent + _where(node), _row_op(node), args, format_shape(node.out_shape),
             f"{node.params:,}", f"{node.macs:,}")
+
+
+def _where(node) -> str:
+    """The path column: a module's path; `(path)` of the module computing a row that is none."""
+    return node.path if node.module else f"({node.path or 'model'})"
+
+
+class _Sources:
+    """Where the value a `read` row reads was made: `skip <- layer1.0`, `mask <- input mask`.
+
+    The data-flow view is built on the first read row: a table without named values never pays for it.
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.flow: Optional[dataflow.Dag] = None
+
+    def text(self, node) -> str:
+        if self.flow is None:
+            self.flow = dataflow.build(self.graph)
+        source = self.flow.node(self.flow.reads_of(node)[0].source)
+        if source.kind == "input":
+            return f"{node.name} <- input {source.name}"
+        return f"{node.name} <- {_made_by(source, node.path)}"
+
+
+def _made_by(source: dataflow.Node, here: str) -> str:
+    """The row a value comes from, as seen from module `here`: the outermost module it left, or the row."""
+    for owner in source.owners:
+        if not (here == owner.path or here.startswith(owner.path + ".")):
+            return owner.path  # `p4 <- reduce4`, rather than the last layer inside the block `reduce4`
+    made = source.ir
+    return made.path if made.module else f"{made.op} {_where(made)}"
 
 
 def _line(cells: tuple[str, ...], widths: list[int]) -> str:

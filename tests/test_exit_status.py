@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 LENET = str(ROOT / "specs" / "lenet.spec")
 
 # The mistakes only a command line can make: a path, `--model`, `--set`, `--input`, a `--weights` file
-# that cannot be read or holds no state_dict (one that does not fit the spec is the spec's kind: E0703).
-USAGE_CODES = {"E0001", "E0212", "E0501", "E0502", "E0701", "E0702"}
+# that cannot be read or holds no state_dict (one that does not fit the spec is the spec's kind: E0703);
+# and an installation that cannot draw a picture (no Graphviz program for `specc graph`: E1001).
+USAGE_CODES = {"E0001", "E0212", "E0501", "E0502", "E0701", "E0702", "E1001"}
 
 
 def specc(*args: str, cwd: Path = ROOT, stdin: str = "") -> subprocess.CompletedProcess:
