@@ -6,41 +6,64 @@
 
 Each analysis is a module of its own: `fields.py` (receptive fields),
 `memory.py` (the peaks), `flops.py`; `flow.py` is the forward-order fold over
-the IR that the first two share. `report.py` shows the results.
+the IR that the first two share. `report.py` shows the results. Each is
+computed when first asked for, so a table that shows only receptive fields
+pays for those alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Optional
 
 from ..ir import Graph, Node
 from ..ops import is_int
 from .fields import WHOLE, Field, fields
-from .flops import flops as layer_flops
+from .flops import count_flops
 from .memory import FLOAT32, Memory, output_bytes, peaks
 
 __all__ = ["Analysis", "WHOLE", "analyse", "default_batch"]
 
 
-@dataclass(frozen=True)
 class Analysis:
-    """Every node's receptive field and FLOPs, by `id(node)`, and the memory at `memory.batch`."""
+    """Every node's receptive field and FLOPs (by `id(node)`), and the memory at `batch`."""
 
-    fields: dict[int, Field]
-    node_flops: dict[int, int]
-    total_flops: int
-    memory: Memory
+    def __init__(self, graph: Graph, batch: int, itemsize: int = FLOAT32) -> None:
+        self.graph, self.batch, self.itemsize = graph, batch, itemsize
+        self.texts: dict = {}  # what a report showed already, by (kind, key): many rows show the same
+
+    @cached_property
+    def fields(self) -> dict[int, Field]:
+        return fields(self.graph)
+
+    @cached_property
+    def _flops(self) -> tuple[dict[int, int], int]:
+        return count_flops(self.graph)
+
+    @cached_property
+    def memory(self) -> Memory:
+        return peaks(self.graph, self.batch, self.itemsize)
+
+    @property
+    def total_flops(self) -> int:
+        return self._flops[1]
 
     def field(self, node: Node) -> Field:
         return self.fields[id(node)]
 
     def flops(self, node: Node) -> int:
-        return self.node_flops[id(node)]
+        return self._flops[0][id(node)]
 
     def output_bytes(self, node: Node) -> int:
         """The bytes of the node's output at the memory figures' batch."""
-        return output_bytes(node.out_shape, self.memory.batch, self.memory.itemsize)
+        return output_bytes(node.out_shape, self.batch, self.itemsize)
+
+    def text(self, kind: str, key, show) -> str:
+        """`show(key)`, once per (kind, key)."""
+        text = self.texts.get((kind, key))
+        if text is None:
+            self.texts[kind, key] = text = show(key)
+        return text
 
 
 def default_batch(graph: Graph) -> int:
@@ -51,28 +74,4 @@ def default_batch(graph: Graph) -> int:
 
 def analyse(graph: Graph, batch: Optional[int] = None, itemsize: int = FLOAT32) -> Analysis:
     """Receptive fields, FLOPs and memory of `graph`; memory at `batch` (default: `default_batch`)."""
-    node_flops, total = _flops(graph)
-    return Analysis(fields(graph), node_flops, total,
-                    peaks(graph, default_batch(graph) if batch is None else batch, itemsize))
-
-
-def _flops(graph: Graph) -> tuple[dict[int, int], int]:
-    """Each layer's and combine's FLOPs, each module's (the sum of its body's), and the model's."""
-    counts: dict[int, int] = {}
-
-    def body_total(body) -> int:
-        total = 0
-        for node in body:
-            if node.kind == "module":
-                counts[id(node)] = count = body_total(node.body)
-            elif node.kind == "combine":
-                count = sum(body_total(branch) for branch in node.branches) + layer_flops(node)
-                counts[id(node)] = layer_flops(node)
-            elif node.kind == "value":
-                counts[id(node)] = count = 0
-            else:
-                counts[id(node)] = count = layer_flops(node)
-            total += count
-        return total
-
-    return counts, body_total(graph.body)
+    return Analysis(graph, default_batch(graph) if batch is None else batch, itemsize)

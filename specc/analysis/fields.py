@@ -37,10 +37,9 @@ alone has no field there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd
-from typing import Optional, Union
+from typing import NamedTuple, Optional, Union
 
 from ..ir import Graph
 from ..ops import Shape
@@ -50,12 +49,11 @@ WHOLE = "whole"
 PERIOD_LIMIT = 1 << 16  # phases kept per axis; beyond it (pathological resampling ratios) the field is unknown
 
 
-@dataclass(frozen=True, slots=True)
-class Axis:
-    """Along one axis, the input positions unit `o` depends on (see the module docstring).
+# Named tuples rather than frozen dataclasses: a field is made per layer, and a tuple is made fastest.
 
-    As a layer's own geometry (`Window`), `lo`/`hi` are replaced by the positions it reads, `taps`.
-    """
+
+class Axis(NamedTuple):
+    """Along one axis, the input positions unit `o` depends on (see the module docstring)."""
 
     period: int
     advance: int
@@ -69,8 +67,7 @@ class Axis:
         return Fraction(self.advance, self.period)
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
+class Window(NamedTuple):
     """A layer's own geometry along an axis: output `o` reads `advance * (o // period) + t` for each tap t."""
 
     period: int
@@ -82,8 +79,7 @@ AxisField = Union[Axis, str, None]  # an Axis, WHOLE, or None: unknown
 IDENTITY = Axis(1, 1, (0,), (0,))
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     """The receptive field of a tensor's units: one entry per spatial axis of the model's first input.
 
     `axes` is None when the tensor does not depend on that input at all; `aligned` is False after a
@@ -116,6 +112,9 @@ class _FieldRule:
     def __init__(self, graph: Graph) -> None:
         inputs = graph.inputs or (("x", graph.input),)
         self.first = inputs[0][0]
+        # Each layer's windows, by (op, arguments, input shape): the instances of a block share their
+        # arguments' dict, so ResNet-152's 511 layers have 91 geometries.
+        self.windows: dict[tuple, tuple] = {}
 
     def input(self, name: str, shape: Shape) -> Field:
         if name != self.first:
@@ -123,10 +122,18 @@ class _FieldRule:
         return Field((IDENTITY,) * max(0, len(shape) - 2))
 
     def layer(self, node, x: Field) -> Field:
-        if x.axes is None or not x.axes:
+        if not x.axes or node.op in _POINTWISE:  # no positions to follow, or the same field
             return x
-        effect = _EFFECTS.get(node.op, _unknown) if node.declared is None else _unknown
-        return effect(node, x)
+        geometry = _GEOMETRY.get(node.op)
+        if geometry is None:
+            return _EFFECTS.get(node.op, _unknown)(node, x)  # a declared op never takes a built-in op's name
+        if not x.aligned or len(x.axes) != len(node.in_shape) - 2:
+            return _whole(node, x)  # positions no longer followed: an upper bound
+        key = (node.op, id(node.args), node.in_shape)
+        windows = self.windows.get(key)
+        if windows is None:
+            self.windows[key] = windows = tuple(geometry(node, i) for i in range(len(x.axes)))
+        return Field(tuple(_through(a, w) for a, w in zip(x.axes, windows)))
 
     def part(self, node, x: Field, index: int) -> Field:
         return x
@@ -214,6 +221,8 @@ def _join_axes(a: AxisField, b: AxisField) -> AxisField:
         return None  # branches of different jumps: the union is no periodic map (see the README)
     if a == b:
         return a
+    if a.period == 1 == b.period and a.lo[0] is not None and b.lo[0] is not None:
+        return Axis(1, a.advance, (min(a.lo[0], b.lo[0]),), (max(a.hi[0], b.hi[0]),))
     period = a.period * b.period // gcd(a.period, b.period)
     lo_a, hi_a = _expand(a, period)
     lo_b, hi_b = _expand(b, period)
@@ -255,10 +264,6 @@ def _broadcast(field: Field, shape: Shape, out: Shape) -> Field:
 # ---------------------------------------------------------------- each op's effect
 
 
-def _pointwise(node, x: Field) -> Field:
-    return x
-
-
 def _unknown(node, x: Field) -> Field:
     """A custom layer: which positions it reads is not declared."""
     return Field(tuple(None for _ in x.axes), x.aligned)
@@ -295,15 +300,6 @@ def _layernorm_dims(node, rank: int) -> set:
 def _instancenorm(node, x: Field) -> Field:
     # Without running statistics it normalises each channel over its positions, in evaluation too.
     return x if node.args["track_running_stats"] else _whole(node, x)
-
-
-def _windows(geometry):
-    """An op that reads windows of positions: `geometry(node, axis)` gives each axis's Window (or WHOLE)."""
-    def effect(node, x: Field) -> Field:
-        if not x.aligned or len(x.axes) != len(node.in_shape) - 2:
-            return _whole(node, x)
-        return Field(tuple(_through(a, geometry(node, i)) for i, a in enumerate(x.axes)))
-    return effect
 
 
 def _conv_window(node, i: int) -> Window:
@@ -414,24 +410,28 @@ def _moves_positions(node) -> bool:
     return len(a["sizes"]) > 1  # it splits a spatial dim, or adds dims before the spatial ones
 
 
-_POINTWISE = ("relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "hardswish",
+_POINTWISE = frozenset(("relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "hardswish",
               "hardsigmoid", "hardtanh", "softplus", "prelu", "sigmoid", "tanh", "batchnorm", "layernorm2d",
               "local_response_norm", "dropout", "dropout2d", "dropout3d", "stochastic_depth", "identity",
-              "channel_shuffle")
+              "channel_shuffle"))
 
+# Ops that read windows of positions: each axis's Window (or WHOLE), from the layer and the axis.
+_GEOMETRY = {
+    "conv": _conv_window,
+    "conv_transpose": _conv_transpose_window,
+    "maxpool": _pool_window,
+    "avgpool": _pool_window,
+    "adaptive_avgpool": _adaptive_window,
+    "adaptive_maxpool": _adaptive_window,
+    "global_avgpool": _global_window,
+    "global_maxpool": _global_window,
+    "upsample": _upsample_window,
+    "pixel_shuffle": _shuffle_window,
+    "pixel_unshuffle": _unshuffle_window,
+}
+
+# The other ops' effect on a field (the pointwise ones, `_POINTWISE`, keep it).
 _EFFECTS = {
-    **{op: _pointwise for op in _POINTWISE},
-    "conv": _windows(_conv_window),
-    "conv_transpose": _windows(_conv_transpose_window),
-    "maxpool": _windows(_pool_window),
-    "avgpool": _windows(_pool_window),
-    "adaptive_avgpool": _windows(_adaptive_window),
-    "adaptive_maxpool": _windows(_adaptive_window),
-    "global_avgpool": _windows(_global_window),
-    "global_maxpool": _windows(_global_window),
-    "upsample": _windows(_upsample_window),
-    "pixel_shuffle": _windows(_shuffle_window),
-    "pixel_unshuffle": _windows(_unshuffle_window),
     "linear": _whole,
     "groupnorm": _whole,
     "instancenorm": _instancenorm,

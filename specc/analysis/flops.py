@@ -16,7 +16,38 @@ from __future__ import annotations
 
 import math
 
+from ..ir import Graph
 from ..ops import batch_of
+
+
+def count_flops(graph: Graph) -> tuple[dict[int, int], int]:
+    """Every node's FLOPs by `id(node)` (a module's: its body's sum), and the model's."""
+    counts: dict[int, int] = {}
+    known: dict[tuple, int] = {}  # by (op, arguments, shapes): a block's instances share their arguments' dict
+
+    def of_layer(node) -> int:
+        key = (node.op, id(node.args), node.in_shape, node.out_shape)
+        count = known.get(key)
+        if count is None:
+            known[key] = count = flops(node)
+        return count
+
+    def body_total(body) -> int:
+        total = 0
+        for node in body:
+            if node.kind == "layer":
+                counts[id(node)] = count = of_layer(node)
+            elif node.kind == "module":
+                counts[id(node)] = count = body_total(node.body)
+            elif node.kind == "combine":
+                counts[id(node)] = own = flops(node)
+                count = own + sum(body_total(branch) for branch in node.branches)
+            else:
+                counts[id(node)] = count = 0  # a named value: no op
+            total += count
+        return total
+
+    return counts, body_total(graph.body)
 
 
 def flops(node) -> int:

@@ -37,7 +37,7 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
-from ..ir import Graph, leaves
+from ..ir import Graph
 from .flow import fold
 
 FLOAT32 = 4
@@ -63,7 +63,7 @@ def peaks(graph: Graph, batch: int, itemsize: int = FLOAT32) -> Memory:
     inference_peak, _ = _Simulation(graph, batch, itemsize, training=False).run()
     training_peak, saved = _Simulation(graph, batch, itemsize, training=True).run()
     return Memory(batch, itemsize, inference_peak, saved, training_peak, parameters, parameters,
-                  _buffers(graph, itemsize))
+                  _buffers(graph.body, itemsize))
 
 
 def output_bytes(shape: tuple, batch: int, itemsize: int = FLOAT32) -> int:
@@ -73,23 +73,14 @@ def output_bytes(shape: tuple, batch: int, itemsize: int = FLOAT32) -> int:
 # ---------------------------------------------------------------- the simulation
 
 
-class _Storage:
-    """A storage: its bytes, the ops that make it and last read it, and whether it lives to the end
-    (`kept` for the backward pass, `held` by the caller: the inputs and outputs)."""
-
-    __slots__ = ("size", "born", "last", "kept", "held")
-
-    def __init__(self, size: int, born: int) -> None:
-        self.size, self.born, self.last, self.kept, self.held = size, born, born, False, False
+# A storage is a list, [bytes, the step that makes it, the last step that reads it, whether it lives to the
+# end of the forward pass]: kept for the backward pass, or held by the caller (the inputs and outputs).
+# Lists, not objects, because a simulation makes one or more per layer and a list is made fastest.
+SIZE, BORN, LAST, TO_THE_END = range(4)
 
 
-class _Tensor:
-    """A tensor of the forward pass: its storage, whether autograd tracks it, its shape."""
-
-    __slots__ = ("storage", "grad", "shape")
-
-    def __init__(self, storage: _Storage, grad: bool, shape: tuple) -> None:
-        self.storage, self.grad, self.shape = storage, grad, shape
+# A tensor of the forward pass is a tuple too, (its storage, whether autograd tracks it, its shape).
+STORAGE, GRAD, SHAPE = range(3)
 
 
 class _Simulation:
@@ -98,91 +89,103 @@ class _Simulation:
     def __init__(self, graph: Graph, batch: int, itemsize: int, training: bool) -> None:
         self.graph, self.batch, self.itemsize, self.training = graph, batch, itemsize, training
         self.clock = 0
-        self.storages: list[_Storage] = []
+        self.storages: list[list] = []
+        self.sizes: dict[tuple, int] = {}  # bytes by shape: a network has few distinct shapes
 
     def run(self) -> tuple[int, int]:
         """(peak, saved): the largest sum of live storages, and the storages kept for the backward pass."""
         done = fold(self.graph, self)
         for tensor in _returned(self.graph.outputs, done, self.training):
-            tensor.storage.held = True
+            tensor[STORAGE][TO_THE_END] = tensor[STORAGE][TO_THE_END] or True  # held, and still kept if it was
         end = self.clock + 1
         delta = [0] * (end + 2)
-        for storage in self.storages:
-            delta[storage.born] += storage.size
-            delta[end if storage.kept or storage.held else storage.last + 1] -= storage.size
+        for size, born, last, to_the_end in self.storages:
+            delta[born] += size
+            delta[end if to_the_end else last + 1] -= size
         peak = running = 0
         for change in delta:
             running += change
-            peak = max(peak, running)
-        return peak, sum(s.size for s in self.storages if s.kept)
+            if running > peak:
+                peak = running
+        return peak, sum(size for size, _, _, to_the_end in self.storages if to_the_end is _KEPT)
 
-    def _make(self, shape: tuple, itemsize: Optional[int] = None) -> _Storage:
-        storage = _Storage(self.batch * math.prod(shape[1:]) * (itemsize or self.itemsize), self.clock)
+    def _make(self, shape: tuple) -> list:
+        size = self.sizes.get(shape)
+        if size is None:
+            self.sizes[shape] = size = self.batch * math.prod(shape[1:]) * self.itemsize
+        storage = [size, self.clock, self.clock, False]
         self.storages.append(storage)
         return storage
 
     # the fold's rule
 
-    def input(self, name: str, shape: tuple) -> _Tensor:
+    def input(self, name: str, shape: tuple) -> tuple:
         storage = self._make(shape)
-        storage.held = True
-        return _Tensor(storage, False, shape)
+        storage[TO_THE_END] = True  # held by the caller
+        return (storage, False, shape)
 
-    def layer(self, node, x: _Tensor) -> _Tensor:
+    def layer(self, node, x: tuple) -> tuple:
+        op = node.op
+        if op in _VIEWS or op in _DROPOUTS and (not self.training or node.args["p"] == 0):
+            return (x[STORAGE], x[GRAD], node.out_shape)  # the same storage
         learns = _learns(node)
-        if _is_view(node, self.training):
-            return _Tensor(x.storage, x.grad, node.out_shape)
-        records = self.training and (x.grad or learns)
-        made = _made(node, self.batch, self.itemsize, self.training, records)
+        records = self.training and (x[GRAD] or learns)
+        made = _MADE[op](node, self.batch, self.itemsize, self.training, records) if op in _MADE else _NONE
         if made.before:  # a step of its own, before the output exists
             self._step(x, made.before, records)
-        out = _Tensor(self._make_after_tick(node.out_shape), x.grad or learns, node.out_shape)
-        x.storage.last = self.clock
-        self._temporaries(made.during, records)
+        self.clock += 1
+        out = (self._make(node.out_shape), x[GRAD] or learns, node.out_shape)
+        x[STORAGE][LAST] = self.clock
+        if made.during:
+            self._temporaries(made.during, records)
         if made.after:  # a step of its own, once the input is read
             self._step(out, made.after, records)
         if records:
             for which in _saves(node):
-                (x if which == "in" else out).storage.kept = True
+                _keep((x if which == "in" else out)[STORAGE])
         return out
 
-    def _step(self, alive: _Tensor, temporaries: tuple, records: bool) -> None:
+    def _step(self, alive: tuple, temporaries: tuple, records: bool) -> None:
         self.clock += 1
-        alive.storage.last = self.clock
+        alive[STORAGE][LAST] = self.clock
         self._temporaries(temporaries, records)
 
     def _temporaries(self, made: tuple, records: bool) -> None:
         """Tensors an op makes besides its output: saved for the backward pass, or freed when the step ends."""
         for size, saved in made:
-            storage = _Storage(size, self.clock)
-            storage.kept = records and saved
-            self.storages.append(storage)
+            self.storages.append([size, self.clock, self.clock, _KEPT if records and saved else False])
 
-    def _make_after_tick(self, shape: tuple) -> _Storage:
-        self.clock += 1
-        return self._make(shape)
-
-    def part(self, node, x: _Tensor, index: int) -> _Tensor:
+    def part(self, node, x: tuple, index: int) -> tuple:
         if node.parts is None:
             return x
-        return _Tensor(x.storage, x.grad, (x.shape[0], node.parts[index], *x.shape[2:]))  # a view: x's storage
+        return (x[STORAGE], x[GRAD], (x[SHAPE][0], node.parts[index], *x[SHAPE][2:]))  # a view: x's storage
 
-    def join(self, node, outs: list) -> _Tensor:
+    def join(self, node, outs: list) -> tuple:
         if node.op not in ("add", "mul"):  # concat, chunk, split: one torch.cat
             self.clock += 1
             for out in outs:
-                out.storage.last = self.clock
-            return _Tensor(self._make(node.out_shape), any(o.grad for o in outs), node.out_shape)
+                out[STORAGE][LAST] = self.clock
+            return (self._make(node.out_shape), any(o[GRAD] for o in outs), node.out_shape)
         result = outs[0]
         for other in outs[1:]:  # a + b + c is (a + b) + c: one new tensor per step
             self.clock += 1
-            result.storage.last = other.storage.last = self.clock
-            shape = _broadcast(result.shape, other.shape)
+            result[STORAGE][LAST] = other[STORAGE][LAST] = self.clock
+            shape = _broadcast(result[SHAPE], other[SHAPE])
             if self.training and node.op == "mul":  # each factor is saved for the other's gradient
-                result.storage.kept |= other.grad
-                other.storage.kept |= result.grad
-            result = _Tensor(self._make(shape), result.grad or other.grad, shape)
+                if other[GRAD]:
+                    _keep(result[STORAGE])
+                if result[GRAD]:
+                    _keep(other[STORAGE])
+            result = (self._make(shape), result[GRAD] or other[GRAD], shape)
         return result
+
+
+_KEPT = "kept"  # TO_THE_END of a storage saved for the backward pass (True: held by the caller)
+
+
+def _keep(storage: list) -> None:
+    """Saved for the backward pass: it lives to the end, and counts in `training_saved`."""
+    storage[TO_THE_END] = _KEPT
 
 
 def _returned(tree: Optional[tuple], done, training: bool) -> list:
@@ -199,31 +202,30 @@ def _returned(tree: Optional[tuple], done, training: bool) -> list:
 
 
 def _broadcast(a: tuple, b: tuple) -> tuple:
+    if a == b:
+        return a
     return tuple(y if x == 1 else x for x, y in zip(a, b))
 
 
 # ---------------------------------------------------------------- each op (measured with torch 2.x on CPU)
 
 
-_AFFINE = ("batchnorm", "groupnorm", "instancenorm", "layernorm", "layernorm2d")
-_DROPOUTS = ("dropout", "dropout2d", "dropout3d", "stochastic_depth")
+_AFFINE = frozenset(("batchnorm", "groupnorm", "instancenorm", "layernorm", "layernorm2d"))
+_DROPOUTS = frozenset(("dropout", "dropout2d", "dropout3d", "stochastic_depth"))
+
+
+_VIEWS = frozenset(("identity", "flatten", "unflatten"))  # always views; the dropouts in evaluation or at p = 0
+_WEIGHTED = frozenset(("conv", "conv_transpose", "linear", "prelu"))
 
 
 def _learns(node) -> bool:
     """Whether the layer has parameters (a later application of a shared layer has the first's)."""
+    op = node.op
+    if op in _WEIGHTED:
+        return True
     if node.declared is not None:
         return node.params > 0 or node.shares is not None
-    if node.op in ("conv", "conv_transpose", "linear", "prelu"):
-        return True
-    return node.op in _AFFINE and node.args["affine"]
-
-
-def _is_view(node, training: bool) -> bool:
-    """Ops whose output shares its input's storage."""
-    op = node.op
-    if op in ("identity", "flatten", "unflatten"):
-        return True
-    return op in _DROPOUTS and (not training or node.args["p"] == 0)
+    return op in _AFFINE and node.args["affine"]
 
 
 # What autograd saves of the op's input and output (`_made` lists the other tensors it keeps).
@@ -232,17 +234,16 @@ _SAVES_INPUT = ("conv", "conv_transpose", "linear", "relu6", "leaky_relu", "elu"
                 "adaptive_maxpool", "global_maxpool", *_AFFINE, "local_response_norm")
 _SAVES_OUTPUT = ("relu", "sigmoid", "tanh", "softmax", "log_softmax")
 _IN, _OUT, _NOTHING = ("in",), ("out",), ()
+_SAVES = {**dict.fromkeys(_SAVES_INPUT, _IN), **dict.fromkeys(_SAVES_OUTPUT, _OUT)}
 
 
 def _saves(node) -> tuple:
-    op = node.op
+    saves = _SAVES.get(node.op)
+    if saves is not None:
+        return saves
     if node.declared is not None:
         return _IN  # assumed: a custom layer saves its input, as the layers with weights do
-    if op in _SAVES_INPUT:
-        return _IN
-    if op in _SAVES_OUTPUT:
-        return _OUT
-    if op == "adaptive_avgpool" and any(size != 1 for size in node.args["size"]):
+    if node.op == "adaptive_avgpool" and any(size != 1 for size in node.args["size"]):
         return _IN  # to one position torch takes a mean, which saves no tensor
     return _NOTHING
 
@@ -261,29 +262,35 @@ class _Made:
 _NONE = _Made()
 
 
-def _made(node, batch: int, itemsize: int, training: bool, records: bool) -> _Made:
-    op, a = node.op, node.args
-    shape, out = node.in_shape, node.out_shape
-    per_sample = math.prod(shape[1:])
-    if op in ("maxpool", "adaptive_maxpool", "global_maxpool"):
-        return _Made(((batch * math.prod(out[1:]) * INT64, True),))  # the indices of the maxima
-    if op == "batchnorm":
-        return _Made(((shape[1] * itemsize, True),) * 2) if training else _NONE  # the batch's mean, 1 / deviation
-    if op == "groupnorm":
-        return _Made(((batch * a["groups"] * itemsize, True),) * 2)
-    if op == "instancenorm":
-        return _instancenorm_made(node, batch, itemsize, training)
-    if op in ("layernorm", "layernorm2d"):
-        rows = per_sample // (math.prod(shape[len(shape) - a["dims"]:]) if op == "layernorm" else shape[1])
-        return _Made(((batch * rows * itemsize, True),) * 2)
-    if op == "local_response_norm":
-        return _local_response_norm_made(node, batch, itemsize, records)
-    if training and op in _DROPOUTS and a["p"] > 0:
-        return _Made(((_mask(node, batch, per_sample) * itemsize, True),))
-    return _NONE
+def _indices(node, batch: int, itemsize: int, training: bool, records: bool) -> _Made:
+    """A max pool's int64 indices of the maxima, one per output element."""
+    return _Made(((batch * math.prod(node.out_shape[1:]) * INT64, True),))
 
 
-def _instancenorm_made(node, batch: int, itemsize: int, training: bool) -> _Made:
+def _batchnorm_made(node, batch: int, itemsize: int, training: bool, records: bool) -> _Made:
+    """In training, the batch's mean and inverse deviation per channel (in evaluation, running ones)."""
+    return _Made(((node.in_shape[1] * itemsize, True),) * 2) if training else _NONE
+
+
+def _groupnorm_made(node, batch: int, itemsize: int, training: bool, records: bool) -> _Made:
+    return _Made(((batch * node.args["groups"] * itemsize, True),) * 2)
+
+
+def _layernorm_made(node, batch: int, itemsize: int, training: bool, records: bool) -> _Made:
+    """The mean and inverse deviation of every row it normalises (layernorm2d: every position)."""
+    shape = node.in_shape
+    normalised = math.prod(shape[len(shape) - node.args["dims"]:]) if node.op == "layernorm" else shape[1]
+    return _Made(((batch * math.prod(shape[1:]) // normalised * itemsize, True),) * 2)
+
+
+def _dropout_made(node, batch: int, itemsize: int, training: bool, records: bool) -> _Made:
+    """In training, the random mask (scaled by 1 / (1 - p)) that the product with it keeps."""
+    if not training or node.args["p"] == 0:
+        return _NONE
+    return _Made(((_mask(node, batch, math.prod(node.in_shape[1:])) * itemsize, True),))
+
+
+def _instancenorm_made(node, batch: int, itemsize: int, training: bool, records: bool) -> _Made:
     """torch runs it as a batch norm over [1, N * C, ...], with its tensors repeated N times: statistics per
     (sample, channel) unless it uses running ones; the running ones repeated (and, in training, averaged
     back over the batch afterwards, one channel vector at a time); with `affine`, the weight and the bias
@@ -301,7 +308,7 @@ def _instancenorm_made(node, batch: int, itemsize: int, training: bool) -> _Made
     return _Made(tuple(made), after=copy_back)
 
 
-def _local_response_norm_made(node, batch: int, itemsize: int, records: bool) -> _Made:
+def _local_response_norm_made(node, batch: int, itemsize: int, training: bool, records: bool) -> _Made:
     """torch composes it: the input squared, padded along the channels and averaged over `size` channels, then
     `x / (k + alpha * avg) ** beta`. Its largest moments: the square with its padded copy (which the average
     pool keeps), and the power with the output (and, when autograd records, the power's input, kept)."""
@@ -310,6 +317,18 @@ def _local_response_norm_made(node, batch: int, itemsize: int, records: bool) ->
     padded = batch * (shape[1] + node.args["size"] - 1) * math.prod(shape[2:]) * itemsize
     power = ((full, True), (full, True)) if records else ((full, True),)
     return _Made(power, before=((padded, True), (full, False)))
+
+
+_MADE = {
+    **dict.fromkeys(("maxpool", "adaptive_maxpool", "global_maxpool"), _indices),
+    "batchnorm": _batchnorm_made,
+    "groupnorm": _groupnorm_made,
+    "instancenorm": _instancenorm_made,
+    "layernorm": _layernorm_made,
+    "layernorm2d": _layernorm_made,
+    "local_response_norm": _local_response_norm_made,
+    **dict.fromkeys(_DROPOUTS, _dropout_made),
+}
 
 
 def _mask(node, batch: int, per_sample: int) -> int:
@@ -322,12 +341,15 @@ def _mask(node, batch: int, per_sample: int) -> int:
     return batch * node.in_shape[1]
 
 
-def _buffers(graph: Graph, itemsize: int) -> int:
+def _buffers(body: tuple, itemsize: int) -> int:
     """Running statistics of batch norms (and instance norms that track them): 2 per channel, and an int64 count."""
     total = 0
-    for node in leaves(graph.body):
-        if node.kind != "layer" or node.shares or node.declared is not None:
-            continue
-        if node.op == "batchnorm" or node.op == "instancenorm" and node.args["track_running_stats"]:
+    for node in body:
+        if node.kind == "module":
+            total += _buffers(node.body, itemsize)
+        elif node.kind == "combine":
+            total += sum(_buffers(branch, itemsize) for branch in node.branches)
+        elif node.kind == "layer" and not node.shares and (
+                node.op == "batchnorm" or node.op == "instancenorm" and node.args["track_running_stats"]):
             total += 2 * node.in_shape[1] * itemsize + INT64
     return total
