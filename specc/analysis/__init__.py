@@ -18,7 +18,7 @@ from typing import Optional
 
 from ..ir import Graph, Node
 from ..ops import is_int
-from .fields import WHOLE, Field, fields
+from .fields import WHOLE, Field, receptive_fields
 from .flops import count_flops
 from .memory import FLOAT32, Memory, output_bytes, peaks
 
@@ -34,7 +34,7 @@ class Analysis:
 
     @cached_property
     def fields(self) -> dict[int, Field]:
-        return fields(self.graph)
+        return receptive_fields(self.graph)
 
     @cached_property
     def _flops(self) -> tuple[dict[int, int], int]:

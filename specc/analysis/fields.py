@@ -1,6 +1,6 @@
 """Receptive fields and jumps (effective strides) of every layer, per spatial axis of the model's input.
 
-    field = fields(graph)[id(layer)]
+    field = receptive_fields(graph)[id(layer)]
     field.sizes()   # (11, 11): each unit of the layer depends on an 11 x 11 window of the input
     field.jumps()   # (Fraction(4), Fraction(4)): neighbouring units are 4 input pixels apart
 
@@ -37,12 +37,14 @@ alone has no field there.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from math import gcd
 from typing import NamedTuple, Optional, Union
 
 from ..ir import Graph
 from ..ops import Shape
+from . import channels
 from .flow import fold
 
 WHOLE = "whole"
@@ -103,12 +105,22 @@ class Field(NamedTuple):
 NO_FIELD = Field(None)
 
 
-def fields(graph: Graph) -> dict[int, Field]:
-    """The field of every node's output, by `id(node)`."""
-    return fold(graph, _FieldRule(graph)).results
+def receptive_fields(graph: Graph) -> dict[int, Field]:
+    """The field of every node's output (the largest over its channels), by `id(node)`."""
+    results = fold(graph, _FieldRule(graph)).results
+    union: dict[int, Field] = {}  # by the segments' id: a pointwise layer passes its input's segments on
+    out = {}
+    for key, segments in results.items():
+        field = union.get(id(segments))
+        if field is None:
+            union[id(segments)] = field = channels.union_of(segments, _union)
+        out[key] = field
+    return out
 
 
 class _FieldRule:
+    """The fold's rule (`flow.Rule`): what flows is the field of each run of channels (`channels.py`)."""
+
     def __init__(self, graph: Graph) -> None:
         inputs = graph.inputs or (("x", graph.input),)
         self.first = inputs[0][0]
@@ -116,17 +128,25 @@ class _FieldRule:
         # arguments' dict, so ResNet-152's 511 layers have 91 geometries.
         self.windows: dict[tuple, tuple] = {}
 
-    def input(self, name: str, shape: Shape) -> Field:
-        if name != self.first:
-            return NO_FIELD
-        return Field((IDENTITY,) * max(0, len(shape) - 2))
+    def input(self, name: str, shape: Shape) -> tuple:
+        field = Field((IDENTITY,) * max(0, len(shape) - 2)) if name == self.first else NO_FIELD
+        return ((shape[1], field),)
 
-    def layer(self, node, x: Field) -> Field:
-        if not x.axes or node.op in _POINTWISE:  # no positions to follow, or the same field
+    def layer(self, node, x: tuple) -> tuple:
+        op = node.op
+        if op in POINTWISE:
             return x
-        geometry = _GEOMETRY.get(node.op)
+        route = ROUTES.get(op, _keeps_channels) if node.declared is None else _mixes_channels
+        return route(node, x, self.spatial)
+
+    def spatial(self, node, x: Field) -> Field:
+        """The op's effect on the positions of one field."""
+        if not x.axes:
+            return x  # no positions to follow
+        geometry = GEOMETRY.get(node.op)
         if geometry is None:
-            return _EFFECTS.get(node.op, _unknown)(node, x)  # a declared op never takes a built-in op's name
+            # A declared op never takes a built-in op's name; every built-in op has its entry (a test checks).
+            return (_unknown if node.declared is not None else EFFECTS[node.op])(node, x)
         if not x.aligned or len(x.axes) != len(node.in_shape) - 2:
             return _whole(node, x)  # positions no longer followed: an upper bound
         key = (node.op, id(node.args), node.in_shape)
@@ -135,13 +155,118 @@ class _FieldRule:
             self.windows[key] = windows = tuple(geometry(node, i) for i in range(len(x.axes)))
         return Field(tuple(_through(a, w) for a, w in zip(x.axes, windows)))
 
-    def part(self, node, x: Field, index: int) -> Field:
-        return x
+    def part(self, node, x: tuple, index: int) -> tuple:
+        if node.parts is None:
+            return x
+        return channels.sliced(x, sum(node.parts[:index]), node.parts[index])
 
-    def join(self, node, outs: list) -> Field:
-        if node.op in ("add", "mul"):  # the joins that broadcast
-            outs = [_broadcast(field, shape, node.out_shape) for field, shape in zip(outs, _branch_shapes(node))]
-        return _union(outs)
+    def join(self, node, outs: list) -> tuple:
+        if node.op not in ("add", "mul"):  # concat, and the concat that ends chunk and split
+            return channels.concatenated(outs)
+        width = node.out_shape[1]
+        stretched = []
+        for segments, shape in zip(outs, _branch_shapes(node)):  # broadcasting, along positions and channels
+            segments = tuple((count, _broadcast(field, shape, node.out_shape)) for count, field in segments)
+            if shape[1] != width:
+                segments = ((width, segments[0][1]),)
+            stretched.append(segments)
+        return channels.aligned(stretched, _union)
+
+
+# ---------------------------------------------------------------- channels: what each output channel reads
+
+
+def _keeps_channels(node, x: tuple, spatial) -> tuple:
+    """Channel c of the output reads channel c of the input (activations, pools, resampling)."""
+    if len(x) == 1:
+        return ((node.out_shape[1], spatial(node, x[0][1])),)
+    return channels.merged((count, spatial(node, field)) for count, field in x)
+
+
+def _mixes_channels(node, x: tuple, spatial) -> tuple:
+    """Every output channel reads every input channel."""
+    return ((node.out_shape[1], spatial(node, channels.union_of(x, _union))),)
+
+
+def _grouped(node, x: tuple, spatial) -> tuple:
+    """A (transposed) convolution: each group of output channels reads its group of input channels."""
+    groups = node.args["groups"]
+    if groups == 1 or len(x) == 1:
+        return _mixes_channels(node, x, spatial)
+    width = node.out_shape[1] // groups
+    return channels.merged((width, spatial(node, field)) for field in channels.grouped(x, groups, _union))
+
+
+def _channel_groups(size_of):
+    """Output channel c reads the `size_of(node)` input channels from c * size on (pixel_shuffle, unflatten)."""
+    def route(node, x: tuple, spatial) -> tuple:
+        size = size_of(node)
+        if size == 1:
+            return _keeps_channels(node, x, spatial)
+        if len(x) == 1:
+            return _mixes_channels(node, x, spatial)
+        fields = channels.grouped(x, channels.total(x) // size, _union)
+        return channels.merged((1, spatial(node, field)) for field in fields)
+    return route
+
+
+def _channel_spread(factor_of):
+    """Input channel c becomes `factor_of(node)` output channels (pixel_unshuffle, flatten's features)."""
+    def route(node, x: tuple, spatial) -> tuple:
+        return tuple((count, spatial(node, field)) for count, field in channels.scaled(x, factor_of(node)))
+    return route
+
+
+def _softmax_route(node, x: tuple, spatial) -> tuple:
+    if node.args["dim"] % len(node.in_shape) == 1:
+        return _mixes_channels(node, x, spatial)
+    return _keeps_channels(node, x, spatial)
+
+
+def _layernorm_route(node, x: tuple, spatial) -> tuple:
+    if node.args["dims"] >= len(node.in_shape) - 1:  # the channels are among the dims it normalises
+        return _mixes_channels(node, x, spatial)
+    return _keeps_channels(node, x, spatial)
+
+
+def _channel_shuffle(node, x: tuple, spatial) -> tuple:
+    """Output channel j reads input channel (j % g) * (C / g) + j // g."""
+    g, width = node.args["groups"], node.in_shape[1]
+    return channels.permuted(x, lambda j: (j % g) * (width // g) + j // g)
+
+
+def _flatten_route(node, x: tuple, spatial) -> tuple:
+    a, rank = node.args, len(node.in_shape)
+    start, end = a["start"] % rank, a["end"] % rank
+    if start != 1 or end <= start:
+        return _keeps_channels(node, x, spatial)
+    factor = math.prod(node.in_shape[2:end + 1])  # each channel's positions become features
+    return _channel_spread(lambda node: factor)(node, x, spatial)
+
+
+def _unflatten_route(node, x: tuple, spatial) -> tuple:
+    """Split along the channels, a new channel spans the old ones its trailing sizes take."""
+    if node.args["dim"] % len(node.in_shape) != 1:
+        return _keeps_channels(node, x, spatial)
+    return _channel_groups(lambda node: node.in_shape[1] // node.out_shape[1])(node, x, spatial)
+
+
+ROUTES = {
+    "conv": _grouped,
+    "conv_transpose": _grouped,
+    "linear": _mixes_channels,
+    "groupnorm": _mixes_channels,
+    "layernorm2d": _mixes_channels,
+    "local_response_norm": _mixes_channels,
+    "softmax": _softmax_route,
+    "log_softmax": _softmax_route,
+    "layernorm": _layernorm_route,
+    "channel_shuffle": _channel_shuffle,
+    "pixel_shuffle": _channel_groups(lambda node: node.args["factor"] ** 2),
+    "pixel_unshuffle": _channel_spread(lambda node: node.args["factor"] ** 2),
+    "flatten": _flatten_route,
+    "unflatten": _unflatten_route,
+}
 
 
 # ---------------------------------------------------------------- composing and joining
@@ -410,13 +535,13 @@ def _moves_positions(node) -> bool:
     return len(a["sizes"]) > 1  # it splits a spatial dim, or adds dims before the spatial ones
 
 
-_POINTWISE = frozenset(("relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "hardswish",
-              "hardsigmoid", "hardtanh", "softplus", "prelu", "sigmoid", "tanh", "batchnorm", "layernorm2d",
-              "local_response_norm", "dropout", "dropout2d", "dropout3d", "stochastic_depth", "identity",
-              "channel_shuffle"))
+# Ops that keep every field as it is: per element, or per channel (whose positions they leave alone).
+POINTWISE = frozenset(("relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "hardswish",
+                        "hardsigmoid", "hardtanh", "softplus", "prelu", "sigmoid", "tanh", "batchnorm", "dropout",
+                        "dropout2d", "dropout3d", "stochastic_depth", "identity"))
 
 # Ops that read windows of positions: each axis's Window (or WHOLE), from the layer and the axis.
-_GEOMETRY = {
+GEOMETRY = {
     "conv": _conv_window,
     "conv_transpose": _conv_transpose_window,
     "maxpool": _pool_window,
@@ -430,8 +555,13 @@ _GEOMETRY = {
     "pixel_unshuffle": _unshuffle_window,
 }
 
-# The other ops' effect on a field (the pointwise ones, `_POINTWISE`, keep it).
-_EFFECTS = {
+def _same_positions(node, x: Field) -> Field:
+    return x
+
+
+# The other ops' effect on a field's positions. (`ROUTES` says which channels they read.)
+EFFECTS = {
+    **dict.fromkeys(("layernorm2d", "local_response_norm", "channel_shuffle"), _same_positions),
     "linear": _whole,
     "groupnorm": _whole,
     "instancenorm": _instancenorm,

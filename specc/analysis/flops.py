@@ -6,7 +6,7 @@ The convention (the README's "Counting FLOPs" says it for users): a
 convolution or linear layer counts two per multiply-add of its weights
 (torch's `FlopCounterMode` exactly; a transposed convolution by its input's
 positions, as it computes) and one per output element for its bias; every
-other op counts per element by the table in `_PER_ELEMENT` and the functions
+other op counts per element by the table in `PER_ELEMENT` and the functions
 below, a transcendental function (an exp) as one. Views and copies count
 nothing. Like the mult-adds, counts are for the spec's batch, per sample
 when the batch is symbolic.
@@ -58,10 +58,10 @@ def flops(node) -> int:
         return 0
     if node.declared is not None:
         return 2 * node.macs  # a custom layer's declared mult-adds, two FLOPs each
-    count = _BY_OP.get(node.op)
+    count = BY_OP.get(node.op)
     if count is not None:
         return count(node)
-    return _PER_ELEMENT.get(node.op, 0) * _elements(node.out_shape)
+    return PER_ELEMENT[node.op] * _elements(node.out_shape)
 
 
 def _elements(shape: tuple) -> int:
@@ -124,7 +124,7 @@ def _upsample(node) -> int:
     return (2 * taps - 1) * _elements(node.out_shape)
 
 
-_BY_OP = {
+BY_OP = {
     "conv": _conv,
     "conv_transpose": _conv,
     "linear": _linear,
@@ -143,10 +143,14 @@ _BY_OP = {
     "upsample": _upsample,
 }
 
-# Per output element. Activations count one, whatever the function; softmax three (exp, sum, division).
-_PER_ELEMENT = {
+# Per output element, for every op not in BY_OP (a test checks that each op is in one of them). Activations
+# count one, whatever the function; softmax three (exp, sum, division); moving data, nothing (in inference,
+# the dropouts and stochastic depth pass their input on).
+PER_ELEMENT = {
     **dict.fromkeys(("relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "hardswish",
                      "hardsigmoid", "hardtanh", "softplus", "prelu", "sigmoid", "tanh"), 1),
     "softmax": 3,
     "log_softmax": 3,
+    **dict.fromkeys(("flatten", "unflatten", "identity", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+                     "dropout", "dropout2d", "dropout3d", "stochastic_depth"), 0),
 }

@@ -17,7 +17,7 @@ The model (the README's "Memory" section says it for users):
   kernels compute them in inference too) and a normalisation's statistics.
   The peak is the largest sum over the ops.
 - Training (training mode, autograd on): the same, and what autograd saves
-  for the backward pass (`_SAVES`, `_made`: measured op by op with
+  for the backward pass (`SAVES`, `_made`: measured op by op with
   `torch.autograd.graph.saved_tensors_hooks`) lives to the end of the
   forward pass. An op records nothing when neither its input requires a
   gradient nor it has parameters (a pool on the input image saves nothing).
@@ -228,24 +228,25 @@ def _learns(node) -> bool:
     return op in _AFFINE and node.args["affine"]
 
 
-# What autograd saves of the op's input and output (`_made` lists the other tensors it keeps).
+# What autograd saves of each op's input and output (`_made` lists the other tensors it keeps); every op has
+# its entry (a test checks). An average pool to one position is a mean in torch, which saves no tensor.
 _SAVES_INPUT = ("conv", "conv_transpose", "linear", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu",
                 "mish", "hardswish", "hardsigmoid", "hardtanh", "softplus", "prelu", "maxpool", "avgpool",
                 "adaptive_maxpool", "global_maxpool", *_AFFINE, "local_response_norm")
 _SAVES_OUTPUT = ("relu", "sigmoid", "tanh", "softmax", "log_softmax")
+_SAVES_NOTHING = ("global_avgpool", "upsample", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "flatten",
+                  "unflatten", "identity", *_DROPOUTS)  # the dropouts keep their mask (`_made`)
 _IN, _OUT, _NOTHING = ("in",), ("out",), ()
-_SAVES = {**dict.fromkeys(_SAVES_INPUT, _IN), **dict.fromkeys(_SAVES_OUTPUT, _OUT)}
+SAVES = {**dict.fromkeys(_SAVES_INPUT, _IN), **dict.fromkeys(_SAVES_OUTPUT, _OUT),
+         **dict.fromkeys(_SAVES_NOTHING, _NOTHING),
+         "adaptive_avgpool": lambda node: _NOTHING if all(size == 1 for size in node.args["size"]) else _IN}
 
 
 def _saves(node) -> tuple:
-    saves = _SAVES.get(node.op)
-    if saves is not None:
-        return saves
     if node.declared is not None:
         return _IN  # assumed: a custom layer saves its input, as the layers with weights do
-    if node.op == "adaptive_avgpool" and any(size != 1 for size in node.args["size"]):
-        return _IN  # to one position torch takes a mean, which saves no tensor
-    return _NOTHING
+    saves = SAVES[node.op]
+    return saves(node) if callable(saves) else saves
 
 
 @dataclass(frozen=True)
