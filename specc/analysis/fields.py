@@ -8,11 +8,14 @@ The convention is Araujo, Norris and Sim's ("Computing receptive fields of
 convolutional neural networks", Distill 2019), torch-scan's too: the field
 of a unit is the extent of the input positions it depends on, on an input
 without borders (padding moves a field, it never clips it), so a field may
-be larger than the image (ResNet-50's last convolution: 483 pixels at 224).
+be larger than the image (ResNet-18's last convolution: 435 pixels at 224).
 Where paths diverge (`concat`, `add`, `mul`, `chunk`, `split`, a named value
-read later) the field is the extent of the union over all of them, the
-maximum over paths; it is exact, not an estimate, including the alignment
-of the branches (which is what padding changes).
+read later) the field is the extent of the union over all the paths that
+reach the unit, the maximum over paths; it is exact, not an estimate,
+including the alignment of the branches (which is what padding changes).
+What flows through the fold is a field per run of channels (`channels.py`):
+after a `concat`, a `chunk` or `split` branch reads only the channels, and
+so the paths, it takes. A layer's field is the largest over its channels.
 
 Each axis of a field is a map from a unit's position `o` to the first and
 last input positions it depends on, periodic: `first(o) = advance * (o //
