@@ -51,7 +51,7 @@ from . import channels
 from .flow import fold
 
 WHOLE = "whole"
-PERIOD_LIMIT = 1 << 16  # phases kept per axis; beyond it (pathological resampling ratios) the field is unknown
+PERIOD_LIMIT = 1 << 16  # phases kept per axis; beyond them (resampling by odd ratios, again and again), unknown
 
 
 # Named tuples rather than frozen dataclasses: a field is made per layer, and a tuple is made fastest.
@@ -352,6 +352,8 @@ def _join_axes(a: AxisField, b: AxisField) -> AxisField:
     if a.period == 1 == b.period and a.lo[0] is not None and b.lo[0] is not None:
         return Axis(1, a.advance, (min(a.lo[0], b.lo[0]),), (max(a.hi[0], b.hi[0]),))
     period = a.period * b.period // gcd(a.period, b.period)
+    if period > PERIOD_LIMIT:
+        return None
     lo_a, hi_a = _expand(a, period)
     lo_b, hi_b = _expand(b, period)
     lo = tuple(_pick(min, x, y) for x, y in zip(lo_a, lo_b))
