@@ -241,6 +241,8 @@ class _BodyChecker(StatementVisitor):
         # Where the statement being visited stands, for `visit_input`: in the model's own body
         # (not a nested one), and after a layer.
         self._at_top = self._after_layers = False
+        # The named values read, by (id of their module's values, name): a value nothing reads is a warning.
+        self._reads: set[tuple[int, str]] = set()
 
     def run(self, action) -> None:
         self.collector.run(action)
@@ -250,7 +252,24 @@ class _BodyChecker(StatementVisitor):
     def definition(self, definition) -> None:
         params = Env({})
         self._params(definition, params)
-        self._body(definition.body, params.module_child(), _Attrs(), loop=False, top=True)
+        body = params.module_child()
+        for param in definition.params:
+            if param.tensor and not self.is_model:  # a named value inside the block
+                body.values[param.name] = param.span
+        self._body(definition.body, body, _Attrs(), loop=False, top=True)
+        self._unread(body)
+
+    def _read(self, name: str, vars: Env) -> None:
+        self._reads.add((id(vars.values), name))
+
+    def _unread(self, body: Env) -> None:
+        """A module's body is checked: warn of each named value in it that nothing reads."""
+        for name, span in (body.values or {}).items():
+            if (id(body.values), name) not in self._reads:
+                self.collector.warn(SpecError(
+                    "W0301", f"the value `{name}` is never read", span.to_diagnostic(), label="named here",
+                    help=f"read it (`{name} -> ...`, a branch `{name}`, `{name}.hw`, `output {name}`) or drop "
+                         "its name"))
 
     def derived(self, effective: ast.ModelDef, definition: ast.ModelDef) -> None:
         """`model B = A(k=v)`: `program.effective` found `A` and its parameters; the new defaults' names resolve."""
@@ -268,6 +287,13 @@ class _BodyChecker(StatementVisitor):
             if param.name in params.vars:
                 self.collector.add(SpecError("E0206", f"parameter `{param.name}` is declared twice", param.where,
                                              label="second declaration", help="rename or remove one of them"))
+            if param.tensor:
+                if self.is_model:
+                    self.collector.add(SpecError(
+                        "E0321", f"expected a value parameter in a model, found the tensor parameter `{param.name}`",
+                        param.where, label="a model takes tensors as inputs",
+                        help=f"declare it as an input of the model: `input {param.name}: C x H x W`"))
+                continue  # bound as a value of the body (`definition`)
             if param.default is not None:
                 seen_default = param.name
                 self.run(lambda p=param, v=params: self.expr(p.default, v))
@@ -289,10 +315,11 @@ class _BodyChecker(StatementVisitor):
             self._at_top, self._after_layers = top, layers_seen
             layers_seen = layers_seen or stmt.kind not in ("let", "input", "default", "output", "init")
             if output is not None:
+                where = "model" if self.is_model else "block"
                 self.collector.add(SpecError(
-                    "E0320", "expected `output` last in the model, found a statement after it", stmt.where,
+                    "E0320", f"expected `output` last in the {where}, found a statement after it", stmt.where,
                     label=f"after the `output` of line {output.span.line}",
-                    help="`output` says what the model returns: move it to the end of the model"))
+                    help=f"`output` says what the {where} returns: move it to the end of the {where}"))
                 output = None
             if stmt.kind == "output":
                 output = stmt
@@ -314,9 +341,12 @@ class _BodyChecker(StatementVisitor):
             raise SpecError("E0216", "`input` is declared twice", stmt.where,
                             label=f"already declared at line {self._input_seen.line}",
                             help="keep one `input` line, or name every input (`input image: 3 x H x W`)")
+        first = self._input_seen is None
         self._input_seen, self._input_seen_unnamed = stmt.span, stmt.name is None
         if stmt.name is not None:
             self._bind_value(stmt.name, stmt.name_span, vars)
+            if first:  # the first input is what flows into the body: read by its first layer
+                self._read(stmt.name, vars)
         batch = stmt.names_batch(lambda name: vars.get(name) is not None)
         sizes = stmt.dims[1:] if batch else stmt.dims
         if not 1 <= len(sizes) <= 4:
@@ -343,19 +373,44 @@ class _BodyChecker(StatementVisitor):
     def visit_chain(self, stmt: ast.Chain, vars: Env, attrs: _Attrs, loop: bool) -> None:
         items = stmt.items
         if items and reads_value(items[0], vars.values):
+            self._read(items[0].name, vars)
             items = items[1:]  # `skip -> conv(64)`: the chain starts from a named value
         for layer in items:
             self.run(lambda l=layer: self.layer(l, vars))
         if stmt.capture is not None:
             self.run(lambda: self._bind_value(stmt.capture, stmt.capture_span, vars))
+        for name, span in zip(stmt.unpack or (), stmt.unpack_spans or ()):
+            self.run(lambda n=name, s=span: self._bind_value(n, s, vars))
+        self.run(lambda: unpacking(stmt, [(getattr(item, "name", ""), self._results(item), item.where)
+                                         for item in items]))
+        if stmt.unpack is not None and len(set(stmt.unpack)) < len(stmt.unpack):
+            twice = next(n for i, n in enumerate(stmt.unpack) if n in stmt.unpack[:i])
+            self.collector.add(SpecError("E0321", f"the value `{twice}` is named twice in `as (...)`",
+                                         stmt.where, label="one name per result",
+                                         help="give every result its own name"))
+
+    def _results(self, item) -> int:
+        """How many values a chain's item returns: a block whose `output` is a tuple returns several."""
+        block = self.blocks.get(item.name) if item.kind == "call" else None
+        last = block.body[-1] if block is not None and block.body else None
+        if last is not None and last.kind == "output" and last.value.kind == "tuple":
+            return len(last.value.items)
+        return 1
 
     def visit_output(self, stmt: ast.Output, vars: Env, attrs: _Attrs, loop: bool) -> None:
-        if not self.is_model or not self._at_top:
-            raise SpecError("E0320", "expected `output` at the top of a model body, found it "
-                            + ("in a block" if not self.is_model else "inside a nested statement"), stmt.where,
-                            label="not at the top of a model",
-                            help="a block returns what flows out of its last statement; `output` ends a model")
+        where = "model" if self.is_model else "block"
+        if not self._at_top:
+            raise SpecError("E0320", f"expected `output` at the top of a {where} body, found it inside a nested "
+                            "statement", stmt.where, label=f"not at the top of the {where}",
+                            help=f"`output` ends the {where}: write it last, at the top level of its body")
+        if not self.is_model and not _block_output(stmt.value):
+            raise SpecError("E0320", "expected a named value or a tuple of them in a block's `output`, found "
+                            f"{_describe_output(stmt.value)}", stmt.value.where, label="a block returns tensors",
+                            help="write `output skip` or `output (out, skip)`; the caller names several results "
+                                 "with `as (a, b)`")
         for node in _walk_expr(stmt.value):
+            if node.kind == "name" and node.id in vars.values:
+                self._read(node.id, vars)
             if node.kind == "name" and node.id != "training" and node.id not in vars.values:
                 self.collector.add(_unknown_value(node, vars))
             elif node.kind not in ("name", "tuple", "list", "dict", "str", "ifexp"):
@@ -381,7 +436,9 @@ class _BodyChecker(StatementVisitor):
 
     def visit_seq(self, stmt: ast.Seq, vars: Env, attrs: _Attrs, loop: bool) -> None:
         if stmt.module:  # `sequential:` is a module of its own
-            self._body(stmt.body, vars.module_child(), _Attrs(), loop=False)
+            inner = vars.module_child()
+            self._body(stmt.body, inner, _Attrs(), loop=False)
+            self._unread(inner)
         else:
             self._body(stmt.body, vars.child(), attrs, loop)
 
@@ -457,7 +514,9 @@ class _BodyChecker(StatementVisitor):
             self.visit(inner, vars, attrs, loop)
         else:
             # A named container is a module of its own: its names live in a fresh namespace.
-            self.visit(inner, vars.module_child(), _Attrs(), loop=False)
+            body = vars.module_child()
+            self.visit(inner, body, _Attrs(), loop=False)
+            self._unread(body)
 
     def _name_pieces(self, stmt: ast.Named, vars: Env) -> Optional[bool]:
         """Check a quoted name's text and expressions: whether it computes anything (None: it is broken)."""
@@ -488,8 +547,14 @@ class _BodyChecker(StatementVisitor):
             self.run(lambda: self.layer(layer.body, vars))
             self.run(lambda: self.layer(layer.orelse, vars))
             return
+        tensors = _tensor_arguments(layer, self.blocks.get(layer.name))
         for value in [*layer.args, *(k.value for k in layer.kwargs)]:
-            self.run(lambda v=value: self.expr(v, vars))
+            if id(value) in tensors:
+                self.run(lambda v=value: _check_tensor_argument(v, tensors[id(v)], layer.name, vars))
+                if value.kind == "name":
+                    self._read(value.id, vars)
+            else:
+                self.run(lambda v=value: self.expr(v, vars))
         signature = self._signature(layer, vars)
         _check_arguments(layer, *signature)
 
@@ -534,6 +599,8 @@ class _BodyChecker(StatementVisitor):
                 self.collector.add(_unknown_function(node, self.layers))
             elif node.kind == "value_shape" and node.name not in (vars.values or ()):
                 self.collector.add(_unknown_value(node, vars))
+            elif node.kind == "value_shape":
+                self._read(node.name, vars)
 
 
 def _ranked_name(name: str) -> Optional[str]:
@@ -720,8 +787,62 @@ def _unknown_value(node, vars: Env) -> SpecError:
                      "name a value with `... as name` (or `input name: ...`) before it is used")
 
 
+def unpacking(stmt: ast.Chain, returns: list[tuple[str, int, ast.Span]]) -> None:
+    """A block returning several values ends its chain, which unpacks them with one name each.
+
+    `returns`: for each layer of the chain, (its op or block, how many values it returns, where).
+    """
+    for index, (name, count, where) in enumerate(returns):
+        last = index == len(returns) - 1
+        if count > 1 and (not last or stmt.unpack is None):
+            raise SpecError("E0321", f"expected the {count} results of `{name}` unpacked, found "
+                            + ("more layers after it" if not last else "no names for them"), where,
+                            label=f"returns {count} values", help="end the chain with the call and name each "
+                            "result, `... as (a, b)`; then start a chain from one of them")
+    if stmt.unpack is None:
+        return
+    name, count, _ = returns[-1] if returns else ("", 0, None)
+    if count != len(stmt.unpack):
+        found = f"`{name}`, which returns {count}" if count > 1 else \
+            f"`{name}`, which returns one value" if name else "no layer"
+        raise SpecError("E0321", f"expected a block that returns {len(stmt.unpack)} values before `as (...)`, "
+                        f"found {found}", stmt.where, label="unpacked here",
+                        help="`as (a, b)` names the results of a block whose `output` is a tuple; name one value "
+                             "with `as name`")
+
+
+def _tensor_arguments(call: ast.Call, block: Optional[ast.BlockDef]) -> dict[int, str]:
+    """The arguments of `call` given for tensor parameters of `block`: id of the expression -> parameter."""
+    if block is None or not any(p.tensor for p in block.params):
+        return {}
+    given = {id(node): param.name for param, node in zip(block.params, call.args) if param.tensor}
+    tensors = {p.name for p in block.params if p.tensor}
+    given.update((id(k.value), k.name) for k in call.kwargs if k.name in tensors)
+    return given
+
+
+def _check_tensor_argument(node, param: str, block: str, vars: Env) -> None:
+    """A tensor parameter is given a named value of the caller, by its name."""
+    if node.kind == "name" and node.id in (vars.values or ()):
+        return
+    if node.kind == "name":
+        raise SpecError("E0203", f"unknown value `{node.id}` for the tensor parameter `{param}` of `{block}`",
+                        node.where, label="not a named value here",
+                        help=suggest(node.id, set(vars.values or ())) or
+                        "name a value with `... as name` (or `input name: ...`) before the call")
+    raise SpecError("E0321", f"expected a named value for the tensor parameter `{param}` of `{block}`, found "
+                    f"{_describe_output(node)}", node.where, label="not a named value",
+                    help=f"name the tensor first (`... as {param}`) and pass its name")
+
+
+def _block_output(node) -> bool:
+    """What a block may return: one named value, or a tuple of them (no dict, list or `if training`)."""
+    return node.kind == "name" or node.kind == "tuple" and bool(node.items) and all(
+        item.kind == "name" for item in node.items)
+
+
 def _describe_output(node) -> str:
-    return {"int": "a number", "float": "a number", "bool": "a boolean", "call": "a call",
+    return {"dict": "a dict", "list": "a list", "ifexp": "a conditional", "int": "a number", "float": "a number", "bool": "a boolean", "call": "a call",
             "binop": "arithmetic"}.get(node.kind, "an expression")
 
 

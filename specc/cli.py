@@ -59,6 +59,12 @@ def _report(error: SpecError) -> int:
     return error.exit_status
 
 
+def _warn(done) -> None:
+    """Print the warnings a compilation gathered (they change no exit status)."""
+    for warning in done.problems.warnings:
+        sys.stderr.write(render(warning, sources.text_of))
+
+
 def _path(file: str):
     """A command-line FILE: a path, or `-` for standard input (never spec text)."""
     from .pipeline import STDIN
@@ -107,6 +113,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             done = _run(Compilation(_path(file), **options), args, until="check")
             if done is None:
                 continue
+            _warn(done)
             outcome = check_models(done)
             for definition in outcome.static:
                 _note_static(definition)
@@ -126,18 +133,20 @@ def _note_static(definition) -> None:
 
 def cmd_shapes(args: argparse.Namespace) -> int:
     from .columns import DEFAULT
-    from .report import to_json, to_table
+    from .report import to_json, to_table, warnings_json
 
     if args.json and args.columns is not None:
         raise UsageError("--columns chooses the table's columns, and --json prints every field: give one of them")
     done = _run(_compilation(args, args.file), args)
     if done is None:
         return EXIT_OK
+    _warn(done)
     graph = done.graph
     if args.json:
         import json  # only here: the table is the common case, and every command pays for its imports
 
-        print(json.dumps(to_json(graph, batch=args.batch), indent=2))
+        print(json.dumps({**to_json(graph, batch=args.batch), "warnings": warnings_json(done.problems.warnings)},
+                         indent=2))
     else:
         sys.stdout.write(to_table(graph, depth=args.depth, columns=args.columns or DEFAULT, batch=args.batch))
     return EXIT_OK
@@ -171,6 +180,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     done = _run(_compilation(args, args.file), args)
     if done is None:
         return EXIT_OK
+    _warn(done)
     tensors = None
     if args.weights is not None:  # checked before anything is written: a file that does not fit stops the build
         from .weights import verify

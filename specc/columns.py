@@ -75,7 +75,9 @@ def args_text(node) -> str:
     if node.kind == "layer":
         return node.short_args()
     if node.kind == "module" and node.block:
-        return ", ".join(f"{k}={show(v)}" for k, v in node.args.items())
+        args = [f"{k}={show(v)}" for k, v in node.args.items()] + [f"{p}={v}" for p, v in node.inputs]
+        results = f" -> ({', '.join(node.results)})" if node.results else ""
+        return ", ".join(args) + results
     if node.kind == "combine" and node.parts is not None:
         return "slices [" + ", ".join(map(str, node.parts)) + "]"
     if node.kind == "combine":

@@ -26,6 +26,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 class Category(Enum):
     """What kind of mistake a code reports; the exit status follows from it, never from a list of codes."""
 
+    WARNING = 0   # the spec works but likely says something it did not mean: reported, `specc` exits 0
     SPEC = 1      # the spec is wrong: `specc` exits 1
     USAGE = 2     # the command line is wrong (a path, a flag, `--set`, `--input`, `--model`): exits 2
     INTERNAL = 3  # specc itself is wrong: a bug to report
@@ -50,10 +51,11 @@ class ErrorCode:
 # The registry. Codes are stable: never renumber, only add. The first two
 # digits group them: 00 input bytes, 01 syntax, 02 names and calls, 03
 # shapes, 04 values and evaluation, 05 command-line input, 06 YAML, 07 weights, 08 the modules of
-# custom layers (`op` declarations), 09 specc's own bugs.
+# custom layers (`op` declarations), 09 specc's own bugs. W codes are warnings, numbered as the errors
+# of their group.
 # A weights file that does not fit is the spec's kind of error (exit 1, located in the spec: either side
 # may be the one to change); one that cannot be read, or holds no state_dict, is the command line's.
-_SPEC, _USAGE, _INTERNAL = Category.SPEC, Category.USAGE, Category.INTERNAL
+_SPEC, _USAGE, _INTERNAL, _WARNING = Category.SPEC, Category.USAGE, Category.INTERNAL, Category.WARNING
 _TABLE = (
     ("E0001", _USAGE, "the file cannot be read"),
     ("E0002", _SPEC, "the file is not valid UTF-8"),
@@ -111,6 +113,7 @@ _TABLE = (
     ("E0314", _SPEC, "sizes do not multiply to the dimension they split"),
     ("E0315", _SPEC, "a size not divisible by the op's factor"),
     ("E0320", _SPEC, "`output` out of place or not made of named values"),
+    ("E0321", _SPEC, "a block's tensor parameters or several results used wrongly"),
     ("E0401", _SPEC, "wrong type"),
     ("E0402", _SPEC, "value out of range"),
     ("E0403", _SPEC, "division by zero"),
@@ -133,6 +136,7 @@ _TABLE = (
     ("E0802", _SPEC, "a declared op's class is no nn.Module, or building or running it raises"),
     ("E0803", _SPEC, "a declared op's module gives another output shape or parameter count than declared"),
     ("E0901", _INTERNAL, "an internal error: a bug in specc"),
+    ("W0301", _WARNING, "a named value that nothing reads"),
 )
 CODES: dict[str, ErrorCode] = {code: ErrorCode(code, description, category)
                                for code, category, description in _TABLE}
@@ -192,9 +196,13 @@ class SpecError(Exception):
         """1 for a mistake in a spec, 2 for one on the command line: the worst of the errors held."""
         return max(e.error_code.category.exit_status for e in self.errors)
 
+    @property
+    def severity(self) -> str:
+        return "warning" if self.error_code.category is Category.WARNING else "error"
+
     def __str__(self) -> str:
         where = f" at {self.span}" if self.span else ""
-        return f"error[{self.code}]: {self.message}{where}"
+        return f"{self.severity}[{self.code}]: {self.message}{where}"
 
 
 class SpecErrorGroup(SpecError):
@@ -235,10 +243,14 @@ def raise_all(errors: list[SpecError]) -> None:
 
 
 class Collector:
-    """Gathers independent errors so a pass can report them all at once."""
+    """Gathers independent errors so a pass can report them all at once, and warnings beside them."""
 
     def __init__(self) -> None:
         self.errors: list[SpecError] = []
+        self.warnings: list[SpecError] = []
+
+    def warn(self, warning: SpecError) -> None:
+        self.warnings.append(warning)
 
     def run(self, action: Callable[[], object]) -> None:
         try:
@@ -272,7 +284,7 @@ def render(error: SpecError, source_of: Callable[[str], Optional[str]]) -> str:
 
 
 def _render_one(error: SpecError, source_of: Callable[[str], Optional[str]]) -> str:
-    lines = [f"error[{error.code}]: {error.message}"]
+    lines = [f"{error.severity}[{error.code}]: {error.message}"]
     span = error.span
     text = source_of(span.file) if span else None
     if span is None:

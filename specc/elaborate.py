@@ -21,7 +21,7 @@ from typing import Any, Iterator, Optional
 
 from . import reserved
 from .backends.torch_lowering import lower_layer
-from .check import INPUT_HELP, default_arguments, init_ops, init_rule, rank_help
+from .check import INPUT_HELP, default_arguments, init_ops, init_rule, rank_help, unpacking
 from .declared import DeclaredOp
 from .diagnostics import Span, SpecError, suggest
 from .expr import Env, describe, evaluate, is_int, show
@@ -89,6 +89,12 @@ class DraftModule:
     name: Optional[str] = None
     shared: Optional["SharedLayer"] = None
     kind: str = "module"
+    # A block's tensor parameters, ((parameter, the caller's value), ...); the values inside it that it
+    # returns (`output`; none: its flow); and the caller's names for them when several (`as (a, b)`).
+    inputs: tuple = ()
+    returns: tuple = ()
+    results: tuple = ()
+    result_shapes: tuple = ()  # the shapes of `returns`
 
 
 @dataclass(eq=False)
@@ -117,6 +123,7 @@ class DraftValue:
     out_shape: Shape
     span: Span
     kind: str = "value"
+    written: Optional[int] = None  # a read: the line where the value was made, for messages about it
 
 
 @dataclass
@@ -230,6 +237,9 @@ class _Elaborator(StatementVisitor):
         self.module = _ModuleScope()
         # Each `op` declaration as an op, made when first called (by the declaration's id; it holds it).
         self._declared: dict[int, DeclaredOp] = {}
+        # Where each named value was made, by (id of its module's values, name): messages about a
+        # join name the producers. (Each module's values dict lives as long as its body's elaboration.)
+        self._written: dict[tuple[int, str], int] = {}
 
     # -- the model
 
@@ -245,6 +255,8 @@ class _Elaborator(StatementVisitor):
             # The search re-elaborates the model ~30 times: only for models of modest size.
             if error.code == "E0303" and error.axis and self.state.layers <= SEARCH_LAYERS:
                 _add_smallest_input(error, self.program, definition, overrides, shape)
+            elif error.code in JOINS and getattr(error, "axis", None) and self.state.layers <= SEARCH_LAYERS:
+                _add_nearest_inputs(error, self.program, definition, overrides, shape)
             _add_call_stack(error)
             raise
         out = body[-1].out_shape if body else shape
@@ -259,7 +271,7 @@ class _Elaborator(StatementVisitor):
         try:
             self.body(definition.body, self._model_env(env, inputs), inputs[0][1])
         except SpecError as error:
-            return not (error.code == "E0303" and error.axis == axis)
+            return not (error.code in ("E0303", *JOINS) and getattr(error, "axis", None) == axis)
         return True
 
     @staticmethod
@@ -312,12 +324,21 @@ class _Elaborator(StatementVisitor):
     def body(self, stmts, env: Env, shape: Shape) -> list:
         """Elaborate a sequence of statements from `shape`; returns the draft nodes in order."""
         nodes: list = []
+        unpacked = None  # the call whose several results were just unpacked: no data flows on from it
         for stmt in stmts:
             produced = self.visit(stmt, env, shape)
             if produced:
+                if unpacked is not None and not _reads_first(produced):
+                    raise _no_flow(stmt, unpacked)
                 nodes.extend(produced)
                 shape = produced[-1].out_shape
                 env = env.child(shape)
+                unpacked = produced[-1] if produced[-1].kind == "module" and produced[-1].results else None
+        if unpacked is not None and (not stmts or stmts[-1].kind != "output"):
+            raise SpecError("E0321", f"expected `output` after unpacking the results of `{unpacked.cls}`, found the "
+                            "end of the body", unpacked.span, label="no data flows on from here",
+                            help="say what the body returns: `output (" + ", ".join(unpacked.results) + ")` or one "
+                                 "of them")
         return nodes
 
     # One handler per statement kind (`self.visit(stmt, env, shape)`): the draft nodes
@@ -374,20 +395,37 @@ class _Elaborator(StatementVisitor):
         values = env.values if env.values is not None else {}
         first = items[0] if items else None
         if first is not None and first.kind == "call" and first.bare and first.name in values:
-            read = [DraftValue("read", first.name, shape, values[first.name], first.where)]
+            read = [self._read(first, values, shape)]
             shape, items = values[first.name], items[1:]
         layers = []
         for layer in items:
             node = self.layer(layer, env.child(shape), shape)
             layers.append(node)
             shape = node.out_shape
+        unpacking(stmt, [(node.cls if node.kind == "module" else node.op,
+                          len(node.returns) if node.kind == "module" and node.returns else 1, node.span)
+                         for node in layers])
         if stmt.capture is not None:
-            values[stmt.capture] = shape
+            self._write(values, stmt.capture, shape, stmt.capture_span.line)
             write = [DraftValue("write", stmt.capture, shape, shape, stmt.capture_span.to_diagnostic())]
+        if stmt.unpack is not None:
+            block = layers[-1]
+            block.results = tuple(stmt.unpack)
+            for name, result, span in zip(stmt.unpack, block.result_shapes, stmt.unpack_spans):
+                self._write(values, name, result, span.line)
         return read, layers, write
 
+    def _write(self, values: dict, name: str, shape: Shape, line: int) -> None:
+        values[name] = shape
+        self._written[(id(values), name)] = line
+
+    def _read(self, item: ast.Call, values: dict, shape: Shape) -> DraftValue:
+        """`skip -> ...`: a read of the value `skip`, knowing where it was made."""
+        return DraftValue("read", item.name, shape, values[item.name], item.where,
+                          written=self._written.get((id(values), item.name)))
+
     def visit_output(self, stmt: ast.Output, env: Env, shape: Shape) -> list:
-        self.outputs = _outputs(stmt.value, env.values or {})
+        self.outputs = _outputs(stmt.value, env.values or {})  # a model's, or the block's being elaborated
         return []
 
     def named(self, stmt: ast.Named, env: Env, shape: Shape) -> list:
@@ -402,12 +440,12 @@ class _Elaborator(StatementVisitor):
                 raise SpecError("E0310", f"expected a layer to name `{stmt.name}`, found only the value "
                                 f"`{first.name}`", stmt.where, label="no module to name",
                                 help="a named value is no module: drop the name")
-            read = [DraftValue("read", first.name, shape, env.values[first.name], first.where)]
+            read = [self._read(first, env.values, shape)]
         core = inner.model_copy(update={"items": inner.items[len(read):], "capture": None})
         node = self._named(stmt.model_copy(update={"stmt": core}), env, read[0].out_shape if read else shape)
         write = []
         if inner.capture is not None:
-            env.values[inner.capture] = node.out_shape
+            self._write(env.values, inner.capture, node.out_shape, inner.capture_span.line)
             write = [DraftValue("write", inner.capture, node.out_shape, node.out_shape,
                                 inner.capture_span.to_diagnostic())]
         return [*read, node, *write]
@@ -801,26 +839,35 @@ class _Elaborator(StatementVisitor):
                             f"deeper ({chain} -> {call.name})", call.where, label="called here",
                             help="a block that calls itself needs an `if` that stops the recursion")
         values = self._bind_block(block, call, env, shape)
-        key = _call_key(block, values, shape, state.depth, env.defaults)
+        tensors = self._bind_tensors(block, call, env)
+        key = _call_key(block, values, shape, state.depth, env.defaults) + (tuple(t[2] for t in tensors),)
         if key in self._bodies:
-            body, layers, params = self._bodies[key]
+            body, returned, layers, params = self._bodies[key]
             self._add(call, layers, params)  # its sizes were checked when it was elaborated
         else:
-            body = self._block_body(block, values, call, shape, key, env.defaults)
+            body, returned = self._block_body(block, values, tensors, call, shape, key, env.defaults)
         out = body[-1].out_shape if body else shape
-        return DraftModule(cls=block.name, block=block.name, args=values, body=body, in_shape=shape,
-                           out_shape=out, span=call.where)
+        returns, shapes = _returned(returned)
+        node = DraftModule(cls=block.name, block=block.name, args=values, body=body, in_shape=shape,
+                           out_shape=shapes[0] if shapes else out, span=call.where,
+                           inputs=tuple((param, value) for param, value, _ in tensors), returns=returns,
+                           result_shapes=shapes)
+        return node
 
-    def _block_body(self, block: ast.BlockDef, values: dict, call: ast.Call, shape: Shape, key: tuple,
-                    defaults: Optional[OpDefaults]) -> list:
+    def _block_body(self, block: ast.BlockDef, values: dict, tensors: list, call: ast.Call, shape: Shape,
+                    key: tuple, defaults: Optional[OpDefaults]) -> tuple[list, Optional[tuple]]:
+        """The draft of a block's body, and what its `output` returns (None: its flow)."""
         state = self.state
         layers, params = state.layers, state.params
         state.depth += 1
         state.stack.append(call.name)
+        outer, self.outputs = self.outputs, None
         try:
             # The block sees only its parameters, but the caller's op defaults (dynamic scope).
             with self._inner_module():
-                body = self.body(block.body, Env(values, shape, None, defaults, {}).child(shape), shape)
+                scope = Env(values, shape, None, defaults, {param: value_shape for param, _, value_shape in tensors})
+                body = self.body(block.body, scope.child(shape), shape)
+            returned = self.outputs
         except SpecError as error:
             if error.code != "E0406":  # its message already shows the chain of calls
                 _record_call(error, block, values, call)
@@ -828,8 +875,9 @@ class _Elaborator(StatementVisitor):
         finally:
             state.depth -= 1
             state.stack.pop()
-        self._bodies[key] = (body, state.layers - layers, state.params - params)
-        return body
+            self.outputs = outer
+        self._bodies[key] = (body, returned, state.layers - layers, state.params - params)
+        return body, returned
 
     def _block(self, call: ast.Call) -> ast.BlockDef:
         scope = self.program.scope_of(call)
@@ -839,20 +887,42 @@ class _Elaborator(StatementVisitor):
                             help=suggest(call.name, [*OPS, *scope, *self.program.ops_of(call)]))
         return scope[call.name]
 
+    def _bind_tensors(self, block: ast.BlockDef, call: ast.Call, env: Env) -> list[tuple[str, str, Shape]]:
+        """The block's tensor parameters, each with the caller's named value given for it and its shape."""
+        given = {param.name: node for param, node in zip(block.params, call.args) if param.tensor}
+        given.update((k.name, k.value) for k in call.kwargs if block.param(k.name) and block.param(k.name).tensor)
+        values = env.values or {}
+        tensors = []
+        for param in (p for p in block.params if p.tensor):
+            node = given.get(param.name)
+            if node is None:
+                raise SpecError("E0205", f"missing argument `{param.name}` for block `{block.name}`", call.where,
+                                label="called here", help=f"give it a named value: `{call.name}(..., {param.name}=skip)`")
+            if node.kind != "name" or node.id not in values:  # `check` reports these, located
+                raise SpecError("E0321", f"expected a named value for the tensor parameter `{param.name}`",
+                                node.where, label="not a named value")
+            tensors.append((param.name, node.id, values[node.id]))
+        return tensors
+
     def _bind_block(self, block: ast.BlockDef, call: ast.Call, env: Env, shape: Shape) -> dict:
         values: dict[str, Any] = {}
         for param, node in zip(block.params, call.args):
-            values[param.name] = evaluate(node, env)
+            if not param.tensor:
+                values[param.name] = evaluate(node, env)
         for keyword in call.kwargs:
-            values[keyword.name] = evaluate(keyword.value, env)
+            param = block.param(keyword.name)
+            if param is None or not param.tensor:
+                values[keyword.name] = evaluate(keyword.value, env)
         for param in block.params:
+            if param.tensor:
+                continue
             if param.name not in values:
                 if param.default is None:
                     raise SpecError("E0205", f"missing argument `{param.name}` for block `{block.name}`",
                                     call.where, label="called here")
                 # Defaults are evaluated where the block is defined, seeing earlier parameters and `in`.
                 values[param.name] = evaluate(param.default, Env(dict(values), shape))
-        return {p.name: values[p.name] for p in block.params}
+        return {p.name: values[p.name] for p in block.params if not p.tensor}
 
 
 def _draft_layers(body: list):
@@ -940,6 +1010,26 @@ def _outputs(node, values: dict) -> tuple:
                          "`... if training else ...`")
 
 
+def _returned(tree: Optional[tuple]) -> tuple[tuple[str, ...], tuple[Shape, ...]]:
+    """A block's `output` (a value or a tuple of values, as `check` allows) as names and shapes."""
+    if tree is None:
+        return (), ()
+    items = [tree] if tree[0] == "value" else tree[1]
+    return tuple(item[1] for item in items), tuple(item[2] for item in items)
+
+
+def _reads_first(produced: list) -> bool:
+    """Whether a statement's nodes start from a named value (as every statement after an unpacking must)."""
+    return produced[0].kind == "value" and produced[0].op == "read"
+
+
+def _no_flow(stmt, unpacked: DraftModule) -> SpecError:
+    names = ", ".join(f"`{name}`" for name in unpacked.results)
+    return SpecError("E0321", f"expected a chain starting from one of {names}, found a statement reading the flow, "
+                     f"which ended at the call of `{unpacked.cls}` (line {unpacked.span.line})", stmt.where,
+                     label="what would this read?", help=f"start it from a value: `{unpacked.results[0]} -> ...`")
+
+
 def first_output(tree: tuple, eval_mode: bool) -> Shape:
     """The shape of the first value a model returns (in evaluation or training mode)."""
     kind = tree[0]
@@ -1010,10 +1100,11 @@ def _concat_shape(stmt: ast.Combine, branches, outs: list[Shape]) -> Shape:
     first = outs[0]
     for index, out in enumerate(outs[1:], start=1):
         if len(out) != len(first) or out[0] != first[0] or out[2:] != first[2:]:
-            raise SpecError("E0302", "expected the branches of `concat` to agree on all but the channels, found "
-                            + ", ".join(f"{format_shape(o)} (branch {i + 1})" for i, o in enumerate(outs)),
+            raise _along(first, out, SpecError("E0302", "expected the branches of `concat` to agree on all but the channels, found "
+                            + ", ".join(f"{format_shape(o)} (branch {i + 1}{_source(branches[i], ': ')})"
+                                        for i, o in enumerate(outs)),
                             _branch_span(stmt, branches, index), label=f"this branch gives {format_shape(out)}",
-                            help="give every branch the same stride and padding so the sizes match")
+                            help="give every branch the same stride and padding so the sizes match"))
     return (first[0], sum(o[1] for o in outs), *first[2:])
 
 
@@ -1090,12 +1181,24 @@ def _broadcast_shape(stmt: ast.Combine, pairs, outs: list[Shape]) -> Shape:
         joined = broadcast(result, out)
         if joined is None:
             _, source, env = pairs[index]
-            raise SpecError("E0301", f"shape mismatch in `{stmt.op}`: "
-                            + ", ".join(f"branch {i + 1} gives {format_shape(o)}" for i, o in enumerate(outs)),
+            raise _along(result, out, SpecError("E0301", f"shape mismatch in `{stmt.op}`: "
+                            + ", ".join(f"branch {i + 1}{_source(branches[i], ' (', ')')} gives {format_shape(o)}"
+                                        for i, o in enumerate(outs)),
                             _branch_span(stmt, branches, index), label=_add_label(branches[index], stmt),
-                            help=_add_help(stmt.op, outs[0], out, source, env))
+                            help=_add_help(stmt.op, outs[0], out, source, env)))
         result = joined
     return result
+
+
+JOINS = ("E0301", "E0302")  # branches that do not fit their join
+
+
+def _along(a: Shape, b: Shape, error: SpecError) -> SpecError:
+    """`error` about a join of `a` and `b`, knowing the spatial axis (of an image) where they first disagree."""
+    if len(a) == len(b) == 4:
+        error.axis = next((name for i, name in ((2, "height"), (3, "width")) if a[i] != b[i] and 1 not in (a[i], b[i])),
+                          None)
+    return error
 
 
 def broadcast(a: Shape, b: Shape) -> Optional[Shape]:
@@ -1115,6 +1218,17 @@ def broadcast(a: Shape, b: Shape) -> Optional[Shape]:
         else:
             return None
     return tuple(reversed(out))
+
+
+def _source(branch: list, before: str, after: str = "") -> str:
+    """`the input`, `` `skip`, made at line 3 ``: where a branch that computes nothing takes its data."""
+    if any(node.kind != "value" and not (node.kind == "layer" and node.op == "identity") for node in branch):
+        return ""  # it computes: the message points at it
+    reads = [node for node in branch if node.kind == "value" and node.op == "read"]
+    if not reads:
+        return f"{before}the input{after}"
+    made = f", made at line {reads[-1].written}" if reads[-1].written is not None else ""
+    return f"{before}`{reads[-1].name}`{made}{after}"
 
 
 def _branch_span(stmt: ast.Combine, branches, index: int) -> Span:
@@ -1214,6 +1328,35 @@ def _add_smallest_input(error: SpecError, program: Program, definition: ast.Mode
     if not all(_Elaborator(program).fits(definition, overrides, given, name) for name in ("height", "width")):
         return
     error.help += f"\nthe model needs an input of at least {' x '.join(map(str, given))}"
+
+
+def _add_nearest_inputs(error: SpecError, program: Program, definition: ast.ModelDef, overrides: dict,
+                        shape: Shape) -> None:
+    """A join's branches disagree along an axis: say the nearest input sizes along it at which they agree.
+
+    (A U-Net with padded convs joins each level's skip to its upsampled path: only sizes that halve
+    exactly at every level fit.) Sizes within `NEAREST` of the given one, nearest first.
+    """
+    if len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
+        return
+    axis = 2 if error.axis == "height" else 3
+
+    def fits(size: int) -> bool:
+        trial = list(shape)
+        # The other axis a power of two, which halves (or is cut in a join) without remainder.
+        trial[axis], trial[5 - axis] = size, ROOMY
+        given = tuple(trial[1:] if trial[0] == "N" else trial)
+        return _Elaborator(program).fits(definition, overrides, given, error.axis)
+
+    above = next((n for n in range(shape[axis] + 1, shape[axis] + NEAREST) if fits(n)), None)
+    if above is None:  # no larger input fits (branches with different strides): no size to suggest
+        return
+    below = next((n for n in range(shape[axis] - 1, max(shape[axis] - NEAREST, 0), -1) if fits(n)), None)
+    found = [str(n) for n in (below, above) if n is not None]
+    error.help += f"\nthe nearest input {error.axis}s at which the branches agree: {' and '.join(found)}"
+
+
+NEAREST = 64  # how far from the given input size `_add_nearest_inputs` looks
 
 
 def _smallest_along(program: Program, definition: ast.ModelDef, overrides: dict, sizes: list, axis: int,

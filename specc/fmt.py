@@ -23,8 +23,8 @@ from .syntax.comments import Comment, scan_spec, scan_yaml
 from .syntax.frontend import is_yaml, parse_source
 
 FORMS = ("spec", "yaml")
-SPAN_FIELDS = frozenset(("span", "name_span", "op_span", "extends_span", "target_spans", "capture_span", "file",
-                         "op_spans", "layer_span", "target_span", "type_span"))
+SPAN_FIELDS = frozenset(("span", "name_span", "op_span", "extends_span", "target_spans", "capture_span",
+                         "unpack_spans", "file", "op_spans", "layer_span", "target_span", "type_span"))
 
 
 class FormatterBug(RuntimeError):

@@ -1,8 +1,9 @@
 """The layer graph IR: concrete ops with every shape known. The one input of every back-end.
 
-A `Graph` is a tree, because the only places data flow splits are the
-combinators (`concat`, `add`, `mul`, `chunk`, `split`), and each joins again
-right after:
+A `Graph` is a tree of modules; data flows along it, splitting in the
+combinators (`concat`, `add`, `mul`, `chunk`, `split`), which join again right
+after, and across it through named values (`Value` nodes, a block's `inputs`
+and `results`), which make it a DAG:
 
     Graph(model="LeNet", input=("N", 1, 28, 28), body=(
         Layer(op="conv", name="0", path="0", out_shape=("N", 6, 28, 28), ...),
@@ -18,7 +19,9 @@ right after:
   are children of the enclosing module, which computes the combination.
 - `Module`: a submodule: a block instance, a named chain or a named container.
   `sequential` says its body is a plain sequence (it compiles to
-  `nn.Sequential`).
+  `nn.Sequential`). A block instance may read named values of its caller
+  (`inputs`) and return several values (`returns`, unpacked into `results`).
+- `Value`: a named value written (`... as skip`) or read (`skip -> ...`).
 
 `path` is the dotted path of `named_modules()` in the built module; for the
 nodes that are not modules it is the path of the module that computes them.
@@ -107,6 +110,13 @@ class Module:
     module: bool = True
     shared: Optional[str] = None
     shares: Optional[str] = None
+    # A block's tensor parameters, ((parameter, the caller's value it is given), ...): its forward takes
+    # them after its input (`self.up(x, skip)`). `returns`: the values inside it that it returns (its
+    # `output`; empty: what flows out of its body); `results`: the caller's names for them when it
+    # returns several (`as (out, aux)`), after which no data flows on: the next chain reads a value.
+    inputs: tuple = ()
+    returns: tuple = ()
+    results: tuple = ()
 
 
 @dataclass(frozen=True, slots=True)

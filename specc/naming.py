@@ -146,13 +146,15 @@ def _node(node, prefix: str, names: dict[int, str], memo: dict[int, dict[int, st
         return make_combine(node.op, branches, prefix, node.in_shape, node.out_shape, node.span, node.parts)
     name = names[id(node)]
     path = _join(prefix, name)
-    sequential = is_sequential(node.body)
+    # A block taking tensors or returning values of its own computes a forward of its own.
+    sequential = is_sequential(node.body) and not node.inputs and not node.returns
     body, params, macs = _build(node.body, path, sequential, memo)
     sharing = _sharing(node, prefix, names)
     if sharing.get("shares"):
         params = 0  # counted where the shared block was first applied
     return make_module(name, path, node.cls, node.block, node.args, body, sequential, node.in_shape,
-                       node.out_shape, node.span, params=params, macs=macs, **sharing)
+                       node.out_shape, node.span, params=params, macs=macs, inputs=node.inputs,
+                       returns=node.returns, results=node.results, **sharing)
 
 
 def _sharing(node, prefix: str, names: dict[int, str]) -> dict:

@@ -806,6 +806,19 @@ def _pixel_unshuffle_infer(a: dict, shape: Shape) -> Shape:
     return (n, c * r * r, h // r, w // r)
 
 
+def _center_crop_infer(a: dict, shape: Shape) -> Shape:
+    size = a["size"]
+    for axis, have, want in zip(_SPATIAL_NAMES[len(size)], shape[2:], size):
+        if want > have:
+            raise OpProblem("E0402", f"expected a crop no larger than the input in `center_crop`, found {want} "
+                                     f"for a {axis} of {have}", "crop to at most the input's size; U-Net crops a "
+                                     "skip to the size of the upsampled path (`center_crop(up.hw)`)", arg="size")
+    return (*shape[:2], *size)
+
+
+_SPATIAL_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
 def _channel_shuffle_infer(a: dict, shape: Shape) -> Shape:
     c, g = shape[1], a["groups"]
     if c % g:
@@ -961,6 +974,10 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("pixel_unshuffle", (Arg("factor", "channels", aliases=("downscale_factor",)),),
        "[N, C, H*r, W*r] -> [N, C*r*r, H, W]", _pixel_unshuffle_infer,
        short=lambda a: str(a["factor"]), ranks=(4,)),
+    Op("center_crop", (Arg("size", "size", doc="the output's spatial size, at most the input's"),),
+       "crops the spatial dims to `size` around the centre ((in - size) // 2 dropped before), as U-Net crops "
+       "its skips", _center_crop_infer, short=lambda a: _short([("", a["size"], None)]), ranks=_IMAGE_RANKS,
+       spatial=("size",)),
     Op("channel_shuffle", (Arg("groups", "groups", aliases=("g",), doc="divides the channels"),),
        "interleaves the channels of `groups` groups (ShuffleNet)", _channel_shuffle_infer,
        short=lambda a: str(a["groups"]), ranks=RANK_3_UP),

@@ -55,6 +55,12 @@ def to_json(graph: Graph, batch: Optional[int] = None) -> dict[str, Any]:
     }
 
 
+def warnings_json(warnings: list) -> list[dict[str, Any]]:
+    """`[{"code": "W0301", "message": ..., "line": 3, "column": 26}]`: the warnings of `specc shapes --json`."""
+    return [{"code": w.code, "message": w.message, "line": w.span.line if w.span else None,
+             "column": w.span.column if w.span else None} for w in warnings]
+
+
 def _outputs_json(tree: tuple) -> Any:
     """What `output` returns, as the user wrote it, with shapes for values: `{"out": [...], "aux": [...]}`.
 
@@ -113,6 +119,9 @@ def _module_json(node, facts: Analysis) -> dict[str, Any]:
         **_analysis_json(node, facts),
         "line": node.span.line,
         **_sharing_json(node),
+        "inputs": {param: value for param, value in node.inputs},
+        "returns": list(node.returns),
+        "results": list(node.results),
     }
 
 

@@ -82,6 +82,7 @@ GENERATED_NAMES: dict[str, str] = {
     "super": "global",        # the builtin every constructor calls
     "LayerNorm2d": "global",  # classes torch.nn lacks, defined by the file (backends/torch_layers.py)
     "StochasticDepth": "global",
+    "CenterCrop": "global",
     "self": "local",
     "__class__": "local",     # the cell the zero-argument super() reads
 }

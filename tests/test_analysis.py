@@ -37,7 +37,8 @@ from torch_measure import field_extents, memory_figures  # noqa: E402
 # side by side). Inputs are taller than the largest field and, where only the height is measured, narrow (the
 # bundled models' kernels are square; the small models below hold the axes apart). Where a field depends on
 # the unit's phase (after an upsampling), consecutive units cover its period: the autoencoder's is 4 (a
-# stride-2 transposed conv, then a 2x upsampling), the detector's 2.
+# stride-2 transposed conv, then a 2x upsampling), the detector's 2, a U-Net's 2 ** depth (its up-convolutions
+# give each unit the field of the one at the bottom it comes from).
 SEED_MODELS = [
     ("specs/lenet.spec", {}, (1, 1, 64, 64), None, True, 1),
     ("specs/lenet_bn.spec", {}, (1, 1, 64, 64), None, True, 1),
@@ -53,6 +54,8 @@ SEED_MODELS = [
     ("specs/googlenet.spec", {}, (1, 1, 736, 32), 0, False, 1),
     ("specs/densenet.spec", {"growth": 8}, (1, 1, 576, 32), 0, False, 1),
     ("specs/yolo_like.spec", {"width": 4}, (1, 3, 480, 64), 0, False, 2),
+    ("specs/unet.spec", {"width": 4, "depth": 3}, (1, 1, 188, 188), 2, True, 8),
+    ("specs/unet.spec", {"width": 4, "depth": 3, "padding": 1}, (1, 1, 160, 160), 2, True, 8),
 ]
 PROBES = 8  # layers probed per model at most (besides the last), spread over its depth
 
@@ -100,7 +103,8 @@ def check_fields(spec, overrides, shape, depth, both_axes, phases):
 
 
 @pytest.mark.parametrize("spec, overrides, shape, depth, both_axes, phases", SEED_MODELS,
-                         ids=[case[0].removeprefix("specs/") for case in SEED_MODELS])
+                         ids=[case[0].removeprefix("specs/") + "".join(f",{k}={v}" for k, v in case[1].items())
+                              for case in SEED_MODELS])
 def test_receptive_fields_of_the_bundled_models(spec, overrides, shape, depth, both_axes, phases):
     rows = check_fields(spec, overrides, shape, depth, both_axes, phases)
     assert len(rows) >= 2  # the probes reach into the model, not only its last layer
@@ -228,17 +232,23 @@ BUNDLED = sorted(glob.glob("specs/*.spec") + glob.glob("specs/seeds/*.spec") + g
 DECLARING = {"specs/seeds/centered.spec", "specs/seeds/mylinear.spec"}
 # The memory model does not depend on the size: the large models run smaller, for speed.
 SMALLER = {"specs/alexnet.spec": 96, "specs/vgg11.spec": 32, "specs/nin.spec": 68, "specs/resnet152.spec": 64,
+           "specs/unet.spec": 188,
            **{spec: 96 for spec in BUNDLED if spec.startswith("specs/torchvision/")}}
+
+
+NARROWER = {"specs/unet.spec": {"width": 8}}
 
 
 @pytest.mark.parametrize("spec", [spec for spec in BUNDLED if spec not in DECLARING])
 def test_memory_of_the_bundled_models(spec):
-    sample = specc.shapes(spec).input[1:]
+    overrides = NARROWER.get(spec, {})
+    sample = specc.shapes(spec, overrides=overrides).input[1:]
     if spec in SMALLER:
         sample = (sample[0], SMALLER[spec], SMALLER[spec])
     shape = (2, *sample)
-    memory = analyse(specc.shapes(spec, input=shape)).memory
-    assert (memory.inference_peak, memory.training_saved, memory.training_peak) == memory_figures(spec, shape)
+    memory = analyse(specc.shapes(spec, input=shape, overrides=overrides)).memory
+    figures = memory_figures(spec, shape, overrides)
+    assert (memory.inference_peak, memory.training_saved, memory.training_peak) == figures
 
 
 OP_STATEMENTS = ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "hardswish", "hardsigmoid",

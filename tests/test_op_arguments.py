@@ -47,6 +47,7 @@ BASE = {
     "conv": {"channels": 4, "kernel": 3}, "conv_transpose": {"channels": 4, "kernel": 3}, "linear": {"features": 3},
     "groupnorm": {"groups": 2}, "local_response_norm": {"size": 2}, "upsample": {"scale": 2},
     "pixel_shuffle": {"factor": 2}, "pixel_unshuffle": {"factor": 2}, "channel_shuffle": {"groups": 2},
+    "center_crop": {"size": 2},
     "unflatten": {"dim": 1, "sizes": (2, -1)}, "stochastic_depth": {"p": 0.5}, "maxpool": {"kernel": 2},
     "avgpool": {"kernel": 2}, "adaptive_avgpool": {"size": 2}, "adaptive_maxpool": {"size": 2},
 }

@@ -115,7 +115,7 @@ model Signal:
 
 model Image:
     input N x 4 x 16 x 16
-    pixel_unshuffle(2) -> layernorm2d -> pixel_shuffle(2) -> dropout2d(0.1) -> stochastic_depth(0.2, mode="batch")
+    center_crop((14, 12)) -> center_crop(12) -> pixel_unshuffle(2) -> layernorm2d -> pixel_shuffle(2) -> dropout2d(0.1) -> stochastic_depth(0.2, mode="batch")
     relu -> relu6 -> leaky_relu(0.1) -> elu -> selu -> celu(2) -> gelu(approximate="tanh") -> silu -> mish
     hardswish -> hardsigmoid -> hardtanh(-2, 2) -> softplus(beta=2) -> sigmoid -> tanh -> identity
     flatten(start=2) -> unflatten(2, [16, -1]) -> dropout(0.5)

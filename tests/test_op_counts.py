@@ -34,6 +34,7 @@ CALLS = {
     "pixel_shuffle": ["pixel_shuffle(2)"],
     "pixel_unshuffle": ["pixel_unshuffle(2)"],
     "channel_shuffle": ["channel_shuffle(2)"],
+    "center_crop": ["center_crop(2)"],
     "unflatten": ["unflatten(1, [2, -1])"],
     "stochastic_depth": ["stochastic_depth(0.5)"],
     "maxpool": ["maxpool(k=2)"],

@@ -86,7 +86,7 @@ def golden(stem: str) -> str:
 
 def test_residual_mismatch_points_at_the_shortcut_and_the_call():
     text = golden("E0301_residual_without_1x1conv")
-    assert "branch 1 gives [N, 128, 28, 28], branch 2 gives [N, 64, 56, 56]" in text
+    assert "branch 1 gives [N, 128, 28, 28], branch 2 (the input) gives [N, 64, 56, 56]" in text
     assert "^^^^^^^^ this branch keeps the input shape" in text
     assert "pass `use_1x1conv=true`" in text
     assert "residual(channels=128, use_1x1conv=false, stride=2)` at E0301_residual_without_1x1conv.spec:9:5" in text

@@ -364,7 +364,30 @@ def one_per_dim(x: torch.Tensor, a: dict) -> None:
             raise Refused("a tuple of the wrong length for the input's rank")
 
 
-SPATIAL_OPS = ("conv", "conv_transpose", "maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool", "upsample")
+SPATIAL_OPS = ("conv", "conv_transpose", "maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool", "upsample",
+               "center_crop")
+
+
+class CentreCrop(nn.Module):
+    """The oracle of `center_crop`: slicing, as U-Net implementations crop (torch refuses a crop past an edge)."""
+
+    def __init__(self, size):
+        super().__init__()
+        self.size = size
+
+    def forward(self, x):
+        if x.dim() not in (3, 4, 5):
+            raise Refused("a crop of the spatial dims needs 1 to 3 of them")
+        sizes = self.size if isinstance(self.size, tuple) else (self.size,) * (x.dim() - 2)
+        if len(sizes) != x.dim() - 2:
+            raise Refused("a tuple of the wrong length for the input's rank")
+        index = [slice(None), slice(None)]
+        for have, want in zip(x.shape[2:], sizes):
+            if want > have:
+                raise Refused("a crop larger than the input")
+            start = (have - want) // 2
+            index.append(slice(start, start + want))
+        return x[tuple(index)]
 
 
 def build_module(name: str, a: dict, x: torch.Tensor) -> Optional[nn.Module]:
@@ -426,6 +449,8 @@ def build_module(name: str, a: dict, x: torch.Tensor) -> Optional[nn.Module]:
         return (nn.PixelShuffle if name == "pixel_shuffle" else nn.PixelUnshuffle)(a["factor"])
     if name == "channel_shuffle":
         return nn.ChannelShuffle(a["groups"])
+    if name == "center_crop":
+        return CentreCrop(a["size"])
     if name == "flatten":
         start, end = a.get("start", 1), a.get("end", -1)
         if -x.dim() <= start < x.dim() and start % x.dim() == 0:
@@ -682,6 +707,8 @@ def draw_structure(draw, ctx: Ctx, name: str) -> Op:
         return Op(name, [("", "factor", _pick(draw, [1, 2, 2, 3], [0]))])
     if name == "channel_shuffle":
         return Op(name, [("", "groups", _pick(draw, [1, 2, 2, 3, 4], [0]))])
+    if name == "center_crop":
+        return Op(name, [("", "size", _spatial(draw, ctx, 1, 6))])
     if name in ("dropout", "dropout2d", "dropout3d", "stochastic_depth"):
         p = _pick(draw, [0.0, 0.1, 0.5, 1.0], [1.5, -0.1])
         args: list[tuple[str, str, Value]] = [("", "p", p)] if name == "stochastic_depth" or draw(st.booleans()) else []
@@ -710,15 +737,15 @@ DRAWERS = {
     **_drawer(draw_activation, "relu", "relu6", "sigmoid", "tanh", "selu", "silu", "mish", "hardswish", "hardsigmoid",
               "leaky_relu", "elu", "celu", "gelu", "hardtanh", "softplus", "prelu", "softmax", "log_softmax"),
     **_drawer(draw_norm, "batchnorm", "groupnorm", "instancenorm", "layernorm", "layernorm2d", "local_response_norm"),
-    **_drawer(draw_structure, "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "dropout", "dropout2d",
-              "dropout3d", "stochastic_depth", "adaptive_avgpool", "adaptive_maxpool", "global_avgpool",
+    **_drawer(draw_structure, "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "center_crop", "dropout",
+              "dropout2d", "dropout3d", "stochastic_depth", "adaptive_avgpool", "adaptive_maxpool", "global_avgpool",
               "global_maxpool", "linear", "identity"),
 }
 IMAGE, ANY = (3, 4, 5), (2, 3, 4, 5)
 USUAL_RANKS = {
     **{name: IMAGE for name in ("conv", "conv_transpose", "maxpool", "avgpool", "upsample", "adaptive_avgpool",
                                 "adaptive_maxpool", "global_avgpool", "global_maxpool", "instancenorm",
-                                "local_response_norm", "channel_shuffle")},
+                                "local_response_norm", "channel_shuffle", "center_crop")},
     **{name: (4,) for name in ("pixel_shuffle", "pixel_unshuffle", "layernorm2d", "dropout2d")},
     "dropout3d": (5,), "linear": (2,), "flatten": IMAGE, "unflatten": ANY,
 }

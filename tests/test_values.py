@@ -37,22 +37,31 @@ SETTINGS = settings(max_examples=300 * (20 if LONG else 1), deadline=None,
 
 @dataclass(frozen=True)
 class Step:
-    kind: str          # "conv", "relu", "keep", "read", "concat", "add"
-    channels: int = 0  # conv
-    value: str = ""    # keep, read, concat, add
+    kind: str          # "conv", "relu", "keep", "read", "concat", "add", "join_cat", "join_add", "fork"
+    channels: int = 0  # conv, fork
+    value: str = ""    # keep, read, concat, add, join_cat, join_add (the tensor given), fork (its second result)
 
 
 @st.composite
 def programs(draw):
-    """Steps over an image (and a second named input `side`), naming values and joining them later."""
+    """Steps over an image (and a second named input `side`), naming values and joining them later.
+
+    Joins happen in the model's body or inside blocks given the value as a tensor parameter
+    (`join_cat(v)`); `fork` is a block returning two values, the flow going on from the first.
+    """
     steps, kept = [], ["side"]
     for index in range(draw(st.integers(1, 8))):
-        kind = draw(st.sampled_from(["conv", "relu", "keep", "read", "concat", "add"]))
+        kind = draw(st.sampled_from(["conv", "relu", "keep", "read", "concat", "add", "join_cat", "join_add",
+                                     "fork"]))
         if kind == "conv":
             steps.append(Step("conv", channels=draw(st.sampled_from([2, 3, 4]))))
         elif kind == "keep":
             name = f"v{index}"
             steps.append(Step("keep", value=name))
+            kept.append(name)
+        elif kind == "fork":
+            name = f"f{index}"
+            steps.append(Step("fork", channels=draw(st.sampled_from([2, 3, 4])), value=name))
             kept.append(name)
         elif kind == "relu":
             steps.append(Step("relu"))
@@ -61,10 +70,33 @@ def programs(draw):
     return draw(st.sampled_from([2, 3])), draw(st.sampled_from([2, 4])), steps
 
 
+BLOCKS = """\
+block join_cat(skip: tensor):
+    concat:
+        identity
+        skip
+
+block join_add(skip: tensor):
+    add:
+        identity
+        skip
+
+block fork(c):
+    identity as before
+    conv(c, k=1) as after
+    output (after, before)
+
+"""
+
+
 def spec_text(channels: int, side: int, steps: list[Step]) -> str:
     lines = ["model Graph:", f"    input image: {channels} x 6 x 6", f"    input side: {side} x 6 x 6"]
-    for step in steps:
-        if step.kind == "conv":
+    for index, step in enumerate(steps):
+        if step.kind in ("join_cat", "join_add"):
+            lines.append(f"    {step.kind}({step.value})")
+        elif step.kind == "fork":
+            lines += [f"    fork({step.channels}) as (g{index}, {step.value})", f"    g{index} -> identity"]
+        elif step.kind == "conv":
             lines.append(f"    conv({step.channels}, k=1)")
         elif step.kind == "relu":
             lines.append("    relu")
@@ -74,7 +106,7 @@ def spec_text(channels: int, side: int, steps: list[Step]) -> str:
             lines.append(f"    {step.value} -> identity")
         else:
             lines += [f"    {step.kind}:", "        identity", f"        {step.value}"]
-    return "\n".join(lines) + "\n"
+    return BLOCKS + "\n".join(lines) + "\n"
 
 
 def torch_shape(channels: int, side: int, steps: list[Step]) -> Optional[tuple]:
@@ -90,8 +122,11 @@ def torch_shape(channels: int, side: int, steps: list[Step]) -> Optional[tuple]:
                 values[step.value] = x
             elif step.kind == "read":
                 x = values[step.value]
-            elif step.kind == "concat":
+            elif step.kind in ("concat", "join_cat"):
                 x = torch.cat([x, values[step.value]], dim=1)
+            elif step.kind == "fork":
+                values[step.value] = x
+                x = nn.Conv2d(x.shape[1], step.channels, 1)(x)
             else:
                 x = x + values[step.value]
     except RuntimeError:

@@ -470,6 +470,11 @@ def _global_window(node, i: int) -> str:
     return WHOLE
 
 
+def _crop_window(node, i: int) -> Window:
+    """Output o is input o + (n - m) // 2: the crop drops that many positions before."""
+    return Window(1, 1, (((node.in_shape[2 + i] - node.out_shape[2 + i]) // 2,),))
+
+
 def _shuffle_window(node, i: int) -> Window:
     r = node.args["factor"]
     return Window(r, 1, ((0,),) * r)
@@ -558,6 +563,7 @@ GEOMETRY = {
     "upsample": _upsample_window,
     "pixel_shuffle": _shuffle_window,
     "pixel_unshuffle": _unshuffle_window,
+    "center_crop": _crop_window,
 }
 
 def _same_positions(node, x: Field) -> Field:

@@ -151,6 +151,7 @@ PER_ELEMENT = {
                      "hardsigmoid", "hardtanh", "softplus", "prelu", "sigmoid", "tanh"), 1),
     "softmax": 3,
     "log_softmax": 3,
-    **dict.fromkeys(("flatten", "unflatten", "identity", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+    **dict.fromkeys(("flatten", "unflatten", "identity", "center_crop", "pixel_shuffle", "pixel_unshuffle",
+                     "channel_shuffle",
                      "dropout", "dropout2d", "dropout3d", "stochastic_depth"), 0),
 }

@@ -8,8 +8,9 @@ The fold follows the data exactly as the built module does (the plan of
 branch its input (the flow, or its slice of the channels for `chunk` and
 `split`) and joins the branches' outputs, a `Value` write keeps the flow
 under a name of the module's scope and a read takes it back, and a block
-instance or named container runs its body in a scope of its own. What is
-computed is the rule's business:
+instance or named container runs its body in a scope of its own, given the
+caller's values it takes and giving back what it returns. What is computed
+is the rule's business:
 
     rule.input(name, shape)        a model input
     rule.layer(node, x)            a layer's output, from its input
@@ -70,14 +71,27 @@ def _body(body: tuple, x: Any, values: dict, rule: Rule, results: dict) -> Any:
                     for index, branch in enumerate(node.branches)]
             x = rule.join(node, outs)
         else:
-            x = _module(node, x, rule, results)
+            x, shown = _module(node, x, values, rule, results)
+            results[id(node)] = shown
+            continue
         results[id(node)] = x
     return x
 
 
-def _module(node: Node, x: Any, rule: Rule, results: dict) -> Any:
-    """A block instance or named container: its body in a scope of named values of its own.
+def _module(node, x: Any, values: dict, rule: Rule, results: dict) -> tuple[Any, Any]:
+    """A block instance or named container: the one place that knows how data enters and leaves a module.
 
-    The one place that knows how data enters and leaves a module: the flow in, the flow out.
+    Its body runs in a scope of its own, which holds the tensors the block is given (`inputs`: the
+    caller's values under the block's parameter names). It gives the caller what flows out of its body,
+    or the one value it returns; several values it returns become the caller's named values (`results`)
+    and nothing flows on. Returns (what flows on, what the module's row shows: its first result).
     """
-    return _body(node.body, x, {}, rule, results)
+    scope = {param: values[value] for param, value in node.inputs}
+    out = _body(node.body, x, scope, rule, results)
+    if not node.returns:
+        return out, out
+    returned = [scope[name] for name in node.returns]
+    if node.results:
+        values.update(zip(node.results, returned))
+        return None, returned[0]
+    return returned[0], returned[0]

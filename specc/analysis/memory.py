@@ -214,7 +214,8 @@ _AFFINE = frozenset(("batchnorm", "groupnorm", "instancenorm", "layernorm", "lay
 _DROPOUTS = frozenset(("dropout", "dropout2d", "dropout3d", "stochastic_depth"))
 
 
-_VIEWS = frozenset(("identity", "flatten", "unflatten"))  # always views; the dropouts in evaluation or at p = 0
+# Always views (a crop narrows its input); the dropouts too, in evaluation or at p = 0.
+_VIEWS = frozenset(("identity", "flatten", "unflatten", "center_crop"))
 _WEIGHTED = frozenset(("conv", "conv_transpose", "linear", "prelu"))
 
 
@@ -235,7 +236,7 @@ _SAVES_INPUT = ("conv", "conv_transpose", "linear", "relu6", "leaky_relu", "elu"
                 "adaptive_maxpool", "global_maxpool", *_AFFINE, "local_response_norm")
 _SAVES_OUTPUT = ("relu", "sigmoid", "tanh", "softmax", "log_softmax")
 _SAVES_NOTHING = ("global_avgpool", "upsample", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "flatten",
-                  "unflatten", "identity", *_DROPOUTS)  # the dropouts keep their mask (`_made`)
+                  "unflatten", "identity", "center_crop", *_DROPOUTS)  # the dropouts keep their mask (`_made`)
 _IN, _OUT, _NOTHING = ("in",), ("out",), ()
 SAVES = {**dict.fromkeys(_SAVES_INPUT, _IN), **dict.fromkeys(_SAVES_OUTPUT, _OUT),
          **dict.fromkeys(_SAVES_NOTHING, _NOTHING),

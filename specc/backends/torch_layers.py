@@ -10,6 +10,7 @@ them, and no other name of this module; its name is reserved in
 
     LayerNorm2d(64)(torch.randn(1, 64, 7, 7))      # normalises the 64 channels of each position
     StochasticDepth(0.2, "row")                    # as torchvision.ops.StochasticDepth(0.2, "row")
+    CenterCrop((56, 56))(torch.randn(1, 64, 64, 64))  # [1, 64, 56, 56]: 4 rows and columns off each side
 """
 
 import torch
@@ -23,6 +24,23 @@ class LayerNorm2d(nn.LayerNorm):
         x = x.permute(0, 2, 3, 1)
         x = torch.nn.functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
         return x.permute(0, 3, 1, 2)
+
+
+class CenterCrop(nn.Module):
+    """Crops the spatial dims of [N, C, *spatial] to `size` around the centre: (in - size) // 2 dropped before."""
+
+    def __init__(self, size):
+        super().__init__()
+        self.size = size  # an int for every spatial dim, or one per dim
+
+    def forward(self, x):
+        sizes = self.size if isinstance(self.size, tuple) else (self.size,) * (x.dim() - 2)
+        for dim, size in enumerate(sizes, start=2):
+            x = x.narrow(dim, (x.shape[dim] - size) // 2, size)
+        return x
+
+    def extra_repr(self):
+        return f"size={self.size}"
 
 
 class StochasticDepth(nn.Module):

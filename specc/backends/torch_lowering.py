@@ -217,6 +217,7 @@ TORCH: dict[str, Optional[Lowering]] = {
     "dropout3d": _simple("Dropout3d", ("p", "p", 0.5), attribute="dropout"),
     "stochastic_depth": Lowering("StochasticDepth", (Param("p", _arg("p")), Param("mode", _arg("mode"))),
                                  home="torch_layers"),
+    "center_crop": Lowering("CenterCrop", (Param("size", _arg("size")),), home="torch_layers"),
     "identity": None,  # passes data through: no module at all
 }
 

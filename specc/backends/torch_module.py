@@ -15,7 +15,9 @@ with `concat` or `add`) to an `nn.Module` whose forward runs a small plan
 precompiled from the IR:
 
     plan  = (step, ...)
-    step  = ("call", child_name)
+    step  = ("call", child_name, reads, results)   # the child also takes the named values `reads`;
+                                                   # `results`: the names its several results get
+          | ("write" | "read", value_name)
           | ("combine", "concat" | "add" | "mul", (plan, ...), None)   # one plan per branch
           | ("combine", "chunk" | "split", (plan, ...), (c1, c2, ...))  # branch i reads c_i channels
 
@@ -103,7 +105,9 @@ def _child(node: ir.Node, model: str) -> nn.Module:
     if node.kind == "module":
         if node.cls == SEQUENTIAL and node.block is None and node.sequential:
             return nn.Sequential(_children(node.body, model))
-        return _container(class_name(node.cls, model), node.body, node.sequential, model)
+        inputs = ("x", *(param for param, _ in node.inputs))
+        return _container(class_name(node.cls, model), node.body, node.sequential, model, inputs,
+                          _returns_plan(node.returns))
     call = lower_layer(node)
     if call.home == "user":  # a declared op: the user's class, imported and checked by a dry run
         from . import user_modules
@@ -121,8 +125,19 @@ def _plan(body: tuple[ir.Node, ...]) -> Plan:
         elif node.kind == "value":
             steps.append((node.op, node.name))  # ("write", name) keeps the data flowing here; "read" takes it
         elif node.module:
-            steps.append(("call", node.name))
+            reads = tuple(value for _, value in node.inputs) if node.kind == "module" else ()
+            results = node.results if node.kind == "module" else ()
+            steps.append(("call", node.name, reads, results))
     return tuple(steps)
+
+
+def _returns_plan(returns: tuple) -> Optional[tuple]:
+    """What a block's forward returns: its flow (None), one of its values, or a tuple of them."""
+    if not returns:
+        return None
+    if len(returns) == 1:
+        return ("value", returns[0])
+    return ("tuple", tuple(("value", name) for name in returns))
 
 
 def _output_plan(tree: tuple) -> tuple:
@@ -164,7 +179,11 @@ class SpecModule(nn.Module):
         for step in plan:
             kind = step[0]
             if kind == "call":
-                x = self._modules[step[1]](x)
+                _, name, reads, results = step
+                x = self._modules[name](x, *(values[value] for value in reads))
+                if results:  # several results, each a named value; nothing flows on
+                    values.update(zip(results, x))
+                    x = None
             elif kind == "write":
                 values[step[1]] = x
             elif kind == "read":
@@ -212,7 +231,9 @@ def describe(plan: Plan) -> str:
     parts = []
     for step in plan:
         if step[0] == "call":
-            parts.append(step[1])
+            _, name, reads, results = step
+            call = f"{name}({', '.join(reads)})" if reads else name
+            parts.append(f"{call} as ({', '.join(results)})" if results else call)
         elif step[0] == "write":
             parts.append(f"as {step[1]}")
         elif step[0] == "read":

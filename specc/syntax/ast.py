@@ -332,13 +332,16 @@ class Chain(Node):
     """`a -> b -> c`: layers applied in turn (a single layer is a chain of one).
 
     A chain may start from a named value (`skip -> conv(64)`: its first item names it) and
-    name its result (`... as skip`, `capture`).
+    name its result (`... as skip`, `capture`), or unpack the several results of a block
+    (`... as (out, aux)`: `unpack`, one span per name).
     """
 
     kind: Literal["chain"] = "chain"
     items: list[Layer]
     capture: Optional[str] = None
     capture_span: Optional[Span] = None
+    unpack: Optional[list[str]] = None
+    unpack_spans: Optional[list[Span]] = None
 
 
 class Combine(Node):
@@ -490,9 +493,15 @@ Stmt = Annotated[
 
 
 class Param(Node):
+    """A parameter of a block or model: `channels`, `stride=1`, or `skip: tensor`.
+
+    A tensor parameter (`tensor`) is a named value inside the block, given by a value of the caller.
+    """
+
     kind: Literal["param"] = "param"
     name: str
     default: Optional[Expr] = None
+    tensor: bool = False
 
 
 class BlockDef(Node):
@@ -501,6 +510,9 @@ class BlockDef(Node):
     name_span: Span
     params: list[Param]
     body: list[Stmt]
+
+    def param(self, name: str) -> Optional[Param]:
+        return next((p for p in self.params if p.name == name), None)
 
 
 class ModelDef(Node):

@@ -48,10 +48,12 @@ make_init = ast.factory(ast.Init, "span", "ops", "op_spans", "layer", "layer_spa
 make_unpack = ast.factory(ast.Unpack, "span", "targets", "target_spans")
 make_slice = ast.factory(ast.Slice, "span", "value", "lower", "upper", "step")
 make_param = ast.factory(ast.Param, "span", "name", "default")
+make_tensor_param = ast.factory(ast.Param, "span", "name", "default", "tensor")
 make_input = ast.factory(ast.Input, "span", "dims", "name", "name_span")
 make_output = ast.factory(ast.Output, "span", "value")
 make_let = ast.factory(ast.Let, "span", "name", "name_span", "value")
 make_chain = ast.factory(ast.Chain, "span", "items", "capture", "capture_span")
+make_unpacking_chain = ast.factory(ast.Chain, "span", "items", "capture", "capture_span", "unpack", "unpack_spans")
 make_named = ast.factory(ast.Named, "span", "name", "name_span", "stmt")
 make_combine = ast.factory(ast.Combine, "span", "op", "body", "parts")
 make_seq = ast.factory(ast.Seq, "span", "body", "module")
@@ -271,11 +273,28 @@ class AstBuilder:
         return children[0::2]  # the commas between them (and one after) drop out
 
     def param(self, children):
-        name = children[0]
+        # `NAME [: NAME] [= test]`
+        name, kind = children[0], None
+        if len(children) > 2 and getattr(children[1], "type", None) == "COLON":
+            kind, children = children[2], [name, *children[3:]]
         if len(children) == 1:
-            return make_param(self._token_span(name), name.value, None)
-        default = children[2]
-        return make_param(self._token_to_node(name, default), name.value, default)
+            span, default = self._tokens_span(name, kind if kind is not None else name), None
+        else:
+            span, default = self._token_to_node(name, children[2]), children[2]
+        if kind is None:
+            return make_param(span, name.value, default)
+        param = make_tensor_param(span, name.value, default, True)
+        if kind.value != "tensor":
+            return self._defer(SpecError(
+                "E0321", f"expected `tensor` after `{name.value}:`, found `{kind.value}`", self._token_span(kind),
+                label="not a kind of parameter", help=f"a block parameter is a value (`{name.value}`) or a tensor "
+                f"(`{name.value}: tensor`), given a named value where the block is called"), param)
+        if param.default is not None:
+            return self._defer(SpecError(
+                "E0321", f"expected no default for the tensor parameter `{name.value}`, found one",
+                param.default.where, label="a tensor has no default",
+                help="every call gives the tensor, a named value of the caller: drop `= ...`"), param)
+        return param
 
     def suite(self, children):
         return children[2:-1], children[-1]  # _NL _INDENT stmt+ _DEDENT
@@ -331,19 +350,28 @@ class AstBuilder:
         return node
 
     def chain(self, children):
-        # `test ("->" test)* [as NAME]`
+        # `test ("->" test)* [as NAME | as "(" NAME ("," NAME)* [","] ")"]`
         capture = capture_span = None
-        if len(children) > 2 and getattr(children[-2], "type", None) == "AS":
-            capture, capture_span = children[-1].value, self._token_span(children[-1])
-            items = children[:-2]
-            span = self._node_to_token(children[0], children[-1])
-        else:
+        unpack: Optional[list] = None
+        at = next((i for i, child in enumerate(children) if getattr(child, "type", None) == "AS"), None)
+        if at is None:
             items = children
             span = self._between(children[0], children[-1])
+        else:
+            items, names = children[:at], [t for t in children[at + 1:] if t.type == "NAME"]
+            span = self._node_to_token(children[0], children[-1])
+            if len(children) == at + 2:  # `as name`
+                capture, capture_span = names[0].value, self._token_span(names[0])
+            else:  # `as (a, b)`
+                unpack = names
         try:
-            return make_chain(span, [to_layer(item) for item in items[0::2]], capture, capture_span)
+            layers = [to_layer(item) for item in items[0::2]]
         except SpecError as error:
             return self._defer(error, make_chain(span, [], None, None))
+        if unpack is None:
+            return make_chain(span, layers, capture, capture_span)
+        return make_unpacking_chain(span, layers, None, None, [token.value for token in unpack],
+                                    [self._token_span(token) for token in unpack])
 
     def named_chain(self, children):
         return self._named(children)

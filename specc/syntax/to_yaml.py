@@ -113,17 +113,25 @@ def _target_list(items: list) -> str:
     return "[" + ", ".join(key(t) if isinstance(t, str) else _target_list(t.targets) for t in items) + "]"
 
 
+def _param_item(param) -> str:
+    """A parameter as an item of `params: [...]`: `channels`, `{stride: 1}`, or `"skip: tensor"`."""
+    if param.tensor:
+        return f'"{param.name}: tensor"'
+    return key(param.name) if param.default is None else "{" + f"{key(param.name)}: {value(param.default)}" + "}"
+
+
 def dsl_statement(stmt) -> Optional[str]:
     """The statement as one line of DSL, for the statements YAML writes so: None for the others.
 
-    `... as name` (a chain that names its value) and `input name: ...`: the YAML
+    `... as name` (a chain that names its value), `... as (a, b)` and `input name: ...`: the YAML
     reader parses a string statement with the DSL's grammar, so these round-trip as they are.
     """
     if stmt.kind == "input" and stmt.name is not None:
         return f"input {stmt.name}: " + " x ".join(unparse_expr(d, ATOM) for d in stmt.dims)
-    if stmt.kind == "chain" and stmt.capture is not None:
+    if stmt.kind == "chain" and (stmt.capture is not None or stmt.unpack is not None):
         return chain_text(stmt)
-    if stmt.kind == "named" and stmt.stmt.kind == "chain" and stmt.stmt.capture is not None:
+    if stmt.kind == "named" and stmt.stmt.kind == "chain" and (stmt.stmt.capture is not None
+                                                               or stmt.stmt.unpack is not None):
         name = stmt.name if is_plain(stmt.name) else quote(stmt.name)
         return f"{name} = {chain_text(stmt.stmt)}"
     return None
@@ -305,16 +313,13 @@ class _YamlWriter(Writer, StatementVisitor):
             # One parameter per line, each with the comments written beside or above it.
             self.raw(pad + "params:")
             for p in params:
-                text = f"{key(p.name)}: {value(p.default, flow=False)}" if as_mapping else "- " + (
-                    key(p.name) if p.default is None else "{" + f"{key(p.name)}: {value(p.default)}" + "}")
+                text = f"{key(p.name)}: {value(p.default, flow=False)}" if as_mapping else "- " + _param_item(p)
                 self.emit(pad + STEP, text, p.span.line if p.span.line != node.span.line else -1, False, blank=False)
             return
         if as_mapping:
             self.mapping("params", [(p.name, p.default) for p in params], pad)
             return
-        items = [key(p.name) if p.default is None else "{" + f"{key(p.name)}: {value(p.default)}" + "}"
-                 for p in params]
-        self.raw(pad + "params: [" + ", ".join(items) + "]")
+        self.raw(pad + "params: [" + ", ".join(_param_item(p) for p in params) + "]")
 
     def mapping(self, name: str, items: list[tuple[str, object]], pad: str) -> None:
         """`name: {a: 1, b: 2}`, or one key per line when that passes `MAX_LINE`."""

@@ -169,6 +169,8 @@ def unparse_layer(node, context: int = TEST) -> str:
 
 def chain_text(node: ast.Chain) -> str:
     text = " -> ".join(unparse_layer(item) for item in node.items)
+    if node.unpack is not None:
+        return f"{text} as ({', '.join(node.unpack)})"
     return f"{text} as {node.capture}" if node.capture is not None else text
 
 
@@ -213,7 +215,8 @@ class _Printer(Writer, StatementVisitor):
         if keyword == "model" and node.extends is not None:
             self.emit(0, f"model {node.name} = {derived_text(node)}", node.span.line, first, blank=not first)
             return
-        params = [p.name + ("" if p.default is None else "=" + unparse_expr(p.default)) for p in node.params]
+        params = [p.name + (": tensor" if p.tensor else "" if p.default is None else "=" + unparse_expr(p.default))
+                  for p in node.params]
         header = f"{keyword} {node.name}({', '.join(params)}):"
         if not params:
             header = f"{keyword} {node.name}:"

@@ -642,6 +642,9 @@ class _Builder:
         for item in node.value:
             if isinstance(item, MappingNode):
                 out.append(self.param(*item.value[0]))
+            elif ":" in item.value:  # `"skip: tensor"`, as the form allows
+                out.append(construct(ast.Param, span=self.span(item), name=item.value.partition(":")[0],
+                                     default=None, tensor=True))
             else:
                 out.append(construct(ast.Param, span=self.span(item), name=item.value, default=None))
         return out

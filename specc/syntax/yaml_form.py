@@ -397,12 +397,25 @@ def _one_param(mapping: dict) -> dict:
     return mapping
 
 
+# `"skip: tensor"` (quoted: unquoted, YAML reads a mapping, a default): a tensor parameter, as in the DSL.
+TENSOR_PARAM = r"^[A-Za-z_][A-Za-z0-9_]*: *tensor$"
+TensorParam = Annotated[str, StringConstraints(strict=True, pattern=TENSOR_PARAM)]
+
+
+def param_kind(value: Any) -> Optional[str]:
+    if isinstance(value, dict):
+        return "<default>"
+    if isinstance(value, str):
+        return "<tensor>" if ":" in value else "<param>"
+    return None
+
+
 Param = Annotated[
     Union[Annotated[Identifier, Tag("<param>")],
+          Annotated[TensorParam, Tag("<tensor>"), Field(description='a tensor parameter: `"skip: tensor"`')],
           Annotated[dict[Identifier, Value], AfterValidator(_one_param), Tag("<default>")]],
-    Discriminator(lambda v: "<default>" if isinstance(v, dict) else "<param>" if isinstance(v, str) else None,
-                  custom_error_type="specc_kind",
-                  custom_error_message="a parameter: a name, or `name: default`"),
+    Discriminator(param_kind, custom_error_type="specc_kind",
+                  custom_error_message='a parameter: a name, `name: default`, or `"name: tensor"` (quoted)'),
 ]
 
 Params = Union[

@@ -38,8 +38,8 @@ class Forward:
         """`def forward(self, x)`: or with the model's named inputs, returning its `output`."""
         inner = indent + INDENT
         params = [self._value_name(name) for name in inputs]
-        for node in _values(body):  # named before any branch: a branch's names are freed after it
-            self._value_name(node.name)
+        for name in _values(body):  # named before any branch: a branch's names are freed after it
+            self._value_name(name)
         self.lines = [f"{indent}def forward(self, {', '.join(params)}):"]
         out = self.sequence(body, params[0], "x" if "x" in inputs else self.names.create_name("x"), inner)
         if outputs is None:
@@ -82,11 +82,25 @@ class Forward:
                     current = variable  # the next line reads the value
                 elif variable != current:
                     self.lines.append(f"{indent}{variable} = {current}")
+            elif node.kind == "module" and (node.inputs or node.results):
+                current = self.block_call(node, current, target, indent)
             elif node.module:
                 shape = self.shape_text(self.shapes.get(id(node), node.out_shape))
                 self.lines.append(f"{indent}{target} = self.{attribute(node.name)}({current})  # {shape}")
                 current = target
         return current
+
+    def block_call(self, node, source: str, target: str, indent: str) -> str:
+        """`x = self.up(x, skip)`, or `out, aux = self.backbone(x)` for a block that returns several values."""
+        args = ", ".join([source, *(self.names.name(("value", value)) for _, value in node.inputs)])
+        call = f"self.{attribute(node.name)}({args})"
+        if not node.results:
+            shape = self.shape_text(self.shapes.get(id(node), node.out_shape))
+            self.lines.append(f"{indent}{target} = {call}  # {shape}")
+            return target
+        results = [self.names.name(("value", name)) for name in node.results]
+        self.lines.append(f"{indent}{', '.join(results)} = {call}")
+        return results[-1]  # (nothing flows on: the next statement reads a value)
 
     def combine(self, node, source: str, target: str, indent: str) -> str:
         with self.names.released():  # branch variables are dead after the combine: reuse their names
@@ -134,10 +148,12 @@ def _passes_input(branch) -> bool:
 
 
 def _values(body):
-    """The named values of a forward: in its body and its combinators' branches, not in submodules."""
+    """The names of the values of a forward: in its body and its combinators' branches, not in submodules."""
     for node in body:
         if node.kind == "value":
-            yield node
+            yield node.name
+        elif node.kind == "module":
+            yield from node.results
         elif node.kind == "combine":
             for branch in node.branches:
                 yield from _values(branch)

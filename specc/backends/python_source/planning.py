@@ -165,7 +165,8 @@ def _assign(node: Module, keys: dict, by_key: dict, assigned: dict, model: str, 
     if node.block is None and node.sequential:  # an inline nn.Sequential, not a class
         keys[id(node)] = ("S", body_sig)
         return
-    key = keys[id(node)] = (node.block or node.cls, node.sequential, body_sig)
+    key = keys[id(node)] = (node.block or node.cls, node.sequential, body_sig, node.inputs and
+                            tuple(param for param, _ in node.inputs), node.returns)
     plan = by_key.get(key)
     if plan is None:
         plan = by_key[key] = ClassPlan("", "Sequential" if node.sequential else "Module", node.block)

@@ -100,7 +100,8 @@ def _render_class(plan: ClassPlan, assigned: dict, files: Namespace) -> str:
     params = "".join(f", {plan.names.name(p)}" for p in plan.params)
     lines = [f"class {identifier(plan.name)}({files.use('nn.' + plan.base)}):",
              f"{INDENT}def __init__(self{params}):"]
-    return _finish(lines, children, writer, template.body, files)
+    inputs = ("x", *(param for param, _ in template.inputs))
+    return _finish(lines, children, writer, template.body, files, inputs, _returned(template.returns))
 
 
 def _render_model(graph: Graph, assigned: dict, files: Namespace) -> str:
@@ -114,6 +115,14 @@ def _render_model(graph: Graph, assigned: dict, files: Namespace) -> str:
     # The spec's `init` rules, once every layer is made (and has drawn torch's default initialisation).
     initialise = init_lines(graph, init_plan(graph), writer.names, INDENT * 2)
     return _finish(lines, children, writer, graph.body, files, inputs, graph.outputs, initialise)
+
+
+def _returned(returns: tuple):
+    """What a block's forward returns, in the form of a model's `output` (None: its flow)."""
+    if not returns:
+        return None
+    values = [("value", name) for name in returns]
+    return values[0] if len(values) == 1 else ("tuple", values)
 
 
 def _finish(lines: list[str], children, writer: _Writer, body, files: Namespace, inputs: tuple = ("x",),
