@@ -10,6 +10,7 @@ FLOPs, memory), which the table then computes once, and only then.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Optional
@@ -93,8 +94,21 @@ def _sharing_text(node) -> str:
 
 
 def _receptive_field(row: Row, facts) -> str:
-    field = facts.field(row.node)
-    return facts.text("rf", id(field), lambda key: _field_text(field))
+    return _field_texts(row, facts)[0]
+
+
+def _jump(row: Row, facts) -> str:
+    return _field_texts(row, facts)[1]
+
+
+def _field_texts(row: Row, facts) -> tuple[str, str]:
+    """A field's two cells, made once per field: the layers that keep their input's field share it."""
+    segments = facts.segments[id(row.node)]  # shared by the layers that keep their input's field
+    texts = facts.texts.get(id(segments))
+    if texts is None:
+        field = facts.field(row.node)
+        facts.texts[id(segments)] = texts = (_field_text(field), _jump_text(field))
+    return texts
 
 
 def _field_text(field) -> str:
@@ -103,22 +117,31 @@ def _field_text(field) -> str:
     return _per_axis([size if size is not None else "?" for size in field.sizes()])
 
 
-def _jump(row: Row, facts) -> str:
-    field = facts.field(row.node)
-    return facts.text("jump", id(field), lambda key: _jump_text(field))
-
-
 def _jump_text(field) -> str:
     if field.axes is None:
         return "-"
-    jumps = field.jumps()
-    if all(j is None for j in jumps):
+    if not field.aligned:
         return ""
-    return _per_axis(["-" if j is None else fraction_text(j) for j in jumps])
+    jumps = [_axis_jump(axis) for axis in field.axes]
+    return "" if all(j == "-" for j in jumps) else _per_axis(jumps)
+
+
+def _axis_jump(axis) -> str:
+    """`4`, or `1/2` after an upsampling; `-` where a jump has no meaning (a whole or unknown axis)."""
+    if not isinstance(axis, tuple):
+        return "-"
+    if axis.period == 1:
+        return str(axis.advance)
+    common = math.gcd(axis.advance, axis.period)
+    return fraction_text(Fraction(axis.advance // common, axis.period // common))
 
 
 def _memory(row: Row, facts) -> str:
-    return facts.text("memory", facts.output_bytes(row.node), size_text)
+    shape = row.node.out_shape
+    text = facts.texts.get(shape)  # by shape: many layers give the same
+    if text is None:
+        facts.texts[shape] = text = size_text(facts.output_bytes(row.node))
+    return text
 
 
 def _per_axis(values: list) -> str:

@@ -18,7 +18,7 @@ from typing import Optional
 
 from ..ir import Graph, Node
 from ..ops import is_int
-from .fields import WHOLE, Field, receptive_fields
+from .fields import WHOLE, Field, largest, receptive_fields
 from .flops import count_flops
 from .memory import FLOAT32, Memory, output_bytes, peaks
 
@@ -30,10 +30,11 @@ class Analysis:
 
     def __init__(self, graph: Graph, batch: int, itemsize: int = FLOAT32) -> None:
         self.graph, self.batch, self.itemsize = graph, batch, itemsize
-        self.texts: dict = {}  # what a report showed already, by (kind, key): many rows show the same
+        self.texts: dict = {}  # a report's cells, made once for the rows that show the same (`columns.py`)
 
     @cached_property
-    def fields(self) -> dict[int, Field]:
+    def segments(self) -> dict[int, tuple]:
+        """Every node's field per run of its channels (`fields.receptive_fields`)."""
         return receptive_fields(self.graph)
 
     @cached_property
@@ -49,7 +50,9 @@ class Analysis:
         return self._flops[1]
 
     def field(self, node: Node) -> Field:
-        return self.fields[id(node)]
+        """The field of the node's output: the largest over its channels."""
+        segments = self.segments[id(node)]
+        return segments[0][1] if len(segments) == 1 else largest(segments)
 
     def flops(self, node: Node) -> int:
         return self._flops[0][id(node)]
@@ -57,13 +60,6 @@ class Analysis:
     def output_bytes(self, node: Node) -> int:
         """The bytes of the node's output at the memory figures' batch."""
         return output_bytes(node.out_shape, self.batch, self.itemsize)
-
-    def text(self, kind: str, key, show) -> str:
-        """`show(key)`, once per (kind, key)."""
-        text = self.texts.get((kind, key))
-        if text is None:
-            self.texts[kind, key] = text = show(key)
-        return text
 
 
 def default_batch(graph: Graph) -> int:

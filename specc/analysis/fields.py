@@ -1,6 +1,6 @@
 """Receptive fields and jumps (effective strides) of every layer, per spatial axis of the model's input.
 
-    field = receptive_fields(graph)[id(layer)]
+    field = largest(receptive_fields(graph)[id(layer)])
     field.sizes()   # (11, 11): each unit of the layer depends on an 11 x 11 window of the input
     field.jumps()   # (Fraction(4), Fraction(4)): neighbouring units are 4 input pixels apart
 
@@ -66,6 +66,8 @@ class Axis(NamedTuple):
     hi: tuple
 
     def size(self) -> int:
+        if self.period == 1:
+            return 0 if self.lo[0] is None else self.hi[0] - self.lo[0] + 1
         return max((h - l + 1 for l, h in zip(self.lo, self.hi) if l is not None), default=0)
 
     def jump(self) -> Fraction:
@@ -108,17 +110,14 @@ class Field(NamedTuple):
 NO_FIELD = Field(None)
 
 
-def receptive_fields(graph: Graph) -> dict[int, Field]:
-    """The field of every node's output (the largest over its channels), by `id(node)`."""
-    results = fold(graph, _FieldRule(graph)).results
-    union: dict[int, Field] = {}  # by the segments' id: a pointwise layer passes its input's segments on
-    out = {}
-    for key, segments in results.items():
-        field = union.get(id(segments))
-        if field is None:
-            union[id(segments)] = field = channels.union_of(segments, _union)
-        out[key] = field
-    return out
+def receptive_fields(graph: Graph) -> dict[int, tuple]:
+    """The field of every node's output, per run of its channels (`channels.py`), by `id(node)`."""
+    return fold(graph, _FieldRule(graph)).results
+
+
+def largest(segments: tuple) -> Field:
+    """A tensor's field: the union of its channels' fields, the largest a unit of it has."""
+    return channels.union_of(segments, _union)
 
 
 class _FieldRule:
@@ -139,6 +138,8 @@ class _FieldRule:
         op = node.op
         if op in POINTWISE:
             return x
+        if len(x) == 1:  # one run of channels, the common case: whatever the route, it stays one
+            return ((node.out_shape[1], self.spatial(node, x[0][1])),)
         route = ROUTES.get(op, _keeps_channels) if node.declared is None else _mixes_channels
         return route(node, x, self.spatial)
 
