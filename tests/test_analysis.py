@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import glob
+import math
 import textwrap
 
 import pytest
@@ -294,15 +295,19 @@ def test_parameters_gradients_and_buffers():
 # ---------------------------------------------------------------- FLOPs
 
 
-@pytest.mark.parametrize("spec", ["specs/alexnet.spec", "specs/googlenet.spec", "specs/autoencoder.spec",
-                                  "specs/torchvision/shufflenet_v2_x1_0.spec", "specs/seeds/tied.spec",
-                                  "specs/yolo_like.spec"])
-def test_flops_of_conv_and_linear_layers_equal_torchs_counter(spec):
+FLOPS_CASES = [("specs/alexnet.spec", {}, None), ("specs/googlenet.spec", {}, None),
+               ("specs/autoencoder.spec", {}, None), ("specs/torchvision/shufflenet_v2_x1_0.spec", {}, None),
+               ("specs/seeds/tied.spec", {}, None), ("specs/yolo_like.spec", {}, None),
+               ("specs/unet.spec", {"width": 8}, (1, 1, 188, 188))]  # grouped, transposed, shared, crops
+
+
+@pytest.mark.parametrize("spec, overrides, shape", FLOPS_CASES, ids=[case[0] for case in FLOPS_CASES])
+def test_flops_of_conv_and_linear_layers_equal_torchs_counter(spec, overrides, shape):
     from torch.utils.flop_counter import FlopCounterMode
 
-    graph = specc.shapes(spec)
+    graph = specc.shapes(spec, overrides=overrides, input=shape)
     facts = analyse(graph)
-    net = specc.build(spec).eval()
+    net = specc.build(spec, overrides=overrides, input=shape).eval()
     with FlopCounterMode(display=False) as counter:
         net(torch.rand(1, *graph.input[1:]))
     counted = {name.partition(".")[2]: sum(by_op.values()) for name, by_op in counter.get_flop_counts().items()}
@@ -310,18 +315,11 @@ def test_flops_of_conv_and_linear_layers_equal_torchs_counter(spec):
     for row in walk(graph.body):
         node = row.node
         if node.kind == "layer" and node.op in ("conv", "conv_transpose", "linear"):
-            bias = specc_elements(node.out_shape) if node.args["bias"] else 0
+            bias = math.prod(node.out_shape[1:]) if node.args["bias"] else 0  # one addition per output element
             path = node.shares or node.path  # a shared layer's applications count under its module
             ours[path] = ours.get(path, 0) + facts.flops(node) - bias
     assert ours == {path: counted[path] for path in ours}
     assert sum(ours.values()) == sum(counter.get_flop_counts()["Global"].values())
-
-
-def specc_elements(shape) -> int:
-    count = 1
-    for size in shape[1:]:
-        count *= size
-    return count * (shape[0] if isinstance(shape[0], int) else 1)
 
 
 # ---------------------------------------------------------------- every op has its rule
