@@ -30,6 +30,9 @@ from specc.analysis import WHOLE, analyse  # noqa: E402
 from specc.analysis import fields, flops, memory  # noqa: E402
 from specc.ir import walk  # noqa: E402
 from specc.ops import OPS  # noqa: E402
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
+from specc.diagnostics import SpecError  # noqa: E402
+from test_shapes_properties import LONG, programs, render  # noqa: E402
 from torch_measure import field_extents, memory_figures  # noqa: E402
 
 # ---------------------------------------------------------------- receptive fields of the bundled models
@@ -118,6 +121,12 @@ GEOMETRIES = {
         conv(4, k=(1, 7), s=(1, 2), p=(0, 3)) -> relu
         conv(4, k=3, d=(2, 1), p=(2, 1)) -> maxpool(k=3, s=2, p=1, ceil_mode=true)
         conv(4, k=3, p="same", d=2) -> maxpool(k=(2, 3), s=(2, 1), d=(1, 2)) -> avgpool(k=3, s=(1, 2), p=1)
+    """,
+    "even kernels, same padding": """
+        conv(4, k=3, s=2) -> conv(4, k=(2, 4), p="same")
+        concat:
+            identity
+            conv(4, k=3, p=1) -> conv(4, k=2, p="same", d=3)
     """,
     "transposed convolutions": """
         conv(4, k=3, s=2) -> conv_transpose(4, k=3, s=2, p=1, output_padding=1)
@@ -258,10 +267,12 @@ OP_STATEMENTS = ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "
        "adaptive_avgpool(2)", "adaptive_avgpool(1)", "adaptive_maxpool(2)", "global_avgpool", "global_maxpool",
        "upsample(scale=2)", 'upsample(scale=2, mode="bilinear")', "pixel_shuffle(2)", "pixel_unshuffle(2)",
        "channel_shuffle(2)", "flatten", "unflatten(1, (2, 2))", "dropout", "dropout(0)", "dropout(1)", "dropout2d",
+       "dropout2d(1)", "stochastic_depth(1)",
        "stochastic_depth(0.5)", 'stochastic_depth(0.5, mode="batch")', "identity", "batchnorm",
        "batchnorm(affine=false)", "groupnorm(2)", "instancenorm", "instancenorm(affine=true)",
        "instancenorm(track_running_stats=true)", "instancenorm(affine=true, track_running_stats=true)",
        "layernorm", "layernorm(dims=3)", "layernorm2d", "local_response_norm(2)", "conv(4, k=3)",
+       'conv(4, k=2, p="same")', 'conv(4, k=(3, 2), p="same", d=(1, 3))',
        "conv_transpose(4, k=2, s=2)", "conv(4, k=3, bias=false)", "flatten -> linear(5)",
        "flatten -> linear(5, bias=false) -> batchnorm"]
 COMBINATORS = ["add:\n        identity\n        conv(4, k=1)",
@@ -283,6 +294,26 @@ def test_memory_of_every_op(statement, after_a_conv, tmp_path):
     memory = analyse(specc.shapes(str(spec))).memory
     assert (memory.inference_peak, memory.training_saved, memory.training_peak) == \
         memory_figures(str(spec), (2, 4, 8, 8))
+
+
+@settings(max_examples=40 * (20 if LONG else 1), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(programs())
+def test_memory_of_random_programs(program):
+    """Random stacks, branches, named values and blocks (tests/test_shapes_properties.py's programs)."""
+    text = render(program)
+    try:
+        graph = specc.shapes(text)
+    except SpecError:
+        assume(False)
+    batch = 2 if graph.input[0] == "N" else graph.input[0]  # a batch of 2 for the symbolic one (--batch 2)
+    memory = analyse(graph, batch).memory
+    try:
+        figures = memory_figures(text, (batch, *graph.input[1:]), built_at=None)
+    except ValueError as error:  # training mode refuses what evaluation takes (a batch norm of one value)
+        assume("Expected more than 1 value per channel" not in str(error))
+        raise
+    assert (memory.inference_peak, memory.training_saved, memory.training_peak) == figures, text
 
 
 def test_parameters_gradients_and_buffers():

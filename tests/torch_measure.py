@@ -194,9 +194,11 @@ def _returned(y) -> list[torch.Tensor]:
     return [t for t in tree_flatten(y)[0] if isinstance(t, torch.Tensor)]
 
 
-def memory_figures(spec: str, input_shape: tuple, overrides: Optional[dict] = None) -> tuple[int, int, int]:
-    """(inference peak, bytes saved for backward, training peak) of the built model on a random input."""
-    net = specc.build(spec, input=input_shape, overrides=overrides)
+def memory_figures(spec: str, input_shape: tuple, overrides: Optional[dict] = None,
+                   built_at: Optional[tuple] = ()) -> tuple[int, int, int]:
+    """(inference peak, bytes saved for backward, training peak) of the built model on a random input of
+    `input_shape`; the model built for that input, or for `built_at` (None: the spec's own)."""
+    net = specc.build(spec, input=input_shape if built_at == () else built_at, overrides=overrides)
     state = {_key(t) for t in (*net.parameters(), *net.buffers())}
     x = torch.rand(*input_shape)
     given = {_key(x): x.untyped_storage().nbytes()}

@@ -131,18 +131,21 @@ class _Simulation:
         learns = _learns(node)
         records = self.training and (x[GRAD] or learns)
         made = _MADE[op](node, self.batch, self.itemsize, self.training, records) if op in _MADE else _NONE
+        read = x[STORAGE]  # what the op's main step reads
         if made.before:  # a step of its own, before the output exists
             self._step(x, made.before, records)
+            if made.instead:  # a copy of the input, which the main step reads in its place
+                read = self.storages[-len(made.before)]
         self.clock += 1
         out = (self._make(node.out_shape), x[GRAD] or learns, node.out_shape)
-        x[STORAGE][LAST] = self.clock
+        read[LAST] = self.clock
         if made.during:
             self._temporaries(made.during, records)
         if made.after:  # a step of its own, once the input is read
             self._step(out, made.after, records)
         if records:
             for which in _saves(node):
-                _keep((x if which == "in" else out)[STORAGE])
+                _keep(read if which == "in" else out[STORAGE])
         return out
 
     def _step(self, alive: tuple, temporaries: tuple, records: bool) -> None:
@@ -259,9 +262,23 @@ class _Made:
     during: tuple = ()
     before: tuple = ()
     after: tuple = ()
+    instead: bool = False  # the first `before` tensor is a copy of the input, which the op reads instead
 
 
 _NONE = _Made()
+
+
+def _conv_made(node, batch: int, itemsize: int, training: bool, records: bool) -> _Made:
+    """`padding="same"` with an odd total padding (an even kernel): torch pads a copy of the input by the
+    extra position on the right, and convolves (and saves) that copy."""
+    a, shape = node.args, node.in_shape
+    if a["padding"] != "same":
+        return _NONE
+    extra = [d * (k - 1) % 2 for k, d in zip(a["kernel"], a["dilation"])]
+    if not any(extra):
+        return _NONE
+    padded = batch * shape[1] * math.prod(n + e for n, e in zip(shape[2:], extra)) * itemsize
+    return _Made(before=((padded, False),), instead=True)
 
 
 def _indices(node, batch: int, itemsize: int, training: bool, records: bool) -> _Made:
@@ -322,6 +339,7 @@ def _local_response_norm_made(node, batch: int, itemsize: int, training: bool, r
 
 
 _MADE = {
+    "conv": _conv_made,
     **dict.fromkeys(("maxpool", "adaptive_maxpool", "global_maxpool"), _indices),
     "batchnorm": _batchnorm_made,
     "groupnorm": _groupnorm_made,
@@ -336,11 +354,11 @@ _MADE = {
 def _mask(node, batch: int, per_sample: int) -> int:
     """Elements of the random mask a dropout keeps: one per element, channel, sample or batch."""
     op, p = node.op, node.args["p"]
-    if op == "dropout":
-        return 1 if p == 1 else batch * per_sample  # p = 1: torch multiplies by a scalar zero
     if op == "stochastic_depth":
         return batch if node.args["mode"] == "row" else 1
-    return batch * node.in_shape[1]
+    if p == 1:
+        return 1  # torch multiplies by a scalar zero
+    return batch * per_sample if op == "dropout" else batch * node.in_shape[1]
 
 
 def _buffers(body: tuple, itemsize: int) -> int:
