@@ -224,6 +224,64 @@ def test_fields_in_one_and_three_dims(tmp_path):
             assert [every[axis] if size == WHOLE else size for axis, size in enumerate(sizes)] == unit, row.node.path
 
 
+# Ops through which every path keeps a positive value and a nonzero derivative (the measurement's premise,
+# `torch_measure`): random programs of only these are measured. (A norm can make values negative, and a ReLU
+# after it then cuts paths; `hardtanh` saturates.)
+POSITIVE = {"conv", "conv_transpose", "maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool", "global_avgpool",
+            "global_maxpool", "upsample", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "relu", "relu6",
+            "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "hardswish", "sigmoid", "tanh", "softplus",
+            "batchnorm", "dropout", "dropout2d", "dropout3d", "stochastic_depth", "identity", "center_crop", "prelu"}
+
+
+@settings(max_examples=30 * (20 if LONG else 1), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@given(programs())
+def test_fields_of_random_programs(program):
+    """Random stacks, branches, named values and blocks of the ops in POSITIVE, every layer probed where its
+    probes see no border: the units probed cover the field's period and their fields lie inside the input."""
+    text = render(program)
+    try:
+        graph = specc.shapes(text)
+    except SpecError:
+        assume(False)
+    layers = [row.node for row in walk(graph.body) if row.node.kind == "layer"]
+    assume(len(graph.input) >= 3 and all(node.op in POSITIVE for node in layers))
+    facts = analyse(graph)
+    shape = (1, *graph.input[1:])
+    rows = [row for row in walk(graph.body) if row.node.module and row.node.shared is None
+            and measurable(facts.field(row.node), row.node.out_shape, shape)]
+    assume(rows)
+    whole = frozenset(row.node.path for row in rows if WHOLE in facts.field(row.node).sizes())
+    measured = field_extents(specc.build(text), shape, [row.node.path for row in rows], 12, every=whole)
+    for row in rows:
+        unit, every = measured[row.node.path]
+        sizes = facts.field(row.node).sizes()
+        assert [every[axis] if size == WHOLE else size for axis, size in enumerate(sizes)] == unit, \
+            f"{row.node.path}\n{text}"
+
+
+def measurable(field, out_shape: tuple, input_shape: tuple, probes: int = 12) -> bool:
+    """Whether probing `probes` units from the centre of each axis measures `field` exactly."""
+    if field.axes is None or not field.aligned or None in field.axes:
+        return False
+    if all(axis == WHOLE for axis in field.axes):
+        return True
+    if len(out_shape) != len(input_shape):
+        return False
+    for axis, n_out, n_in in zip(field.axes, out_shape[2:], input_shape[2:]):
+        if axis == WHOLE:
+            continue
+        centre = n_out // 2
+        if axis.period > probes or centre + axis.period > n_out:
+            return False  # the probes would not cover every phase
+        for o in range(centre, centre + axis.period):
+            lo, hi = axis.lo[o % axis.period], axis.hi[o % axis.period]
+            if lo is not None and not (0 <= lo + axis.advance * (o // axis.period) and
+                                       hi + axis.advance * (o // axis.period) < n_in):
+                return False  # a border clips it
+    return True
+
+
 def test_a_field_is_taken_in_the_first_inputs_pixels():
     """A branch computed from another input alone adds no position of the first; joined, the first's shows."""
     graph = specc.shapes("model TwoInputs:\n    input image: 2 x 32 x 32\n    input mask: 1 x 32 x 32\n"

@@ -12,9 +12,10 @@ What makes the measured extent exactly the theoretical maximum:
   whose derivatives have both signs (softmax, the norms over positions)
   could on a constant input, so the input is random (in [0.75, 1.25]);
 - a max pool passes gradient to one element of its window only, so each is
-  replaced (by a forward hook) with a sum over the same window (same kernel,
+  replaced (by a forward hook) with a mean over the same window (same kernel,
   stride, padding, dilation and ceil mode): the same connectivity, every
-  element weighted; an adaptive max pool with an adaptive average pool;
+  element weighted (a mean, so that values stay near 1); an adaptive max
+  pool with an adaptive average pool;
 - nothing underflows: a deep network's gradient at the far edge of a field
   is a product of many small weights, so each module's output gradient is
   replaced on the way back (a tensor hook) by its support with random
@@ -36,6 +37,7 @@ in which a saved storage lives to the end.
 
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 import torch
@@ -61,7 +63,7 @@ def positive(net: nn.Module) -> nn.Module:
 
 
 def _sum_pool(module, inputs, output):
-    """A max pool's window as a sum: a depthwise convolution with ones, padded with zeros, cut to its size."""
+    """A max pool's window as a mean: a depthwise convolution, padded with zeros, cut to the pool's size."""
     x = inputs[0]
     n = x.dim() - 2
 
@@ -69,7 +71,7 @@ def _sum_pool(module, inputs, output):
         return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
     k, s, p, d = (per_axis(v) for v in (module.kernel_size, module.stride, module.padding, module.dilation))
-    ones = torch.ones(x.shape[1], 1, *k, dtype=x.dtype)
+    ones = torch.full((x.shape[1], 1, *k), 1.0 / math.prod(k), dtype=x.dtype)  # a mean: values stay near 1
     extra = [amount for stride in reversed(s) for amount in (0, stride)]  # room for ceil mode's last window
     y = getattr(F, f"conv{n}d")(F.pad(x, extra), ones, stride=s, padding=p, dilation=d, groups=x.shape[1])
     return y[(..., *(slice(0, size) for size in output.shape[2:]))]
