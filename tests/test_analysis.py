@@ -4,11 +4,13 @@
   of the input its units depend on, measured by brute force with torch's
   autograd (`torch_measure.field_extents` says what makes the measured extent
   exactly the theoretical maximum), for the bundled seed models (residual,
-  concat, named values, upsampling) on inputs larger than their fields, and
-  for small models of every geometry specc knows, on both axes.
+  concat, named values, upsampling) on inputs larger than their fields, for
+  small models of every geometry specc knows, on both axes, and for random
+  programs (`test_shapes_properties.programs`).
 - Memory: the inference peak, the bytes autograd saves and the training
   peak equal what torch allocates and saves on the CPU
-  (`torch_measure.memory_figures`), for every bundled model and every op.
+  (`torch_measure.memory_figures`), for every bundled model, every op, and
+  random programs.
 - FLOPs: each conv and linear layer's FLOPs, less its bias additions, equal
   `torch.utils.flop_counter.FlopCounterMode`'s count for that module.
   (Mult-adds are held to torchinfo's elsewhere: `tests/test_op_counts.py`.)
