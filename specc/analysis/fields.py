@@ -157,7 +157,7 @@ class _FieldRule:
         windows = self.windows.get(key)
         if windows is None:
             self.windows[key] = windows = tuple(geometry(node, i) for i in range(len(x.axes)))
-        return Field(tuple(_through(a, w) for a, w in zip(x.axes, windows)))
+        return Field(tuple([_through(a, w) for a, w in zip(x.axes, windows)]))
 
     def part(self, node, x: tuple, index: int) -> tuple:
         if node.parts is None:
@@ -278,7 +278,7 @@ ROUTES = {
 
 def _through(prev: AxisField, window: Union[Window, str]) -> AxisField:
     """The field after a layer of geometry `window` reads a map of field `prev`."""
-    if window == WHOLE or prev == WHOLE:
+    if window is WHOLE or prev is WHOLE:  # the one WHOLE string: `is` is the cheap test
         return WHOLE
     if prev is None:
         return None
@@ -342,7 +342,7 @@ def _union(fields: list[Field]) -> Field:
 
 
 def _join_axes(a: AxisField, b: AxisField) -> AxisField:
-    if a == WHOLE or b == WHOLE:
+    if a is WHOLE or b is WHOLE:
         return WHOLE
     if a is None or b is None:
         return None
