@@ -60,7 +60,7 @@ def _report(error: SpecError) -> int:
 
 
 def _warn(done) -> None:
-    """Print the warnings a compilation gathered (they change no exit status)."""
+    """Print the warnings of a compilation that succeeded (they change no exit status)."""
     for warning in done.problems.warnings:
         sys.stderr.write(render(warning, sources.text_of))
 
@@ -113,11 +113,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             done = _run(Compilation(_path(file), **options), args, until="check")
             if done is None:
                 continue
-            _warn(done)
             outcome = check_models(done)
             for definition in outcome.static:
                 _note_static(definition)
             outcome.raise_if_any()
+            _warn(done)  # (after errors, a warning is often their consequence: shown only without them)
         except SpecError as error:
             status = max(status, _report(error))
     if status == EXIT_OK and args.dump is None:

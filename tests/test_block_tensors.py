@@ -8,7 +8,6 @@ named value that nothing reads is a warning (exit 0), never in a bundled spec.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import torch
 from torch import nn
 
 import specc
+from generated_code import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,10 +105,7 @@ def test_both_backends_compute_what_torch_written_by_hand_computes(spec, tmp_pat
     ours.load_state_dict(theirs.state_dict(), strict=True)
     done = cli("build", spec.name, "-o", "tiny_model.py", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    module_spec = importlib.util.spec_from_file_location("tiny_model", tmp_path / "tiny_model.py")
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    generated = module.Tiny()
+    generated = import_file(tmp_path / "tiny_model.py").Tiny()
     generated.load_state_dict(theirs.state_dict(), strict=True)
     x = torch.randn(2, 3, 16, 16)
     with torch.no_grad():

@@ -8,7 +8,6 @@ generated file computes the same.
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 import torch
 
 import specc
+from generated_code import import_file, randomise_statistics
 
 torchvision = pytest.importorskip("torchvision", reason="torchvision is the outside truth here")
 
@@ -29,20 +29,14 @@ def models(tmp_path_factory):
     torch.manual_seed(0)
     theirs = torchvision.models.googlenet(weights=None, aux_logits=True, init_weights=False)
     state = theirs.state_dict()
-    for key, tensor in state.items():  # batch-norm statistics that are not the identity
-        if key.endswith("running_mean"):
-            tensor.copy_(torch.randn_like(tensor) * 0.1)
-        elif key.endswith("running_var"):
-            tensor.copy_(torch.rand_like(tensor) + 0.5)
+    randomise_statistics(state)
     ours = specc.build(SPEC)
     ours.load_state_dict(state, strict=True)
     out = tmp_path_factory.mktemp("googlenet") / "googlenet_aux.py"
     done = subprocess.run([sys.executable, "-m", "specc", "build", str(SPEC), "-o", str(out)], capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    module_spec = importlib.util.spec_from_file_location("googlenet_aux", out)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
+    module = import_file(out)
     generated = module.GoogLeNetAux()
     generated.load_state_dict(state, strict=True)
     for model in (theirs, ours, generated):

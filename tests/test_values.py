@@ -67,6 +67,8 @@ def programs(draw):
             steps.append(Step("relu"))
         else:
             steps.append(Step(kind, value=draw(st.sampled_from(kept))))
+    if draw(st.booleans()):  # a second output: `output (result, v)`
+        steps.append(Step("output", value=draw(st.sampled_from(kept))))
     return draw(st.sampled_from([2, 3])), draw(st.sampled_from([2, 4])), steps
 
 
@@ -94,6 +96,8 @@ def spec_text(channels: int, side: int, steps: list[Step]) -> str:
     for index, step in enumerate(steps):
         if step.kind in ("join_cat", "join_add"):
             lines.append(f"    {step.kind}({step.value})")
+        elif step.kind == "output":
+            lines += ["    identity as result", f"    output (result, {step.value})"]
         elif step.kind == "fork":
             lines += [f"    fork({step.channels}) as (g{index}, {step.value})", f"    g{index} -> identity"]
         elif step.kind == "conv":
@@ -110,6 +114,7 @@ def spec_text(channels: int, side: int, steps: list[Step]) -> str:
 
 
 def torch_shape(channels: int, side: int, steps: list[Step]) -> Optional[tuple]:
+    """The shape of what the description returns in torch (a tuple of shapes for two outputs), or None."""
     values = {"side": torch.randn(2, side, 6, 6)}
     x = torch.randn(2, channels, 6, 6)
     try:
@@ -127,6 +132,8 @@ def torch_shape(channels: int, side: int, steps: list[Step]) -> Optional[tuple]:
             elif step.kind == "fork":
                 values[step.value] = x
                 x = nn.Conv2d(x.shape[1], step.channels, 1)(x)
+            elif step.kind == "output":
+                return tuple(x.shape), tuple(values[step.value].shape)
             else:
                 x = x + values[step.value]
     except RuntimeError:
@@ -142,10 +149,16 @@ def test_named_values_join_as_torch_joins_them(program):
     try:
         graph = specc.shapes(text, input=(2, channels, 6, 6))
         ours = tuple(graph.output)
+        if graph.outputs is not None:
+            ours = tuple(tuple(item[2]) for item in graph.outputs[1])
     except SpecError:
         ours = None
     assert ours == torch_shape(channels, side, steps), text
-    if ours is not None:  # and the built module computes it
+    if ours is not None and graph.outputs is not None:  # the built module returns both
+        with torch.no_grad():
+            got = specc.build(text)(torch.randn(2, channels, 6, 6), torch.randn(2, side, 6, 6))
+        assert tuple(tuple(t.shape) for t in got) == ours
+    elif ours is not None:  # and the built module computes it
         net = specc.build(text)
         with torch.no_grad():
             assert tuple(net(torch.randn(2, channels, 6, 6), torch.randn(2, side, 6, 6)).shape[1:]) == ours[1:]
