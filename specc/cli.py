@@ -22,6 +22,9 @@ from .diagnostics import Category, SpecError, SpecErrorGroup, render
 
 EXIT_OK, EXIT_SPEC_ERROR, EXIT_USAGE = 0, Category.SPEC.exit_status, Category.USAGE.exit_status
 STAGE_NAMES = ("parse", "resolve", "check", "elaborate", "name")  # `pipeline.STAGE_NAMES`, without importing it
+# `columns.COLUMNS` and `columns.DEFAULT`, named without importing them (for --help)
+COLUMN_NAMES = ("path", "op", "args", "input", "output", "params", "macs", "flops", "memory", "rf", "jump")
+DEFAULT_COLUMNS = "path,op,args,output,params,macs"
 
 DESCRIPTION = """\
 specc compiles a short declarative spec of a CNN into a checked layer graph:
@@ -37,6 +40,7 @@ examples:
   specc shapes specs/lenet.spec
   specc shapes specs/vgg11.spec --set ratio=4 --input 1x224x224 --json
   specc graph specs/resnet18.spec --depth 1 -o resnet18.svg
+  specc shapes specs/resnet18.spec --columns path,op,output,rf,jump,memory,flops --batch 32
   specc build specs/resnet18.spec -o resnet18.py
   specc build specs/torchvision/resnet18.spec --weights resnet18.pt -o resnet18.py
   specc fmt --check specs/*.spec
@@ -132,8 +136,11 @@ def _note_static(definition) -> None:
 
 
 def cmd_shapes(args: argparse.Namespace) -> int:
+    from .columns import DEFAULT
     from .report import to_json, to_table, warnings_json
 
+    if args.json and args.columns is not None:
+        raise UsageError("--columns chooses the table's columns, and --json prints every field: give one of them")
     done = _run(_compilation(args, args.file), args)
     if done is None:
         return EXIT_OK
@@ -142,9 +149,10 @@ def cmd_shapes(args: argparse.Namespace) -> int:
     if args.json:
         import json  # only here: the table is the common case, and every command pays for its imports
 
-        print(json.dumps({**to_json(graph), "warnings": warnings_json(done.problems.warnings)}, indent=2))
+        print(json.dumps({**to_json(graph, batch=args.batch), "warnings": warnings_json(done.problems.warnings)},
+                         indent=2))
     else:
-        sys.stdout.write(to_table(graph, depth=args.depth))
+        sys.stdout.write(to_table(graph, depth=args.depth, columns=args.columns or DEFAULT, batch=args.batch))
     return EXIT_OK
 
 
@@ -181,6 +189,25 @@ def _picture_format(given: Optional[str], output: Optional[str]) -> str:
     if fmt == "png" and output in (None, "-"):
         raise UsageError("PNG is binary: give -o FILE.png to write it to a file")
     return fmt
+def _columns(text: str):
+    """--columns: the table's columns, or a usage error naming the valid ones."""
+    from .columns import parse_columns
+
+    try:
+        return parse_columns(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _batch(text: str) -> int:
+    """--batch: a positive int."""
+    try:
+        batch = int(text)
+    except ValueError:
+        batch = 0
+    if batch < 1:
+        raise argparse.ArgumentTypeError(f"expected a batch size of at least 1, found {text!r}")
+    return batch
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -323,13 +350,21 @@ def build_parser() -> argparse.ArgumentParser:
     shapes = commands.add_parser(
         "shapes", help="infer and print every layer's shape, parameters and mult-adds",
         description="Elaborate a model and print a table of every layer: its module path, op, arguments, output "
-                    "shape, parameter count and mult-adds (torchinfo's convention), with totals. Never imports torch.")
+                    "shape, parameter count and mult-adds (torchinfo's convention), with totals; --columns adds "
+                    "receptive fields and jumps, FLOPs and activation memory (with the peaks for a batch in "
+                    "inference and training). Never imports torch.")
     shapes.add_argument("file", metavar="FILE", help="a .spec (or .yaml) file, or - for standard input")
     _add_model_options(shapes)
     _add_library_option(shapes)
     _add_dump_option(shapes)
     shapes.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     shapes.add_argument("--depth", type=int, metavar="D", help="fold blocks nested deeper than D (0: top level only)")
+    shapes.add_argument("--columns", type=_columns, metavar="COLS",
+                        help=f"the table's columns, comma-separated, or all: {', '.join(COLUMN_NAMES)} "
+                             f"(default: {DEFAULT_COLUMNS}); with memory, the peaks are printed below the table")
+    shapes.add_argument("--batch", type=_batch, metavar="B",
+                        help="the batch size of the memory figures (default: the input's batch, or 1 when it is "
+                             "symbolic)")
     shapes.set_defaults(run=cmd_shapes)
 
     graph = commands.add_parser(

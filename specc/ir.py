@@ -198,6 +198,12 @@ class Graph:
     outputs: Optional[tuple] = None
     name_span: Optional[Span] = None  # the model's name, where a diagnostic about the whole model points
 
+    def _repr_html_(self) -> str:
+        """In Jupyter, the shapes table with every column, as HTML (`report.to_html`)."""
+        from .report import to_html  # the report reads the IR: imported here, not at the top
+
+        return to_html(self)
+
 
 @dataclass(frozen=True, slots=True)
 class Row:

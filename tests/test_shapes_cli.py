@@ -156,3 +156,74 @@ def test_json_never_imports_torch():
             "assert not any(m == 'torch' or m.startswith('torch.') for m in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+# ---------------------------------------------------------------- --columns and --batch (the analyses)
+
+
+def header(table: str) -> list[str]:
+    return table.splitlines()[1].split()
+
+
+def test_columns_choose_the_table():
+    done = specc("shapes", "specs/resnet18.spec", "--columns", "path,rf,jump,memory,flops")
+    assert done.returncode == 0, done.stderr
+    assert header(done.stdout) == ["path", "rf", "jump", "memory", "flops"]
+    assert table_paths(done.stdout) == table_paths(specc("shapes", "specs/resnet18.spec").stdout)
+    assert "inference peak" in done.stdout and "training peak" in done.stdout  # the memory column brings them
+    every = specc("shapes", "specs/resnet18.spec", "--columns", "all").stdout
+    assert header(every) == ["path", "op", "args", "input", "output", "params", "mult-adds", "flops", "memory", "rf",
+                             "jump"]
+    assert "inference peak" not in specc("shapes", "specs/resnet18.spec", "--columns", "path,rf").stdout
+
+
+@pytest.mark.parametrize("value", ["path,rff", "rf,,jump", "rf,rf", "", "ALL"])
+def test_a_wrong_column_is_a_usage_error(value):
+    done = specc("shapes", "specs/lenet.spec", "--columns", value)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "--columns" in done.stderr and "Traceback" not in done.stderr
+    if value != "rf,rf":
+        assert "path, op, args, input, output, params, macs, flops, memory, rf, jump (or all)" in done.stderr
+
+
+def test_columns_and_json_exclude_each_other():
+    done = specc("shapes", "specs/lenet.spec", "--columns", "rf", "--json")
+    assert done.returncode == 2 and "--json" in done.stderr and "--columns" in done.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "two", "1.5"])
+def test_a_batch_below_one_is_a_usage_error(value):
+    done = specc("shapes", "specs/lenet.spec", "--batch", value, "--columns", "memory")
+    assert done.returncode == 2 and "--batch" in done.stderr and repr(value) in done.stderr
+
+
+def test_the_memory_batch():
+    one = shapes_json("specs/lenet.spec")
+    three = shapes_json("specs/lenet.spec", "--batch", "3")
+    eight = shapes_json("specs/lenet.spec", "--input", "8x1x28x28")
+    assert (one["memory"]["batch"], three["memory"]["batch"], eight["memory"]["batch"]) == (1, 3, 8)
+    # Each layer's output grows with the batch; the counts keep the spec's batch (per sample here).
+    assert [layer["memory"] for layer in three["layers"]] == [3 * layer["memory"] for layer in one["layers"]]
+    assert [layer["flops"] for layer in three["layers"]] == [layer["flops"] for layer in one["layers"]]
+    assert one["memory"]["parameters"] == 4 * one["total_params"] == one["memory"]["gradients"]
+
+
+def test_the_json_of_the_analyses(tmp_path):
+    report = shapes_json("specs/yolo_like.spec")
+    assert {"total_flops", "memory"} <= set(report)
+    assert set(report["memory"]) == {"batch", "dtype", "inference_peak", "training_saved", "training_peak",
+                                     "parameters", "gradients", "buffers"}
+    assert sum(layer["flops"] for layer in report["layers"]) == report["total_flops"]
+    for row in report["layers"] + report["modules"]:
+        assert {"rf", "jump", "memory", "flops"} <= set(row)
+        assert len(row["rf"]) == len(row["jump"]) == 2  # one per axis of the input image
+        assert all(isinstance(size, int) or size == "whole" for size in row["rf"])
+    heads = {layer["path"]: layer for layer in report["layers"]}
+    assert heads["head3"]["jump"] == [8, 8] and heads["head5"]["jump"] == [32, 32]
+    spec = tmp_path / "finer.spec"
+    spec.write_text("model Finer:\n    input 1 x 8 x 8\n    upsample(scale=2) -> conv(2, k=3) -> flatten\n",
+                    encoding="utf-8")
+    up, conv, flat = shapes_json(str(spec))["layers"]
+    assert (up["rf"], up["jump"]) == ([1, 1], [0.5, 0.5])  # a fraction of an input pixel
+    assert (conv["rf"], conv["jump"]) == ([2, 2], [0.5, 0.5])
+    assert (flat["rf"], flat["jump"]) == ([2, 2], [None, None])  # positions no longer followed
