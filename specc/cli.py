@@ -376,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "with specc) or Graphviz's dot. Never imports torch.")
     graph.add_argument("file", metavar="FILE", help="a .spec (or .yaml) file, or - for standard input")
     _add_model_options(graph)
+    _add_library_option(graph)
     graph.add_argument("--depth", type=int, metavar="D", help="fold blocks nested deeper than D (0: top level only)")
     graph.add_argument("--format", "-f", choices=("svg", "png", "dot", "mermaid"),
                        help="what to write (default: from the suffix of -o, else svg)")

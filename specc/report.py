@@ -286,17 +286,18 @@ def to_html(graph: Graph, columns: tuple[Column, ...] = tuple(COLUMNS.values()),
     """The table as HTML, for Jupyter (`Graph._repr_html_`): every column by default, every text escaped."""
     facts = analyse(graph, batch) if any(column.analysis for column in columns) else None
     head = "".join(f"<th{_align(column)}>{html.escape(column.header)}</th>" for column in columns)
-    body = "".join(_html_row(row, columns, facts) for row in walk(graph.body))
+    sources = _Sources(graph)
+    body = "".join(_html_row(row, columns, facts, sources) for row in walk(graph.body))
     total = "".join(f"<td{_align(column)}>{html.escape(column.total(graph, facts))}</td>" for column in columns)
     notes = "".join(f"<pre>{html.escape(note)}</pre>" for note in _notes(graph, columns, facts))
     return (f"<div><p><b>{html.escape(_title(graph))}</b></p><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody><tfoot><tr>{total}</tr></tfoot></table>{notes}</div>")
 
 
-def _html_row(row, columns: tuple[Column, ...], facts: Optional[Analysis]) -> str:
+def _html_row(row, columns: tuple[Column, ...], facts: Optional[Analysis], sources: "_Sources") -> str:
     cells = []
     for column in columns:
-        text, style = column.cell(row, facts), _align(column)
+        text, style = _cells(column, [row], facts, sources)[0], _align(column)
         if column.name == "path":  # nesting as an indent, not as spaces the browser would collapse
             text = text.lstrip()
             style = f' style="padding-left: {row.indent * 1.5}em"' if row.indent else ""
