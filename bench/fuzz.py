@@ -536,6 +536,8 @@ def _one(kind: str, rng: random.Random, seeds: list[str], yaml_seeds: list[str],
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
     report.inputs += 1
     report.by_kind[kind] = report.by_kind.get(kind, 0) + 1
+    if argv is not None:  # what the command read, kept with a failure: the next input overwrites it
+        text = (folder / "cli.spec").read_text(encoding="utf-8", errors="replace")
     began, began_cpu = time.monotonic(), time.process_time()
     if hasattr(signal, "setitimer"):
         signal.setitimer(signal.ITIMER_VIRTUAL, hard)  # CPU time of this process
