@@ -670,6 +670,17 @@ def test_yaml_module_names_are_as_long_as_dsl_names():
     assert error.code in ("E0405", "E0604") and located(error) and len(error.message) < 200
 
 
+@pytest.mark.parametrize("text, name", [
+    ("model M:\n    input 3\n    \"m{" + "x" * 1100 + "}\" = relu\n", "quoted.spec"),  # a quoted module name
+    ("use: " + "x" * 1100 + "\nmodels:\n  M:\n    input: [3]\n    layers:\n      - relu\n", "library.yaml"),
+], ids=["quoted-module-name", "yaml-library-name"])
+@pytest.mark.parametrize("to", [None, "spec", "yaml"])
+def test_a_name_too_long_for_one_front_end_is_too_long_for_both(text: str, name: str, to):
+    """The fuzzing campaign found `fmt` writing text the other front-end refused (a FormatterBug, exit 3)."""
+    error = pytest.raises(SpecError, format_text, text, name, to).value
+    assert error.code == "E0405" and located(error) and "1,000 characters" in error.message
+
+
 def test_dict_keys_are_strings_or_numbers():
     error = error_of(M + "    let d = {[1]: 2}\n    relu\n")
     assert error.code == "E0401" and located(error)

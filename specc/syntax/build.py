@@ -390,7 +390,12 @@ class AstBuilder:
         name, _, stmt = children
         # A quoted name is its text: `"block1-0" = ...` (checked, and its `{...}` read, by `check`).
         text = unquote(name.value) if name.type == "STRING" else name.value
-        return make_named(self._token_to_node(name, stmt), text, self._token_span(name), stmt)
+        named = make_named(self._token_to_node(name, stmt), text, self._token_span(name), stmt)
+        if len(text) > LIMITS["name_chars"]:  # a bare name's length the lexer checks; a quoted one's here
+            return self._defer(SpecError("E0405", f"expected a name of at most {LIMITS['name_chars']:,} characters, "
+                                                  f"found one of {len(text):,}", self._token_span(name),
+                                         label="too long", help="choose a shorter name"), named)
+        return named
 
     def combine(self, children):
         # `concat : suite` or `chunk parts : suite`

@@ -616,6 +616,10 @@ class _Builder:
             else:
                 target = self.value(item)
                 is_path = not NAME.fullmatch(target)
+                if not is_path and len(target) > LIMITS["name_chars"]:  # a library's name, as the DSL's lexer
+                    raise SpecError("E0405", f"expected a name of at most {LIMITS['name_chars']:,} characters, "
+                                             f"found one of {len(target):,}", self.span(item), label="too long",
+                                    help="choose a shorter name")
             out.append(construct(ast.Use, span=self.span(item), target=target, is_path=is_path))
         return out
 
