@@ -39,7 +39,7 @@ def to_json(graph: Graph, batch: Optional[int] = None) -> dict[str, Any]:
     """The `specc shapes --json` object (DESIGN.md's contract, extended); memory at `batch` (see `analyse`)."""
     facts = analyse(graph, batch)
     flow = dataflow.build(graph)
-    return {
+    result = {
         "model": graph.model,
         "file": graph.file,
         "input": _dims(graph.input),
@@ -56,7 +56,43 @@ def to_json(graph: Graph, batch: Optional[int] = None) -> dict[str, Any]:
         "outputs": None if graph.outputs is None else _outputs_json(graph.outputs),
         "edges": [{"from": edge.source, "to": edge.target, "shape": _dims(edge.shape), "value": edge.value}
                   for edge in flow.edges],
+        **_sizes_json(graph),
     }
+    _add_out_sizes(graph, result)
+    return result
+
+
+def _sizes_json(graph: Graph) -> dict[str, Any]:
+    """`sizes`, for an input with symbolic sizes: the input and output as written, and each axis's valid sizes.
+
+    Every other field describes the graph at the smallest valid input (`sizes.shown_at`); each layer
+    and module also has `out_sizes`, its output with the sizes that vary as expressions.
+    """
+    sizes = graph.sizes
+    if sizes is None:
+        return {}
+    return {"sizes": {"input": list(sizes.pattern), "output": list(sizes.output),
+                      "shown_at": list(sizes.smallest_input),
+                      "axes": {name: axis_json(axis) for name, axis in sizes.axes.items()}}}
+
+
+def axis_json(axis) -> dict[str, Any]:
+    """One symbolic axis: its constraint as text, its smallest valid size, and the exact set (see `sizes.Valid`)."""
+    valid = axis.valid
+    return {"constraint": valid.text(axis.name), "smallest": valid.smallest, "threshold": valid.threshold,
+            "period": valid.period, "residues": list(valid.residues), "below": list(valid.below),
+            "above": list(valid.above)}
+
+
+def _add_out_sizes(graph: Graph, result: dict[str, Any]) -> None:
+    """Each layer's and module's `out_sizes`: its output with symbolic sizes (rows in `ir.walk` order)."""
+    if graph.sizes is None:
+        return
+    rows = [row.node.kind for row in walk(graph.body)]
+    layers = iter(result["layers"])
+    modules_ = iter(result["modules"])
+    for kind, shape in zip(rows, graph.sizes.rows):
+        next(modules_ if kind == "module" else layers)["out_sizes"] = list(shape)
 
 
 def warnings_json(warnings: list) -> list[dict[str, Any]]:
@@ -175,6 +211,8 @@ def to_table(graph: Graph, depth: Optional[int] = None, columns: tuple[Column, .
     # Column by column, then transposed: a fifth faster than row by row on ResNet-152.
     rows = list(zip(*[_cells(column, visible, facts, sources) for column in columns]))
     total = tuple(column.total(graph, facts) for column in columns)
+    if graph.sizes is not None and COLUMNS["output"] in columns:
+        rows, total = _symbolic_output(graph, depth, columns.index(COLUMNS["output"]), rows, total)
     widths = [max(len(column.header), len(total[i]), *(len(r[i]) for r in rows)) for i, column in enumerate(columns)]
     rule = _line(tuple("-" * w for w in widths), widths, columns)
     lines = [_title(graph), _line(tuple(column.header for column in columns), widths, columns), rule]
@@ -220,7 +258,16 @@ def _made_by(source: dataflow.Node, here: str) -> str:
     return made.path if made.module else f"{made.op} ({made.path or 'model'})"
 
 
+def _symbolic_output(graph: Graph, depth: Optional[int], at: int, rows: list, total: tuple) -> tuple[list, tuple]:
+    """The output column with symbolic sizes as expressions (`[N, 64, H/2, W/2]`)."""
+    shapes = [shape for row, shape in zip(walk(graph.body), graph.sizes.rows) if depth is None or row.depth <= depth]
+    rows = [(*cells[:at], format_shape(shape), *cells[at + 1:]) for cells, shape in zip(rows, shapes)]
+    return rows, (*total[:at], format_shape(graph.sizes.output), *total[at + 1:])
+
+
 def _title(graph: Graph) -> str:
+    if graph.sizes is not None:
+        return f"{graph.model}: input {format_shape(graph.sizes.pattern)} -> output {format_shape(graph.sizes.output)}"
     title = f"{graph.model}: input {format_shape(graph.input)} -> output {format_shape(graph.output)}"
     if graph.overrides:
         title += "  (" + ", ".join(f"{k}={show(v)}" for k, v in graph.overrides.items()) + ")"
@@ -229,7 +276,7 @@ def _title(graph: Graph) -> str:
 
 def _notes(graph: Graph, columns: tuple[Column, ...], facts: Optional[Analysis]) -> list[str]:
     """The lines below the table: several inputs, what the model returns, counts per sample, the memory peaks."""
-    notes = []
+    notes = sizes_lines(graph)
     if len(graph.inputs) > 1:
         notes.append("inputs: " + ", ".join(f"{name} {format_shape(shape)}" for name, shape in graph.inputs))
     if graph.outputs is not None:
@@ -240,6 +287,16 @@ def _notes(graph: Graph, columns: tuple[Column, ...], facts: Optional[Analysis])
     if COLUMNS["memory"] in columns:
         notes += _memory_lines(graph, facts)
     return notes
+
+
+def sizes_lines(graph: Graph) -> list[str]:
+    """Below a table of symbolic sizes: the valid inputs, and at which one the other columns are counted."""
+    sizes = graph.sizes
+    if sizes is None:
+        return []
+    sample = [d for d in sizes.smallest_input[1:]] if sizes.smallest_input[0] == "N" else list(sizes.smallest_input)
+    return [f"valid input sizes: {'; '.join(sizes.constraints())}",
+            f"counts at the smallest valid input, {' x '.join(map(str, sample))} (--input gives another)"]
 
 
 def _memory_lines(graph: Graph, facts: Analysis) -> list[str]:

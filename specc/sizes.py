@@ -1,0 +1,630 @@
+"""Valid input sizes: each row's sizes as expressions of symbolic input sizes, and the inputs that fit.
+
+    model UNet:
+        input 1 x H x W
+        ...
+
+    sizes = describe(program, definition, overrides, ("N", 1, "H", "W"))
+    sizes.axes["H"].valid.text("H")      # "H % 16 == 0"   (and sizes.axes["H"].valid.smallest == 16)
+    sizes.rows[3]                        # ("N", 64, "H/2", "W/2"): row 3 of `ir.walk`, as expressions
+
+Every spatial rule of specc (a window's `floor((n + 2p - d(k-1) - 1)/s) + 1`,
+ceil mode, transposed convolutions, upsampling, pixel (un)shuffle, crops,
+adaptive pools) maps a size to a floor-affine function of it, and so does any
+chain of them: a row's size along an axis is `f(S + P) = f(S) + σP` for the
+input size S, a period P (the strides on the way, `_period`) and a rational
+slope σ. The constraints (every size at least 1, windows that fit, joins whose
+branches agree, crops that fit, sizes a factor divides) are then, from some
+threshold on, a set of residues of S modulo P.
+
+Rather than a second set of shape rules, the engine runs the one elaborator at
+representative sizes (`elaborate.Search.trial`), one axis at a time, the others
+held at a valid size: S = 1, 2, 3, ... until the outcomes over the last two
+periods show that nothing changes any more (`_settled`): at each residue the
+model elaborates at both sizes, or stops at the same error for the same reason
+(the same message; a join whose branches differ by the same amount; a size a
+factor does not divide). A join whose branches grow apart may still agree once
+ahead: that size is tried too (`_crossing`). Each row's sizes on the valid
+inputs are then fitted by an expression (`Expression`), checked at further
+sizes and at combinations of the axes (`_verify`); a model whose sizes do not
+fit that description (a size read into an `if`, `in.h ** 2`) is E0331.
+
+Notation (README, "Valid input sizes"): ASCII, as a spec writes arithmetic;
+`/` is exact where it stands (the valid sizes are multiples), `floor`/`ceil`
+round: `H/32`, `ceil(H/2)`, `floor((H - 1)/2)`, `2*H + 2`; constraints
+`H >= 32`, `H % 32 == 0`, `H % 4 in {1, 3}`, `H in {5, 6}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import gcd, lcm
+from typing import Any, Iterator, Optional, Union
+
+from . import naming
+from .dag import build as build_dag
+from .diagnostics import SpecError
+from .elaborate import Search, SearchOver
+from .ir import Graph, walk
+from .limits import LIMITS
+from .resolve import Program
+from .syntax import ast
+
+Dim = Union[int, str]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What one trial elaboration gave: each row's out shape in `ir.walk` order, the model's output
+    last; and the structure (kind, op or class, path of each row), equal at every valid size or E0331."""
+
+    shapes: tuple
+    structure: tuple
+
+    @staticmethod
+    def of(graph: Graph) -> "Rows":
+        rows = [row.node for row in walk(graph.body)]
+        return Rows(tuple([tuple(n.out_shape) for n in rows] + [tuple(graph.output)]),
+                    tuple((n.kind, getattr(n, "op", getattr(n, "cls", "")), getattr(n, "path", "")) for n in rows))
+
+
+# ---------------------------------------------------------------- the description
+
+
+@dataclass(frozen=True)
+class Valid:
+    """The valid sizes along one axis: `below` (sizes under the threshold), every size from `threshold` on
+    whose residue modulo `period` is in `residues`, and `above` (sizes past the threshold where branches
+    growing apart happen to agree)."""
+
+    threshold: int
+    period: int
+    residues: tuple[int, ...]
+    below: tuple[int, ...] = ()
+    above: tuple[int, ...] = ()
+
+    def __contains__(self, size: int) -> bool:
+        if size < self.threshold:
+            return size in self.below
+        return size % self.period in self.residues or size in self.above
+
+    @property
+    def smallest(self) -> Optional[int]:
+        if self.below:
+            return self.below[0]
+        periodic = [self.threshold + (r - self.threshold) % self.period for r in self.residues]
+        return min(periodic + list(self.above), default=None)
+
+    def within(self, low: int, high: int) -> list[int]:
+        """The valid sizes from `low` to `high`, both included."""
+        return [size for size in range(max(low, 1), high + 1) if size in self]
+
+    def text(self, name: str) -> str:
+        """`H >= 32 and H % 32 == 0`, `H % 4 in {1, 3}`, `H in {5, 6}`; "no size" when none."""
+        parts = []
+        if self.residues:
+            # `H >= t` only where the threshold leaves out a size the residues alone would let in.
+            cut = any((r or self.period) < self.threshold for r in self.residues)
+            terms = [f"{name} >= {self.threshold}"] if cut else []
+            if len(self.residues) == 1 and self.period > 1:
+                terms.append(f"{name} % {self.period} == {self.residues[0]}")
+            elif len(self.residues) < self.period:
+                terms.append(f"{name} % {self.period} in {{{', '.join(map(str, self.residues))}}}")
+            parts.append(" and ".join(terms) or f"{name} >= 1")
+        single = self.below + self.above
+        if single:
+            parts.append(f"{name} in {{{_listed(single)}}}" if len(single) > 1 else f"{name} == {single[0]}")
+        return " or ".join(parts) or "no size"
+
+
+def _listed(sizes: tuple[int, ...], most: int = 12) -> str:
+    shown = [str(s) for s in sizes[:most]]
+    return ", ".join(shown + (["..."] if len(sizes) > most else []))
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A row's size along one axis as a function of the input's size S there, exact on the valid sizes.
+
+    `slope` (σ), `period` (P) and `offsets` (its value at the first valid size of each residue class
+    past the threshold: f(S) = offsets[r] + σ(S - start[r])) are the exact form; `text` a readable one.
+    """
+
+    text: str
+    slope: Fraction
+    constant: bool = False
+
+    def json(self) -> Any:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Axis:
+    name: str
+    index: int  # in the input shape, batch first
+    valid: Valid
+    period: int  # the period of every row's size along it (a multiple of the least one)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """An input with symbolic sizes, described: the input as written (`("N", 3, "H", "W")`), each axis's
+    valid sizes, each row's out shape in `ir.walk` order with expressions for the sizes that vary, the
+    model's output the same way, and the smallest valid input (where the graph is elaborated)."""
+
+    pattern: tuple
+    axes: dict[str, Axis]
+    rows: tuple[tuple, ...]
+    output: tuple
+    smallest_input: tuple
+    trials: int = 0
+
+    def shape_text(self, shape: tuple) -> str:
+        return "[" + ", ".join(str(d) for d in shape) + "]"
+
+    def constraints(self) -> list[str]:
+        return [axis.valid.text(name) for name, axis in self.axes.items()]
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def describe(program: Program, definition: ast.ModelDef, overrides: dict, pattern: tuple,
+             steps=None) -> Sizes:
+    """Describe the model's sizes for the input `pattern` (sizes that are names are symbolic)."""
+    engine = _Engine(program, definition, overrides, pattern)
+    try:
+        return engine.run()
+    except SearchOver:
+        raise engine.problem("E0332", f"expected to find the valid input sizes of `{definition.name}` within "
+                             f"{LIMITS['sizes_trials']:,} trial elaborations and {LIMITS['sizes_steps']:,} steps, "
+                             "found no answer in time",
+                             "give the input's sizes as numbers (or --input 3x224x224) to elaborate it once")
+
+
+class _Engine:
+    def __init__(self, program: Program, definition: ast.ModelDef, overrides: dict, pattern: tuple) -> None:
+        self.definition, self.pattern = definition, tuple(pattern)
+        self.search = Search(program, definition, overrides, steps=LIMITS["sizes_steps"],
+                             made=LIMITS["sizes_layers"], what="finding the valid input sizes")
+        self.names = [(i, d) for i, d in enumerate(self.pattern) if isinstance(d, str) and i > 0]
+        self.trials = 0
+        self.memo: dict[tuple, Union[Rows, SpecError]] = {}
+
+    # -- trials
+
+    def outcome(self, values: dict[str, int]) -> Union[Rows, SpecError]:
+        """The rows' out shapes (with a signature of the structure) at these sizes, or the error."""
+        given = self._given(values)
+        if given in self.memo:
+            return self.memo[given]
+        self.trials += 1
+        if self.trials > LIMITS["sizes_trials"]:
+            raise SearchOver
+        result = self.search.trial(given)
+        if not isinstance(result, SpecError):
+            result = Rows.of(naming.assign(result))
+        self.memo[given] = result
+        return result
+
+    def problem(self, code: str, message: str, help: str) -> SpecError:
+        stmt = next((s for s in self.definition.body if s.kind == "input"), None)
+        where = stmt.where if stmt is not None else self.definition.name_span.to_diagnostic()
+        return SpecError(code, message, where, label="the symbolic input", help=help)
+
+    # -- the whole
+
+    def run(self) -> Sizes:
+        base, graph = self._base()
+        axes = {}
+        samples = {}
+        for index, name in self.names:
+            period = _period(graph, index)
+            if period > LIMITS["sizes_period"]:
+                raise self.problem("E0331", f"expected the sizes along `{name}` to repeat within "
+                                   f"{LIMITS['sizes_period']:,} input sizes, found a period of {period:,}",
+                                   "the strides and scales on the way multiply to this; give numbers instead")
+            valid, seen = self._scan(base, name, period)
+            axes[name] = Axis(name, index, valid, period)
+            samples[name] = seen
+        smallest = {name: axis.valid.smallest for name, axis in axes.items()}
+        if None in smallest.values():
+            bad = next(name for name, size in smallest.items() if size is None)
+            raise self.problem("E0332", f"expected some size of `{bad}` at which `{self.definition.name}` "
+                               "elaborates, found none", "the error at a numeric size shows why: try --input")
+        rows, output = self._expressions(base, axes, samples)
+        self._verify(axes, rows, output, base)
+        return Sizes(self.pattern, axes, rows, output, self._given(smallest), self.trials)
+
+    def _base(self) -> tuple[dict[str, int], Graph]:
+        """A valid size for every axis at once (equal sizes: powers of two, then every size up)."""
+        for size in _BASE_SIZES:
+            values = {name: size for _, name in self.names}
+            result = self.outcome(values)
+            if not isinstance(result, SpecError):
+                return values, naming.assign(self.search.trial(self._given(values)))
+            if not _depends_on_size(result):
+                raise result  # wrong at any size: the error itself says what to do
+        raise self.problem("E0332", f"expected some input size at which `{self.definition.name}` elaborates, "
+                           f"found none (equal sizes along {', '.join(n for _, n in self.names)}, powers of two "
+                           f"up to {_BASE_SIZES[14]:,} and every size up to {_BASE_SIZES[-1]})",
+                           "give the sizes as numbers (--input) to see the error at one of them")
+
+    def _given(self, values: dict) -> tuple:
+        return tuple(values.get(d, d) if isinstance(d, str) and i > 0 else d for i, d in enumerate(self.pattern))
+
+    # -- one axis
+
+    def _scan(self, base: dict, name: str, period: int) -> tuple[Valid, dict[int, tuple]]:
+        """Sizes 1, 2, ... along `name` (the others at `base`) until two periods show the pattern settled."""
+        outcomes: dict[int, Union[Rows, SpecError]] = {}
+        extra: dict[int, Union[Rows, SpecError]] = {}
+        size = 0
+        while True:
+            size += 1
+            outcomes[size] = self.outcome({**base, name: size})
+            if size >= 2 * period and self._settled(outcomes, size, period, base, name, extra):
+                break
+        ok = {s for s, o in outcomes.items() if not isinstance(o, SpecError)}
+        threshold = size - period + 1
+        while threshold > 1 and ((threshold - 1) in ok) == ((threshold - 1 + period) in ok):
+            threshold -= 1
+        residues = sorted({s % period for s in range(threshold, threshold + period) if s in ok})
+        above = tuple(sorted(s for s, o in extra.items() if not isinstance(o, SpecError)))
+        valid = _reduced(Valid(threshold, period, tuple(residues), tuple(s for s in sorted(ok) if s < threshold),
+                               above))
+        seen = {s: o.shapes for s, o in {**outcomes, **extra}.items() if not isinstance(o, SpecError)}
+        for size, rows in {**outcomes, **extra}.items():
+            if not isinstance(rows, SpecError) and rows.structure != outcomes[min(ok)].structure:
+                raise self.problem("E0331", f"expected the same layers at every valid size of `{name}`, found "
+                                   f"others at {name} = {size} than at {name} = {min(ok)}",
+                                   "a size read into an `if` or a loop changes the model: give numbers")
+        return valid, seen
+
+    def _settled(self, outcomes: dict, end: int, period: int, base: dict, name: str, extra: dict) -> bool:
+        """Whether the outcomes of the last period repeat those of the one before, for good."""
+        for size in range(end - period + 1, end + 1):
+            now, before = outcomes[size], outcomes[size - period]
+            now_ok, before_ok = not isinstance(now, SpecError), not isinstance(before, SpecError)
+            if now_ok != before_ok:
+                return False
+            if now_ok:
+                continue
+            if (now.code, now.span) != (before.code, before.span):
+                return False
+            if now.message == before.message or now.code == "E0315":
+                continue  # nothing grew on the way to the error; a factor's divisibility repeats with the period
+            if now.sizes is None or before.sizes is None:
+                return False
+            gap, gap_before = now.sizes[0] - now.sizes[1], before.sizes[0] - before.sizes[1]
+            step = gap - gap_before
+            if now.code == "E0402":  # a crop: it fits once the input grows past it
+                if step > 0:
+                    return False
+                continue
+            crossing = _crossing(gap, step)
+            if crossing is not None:  # branches growing apart agree once, `crossing` periods on
+                at = size + crossing * period
+                if at not in extra:
+                    extra[at] = self.outcome({**base, name: at})
+        return True
+
+    # -- expressions
+
+    def _expressions(self, base: dict, axes: dict[str, Axis], samples: dict) -> tuple[tuple, tuple]:
+        """Each row's out shape with each size that varies along an axis written as its expression."""
+        reference = self.outcome(base).shapes
+        per_axis = {name: self._fit_axis(reference, samples[name], axes[name]) for name in axes}
+        rows: list[tuple] = []
+        for position, shape in enumerate(reference):
+            dims = []
+            for dim, value in enumerate(shape):
+                varying = [name for name in axes if per_axis[name][position][dim] is not None]
+                if not varying:
+                    dims.append(value)
+                elif len(varying) == 1:
+                    dims.append(per_axis[varying[0]][position][dim].text)
+                else:
+                    dims.append(self._product(value, rows, reference, varying))
+            rows.append(tuple(dims))
+        return tuple(rows[:-1]), rows[-1]
+
+    def _fit_axis(self, reference: tuple, seen: dict[int, tuple], axis: Axis) -> list[list[Optional[Expression]]]:
+        """Along one axis, for each row and dim: its expression, or None where the size does not vary."""
+        fitted = []
+        for position, shape in enumerate(reference):
+            dims = []
+            for dim in range(len(shape)):
+                values = {size: shapes[position][dim] for size, shapes in seen.items()}
+                dims.append(None if len(set(values.values())) == 1 else self._fit(values, axis))
+            fitted.append(dims)
+        return fitted
+
+    def _fit(self, values: dict[int, int], axis: Axis) -> Expression:
+        expression = fit(values, axis.period, axis.name)
+        if expression is None:
+            raise self.problem("E0331", f"expected each size to be a floor-affine function of `{axis.name}`, "
+                               f"found sizes {_sample_text(values)}",
+                               "a declared op's shape rule or a size computed from `in.h` may do this: give numbers")
+        return expression
+
+    def _product(self, value: int, rows: list, reference: tuple, names: list) -> str:
+        """A size that varies along several axes (flatten's features): the product of an earlier row's sizes,
+        `64*(H/4)*(W/4)`; `_verify` checks it at unequal sizes."""
+        for position in range(len(rows) - 1, -1, -1):
+            shape, written = reference[position], rows[position]
+            for start in range(1, len(shape)):
+                if _product_of(shape[start:]) == value and sum(isinstance(d, str) for d in written[start:]) > 1:
+                    return "*".join(f"({d})" if isinstance(d, str) and not _atomic(d) else str(d)
+                                    for d in written[start:])
+        raise self.problem("E0331", f"expected each size to depend on one of {', '.join(names)}, or to multiply "
+                           f"sizes that do (as `flatten` does), found one that depends on {' and '.join(names)}",
+                           "give the input's sizes as numbers")
+
+    # -- checks
+
+    def _verify(self, axes: dict[str, Axis], rows: tuple, output: tuple, base: dict) -> None:
+        """Elaborate at sizes past the scanned ones, and at mixed sizes of the axes: the description holds."""
+        names = list(axes)
+        for step in (3, 7):
+            values = {}
+            for name in names:
+                valid = axes[name].valid
+                far = max(valid.threshold, max(valid.above, default=0) + 1) + step * valid.period
+                values[name] = next((s for s in range(far, far + valid.period + 1) if s in valid), None)
+            if len(names) > 1:  # mixed sizes, so that a size depending on two axes is seen at unequal ones
+                values[names[-1]] = next((s for s in range(values[names[-1]] + 1, values[names[-1]] + 64)
+                                          if s in axes[names[-1]].valid), values[names[-1]])
+            self._check_at(values, axes, rows, output)
+
+    def _check_at(self, values: dict, axes: dict, rows: tuple, output: tuple) -> None:
+        result = self.outcome(values)
+        at = ", ".join(f"{name} = {size}" for name, size in values.items())
+        if isinstance(result, SpecError):
+            raise self.problem("E0331", f"expected `{self.definition.name}` to elaborate at {at}, which its "
+                               f"sizes say is valid, found error {result.code}: {result.message}",
+                               "its sizes are no floor-affine function of the input's: give numbers")
+        expected = [*rows, output]
+        for shape, want in zip(result.shapes, expected):
+            for value, written in zip(shape, want):
+                if evaluate_text(written, values) != value:
+                    raise self.problem("E0331", f"expected a size of {written} = {evaluate_text(written, values)} "
+                                       f"at {at}, found {value}",
+                                       "the model's sizes along its axes depend on each other: give numbers")
+
+
+def _product_of(sizes) -> Optional[int]:
+    result = 1
+    for size in sizes:
+        if not isinstance(size, int):
+            return None
+        result *= size
+    return result
+
+
+def _atomic(text: str) -> bool:
+    return all(c.isalnum() or c == "_" for c in text)
+
+
+# The equal sizes `_base` tries first for every axis: powers of two, then every size up to 255.
+_BASE_SIZES = [1 << k for k in range(15)] + [n for n in range(3, 256) if n & (n - 1)]
+
+
+def _depends_on_size(error: SpecError) -> bool:
+    """Whether an error may go away at another input size (a size, a join, a crop, a factor)."""
+    return error.code in ("E0301", "E0302", "E0303", "E0315", "E0402", "E0307", "E0314", "E0305")
+
+
+def _crossing(gap: int, step: int) -> Optional[int]:
+    """How many periods on a gap changing by `step` per period reaches zero, if it does (a whole number)."""
+    if step == 0 or (-gap) % step or -gap // step <= 0:
+        return None
+    return -gap // step
+
+
+def _reduced(valid: Valid) -> Valid:
+    """The same set with the least period, and the threshold as low as the pattern holds."""
+    period, residues = valid.period, set(valid.residues)
+    for p in sorted(d for d in range(1, period + 1) if period % d == 0):
+        if all(((r % p) in {x % p for x in residues}) == (r in residues) for r in range(period)):
+            return Valid(valid.threshold, p, tuple(sorted({r % p for r in residues})), valid.below, valid.above)
+    return valid
+
+
+# ---------------------------------------------------------------- periods
+
+
+def _period(graph: Graph, index: int) -> int:
+    """A period of every row's size along the input's axis `index`: the lcm over the rows of the product
+    of the strides (and scale denominators, unshuffle factors) on the way from the input to them."""
+    spatial = index - 2
+    dag = build_dag(graph)
+    periods: dict[str, int] = {}
+    whole = 1
+    for node in dag.nodes:
+        before = 1
+        for read in node.reads:
+            before = lcm(before, periods.get(read.source, 1))
+        own = _factor(node.ir, spatial) if node.kind == "layer" else 1
+        periods[node.id] = before * own
+        whole = lcm(whole, periods[node.id])
+    return whole
+
+
+def _factor(layer, spatial: int) -> int:
+    """How many input sizes one step of the layer's output spans along a spatial axis (its period)."""
+    args = layer.args
+    op = layer.op
+    if "stride" in args and op not in _AFFINE:  # a window steps by its stride (a pool's is its kernel's)
+        stride = args["stride"] or args.get("kernel")
+        return _at(stride, spatial) if stride else 1
+    if op == "pixel_unshuffle":
+        return args["factor"]
+    if op == "upsample" and args.get("scale") is not None:
+        return Fraction(_at(args["scale"], spatial)).denominator
+    return 1
+
+
+_AFFINE = ("conv_transpose",)  # ops with a stride that multiplies: (n - 1)s + ..., no rounding
+
+
+def _at(value, spatial: int):
+    if isinstance(value, (list, tuple)):
+        return value[spatial] if spatial < len(value) else value[-1]
+    return value
+
+
+# ---------------------------------------------------------------- fitting
+
+
+def fit(values: dict[int, int], period: int, name: str) -> Optional[Expression]:
+    """The simplest expression equal to `values` (size -> row size) at every size given: exact division
+    `(a*S + b)/d`, then `floor((a*S + b)/d)` (or `ceil`), then a table by residue; None if none fits
+    (the values do not repeat with the period)."""
+    sizes = sorted(values)
+    slope = _slope(values, period)
+    if slope is None:
+        return None
+    a, d = slope.numerator, slope.denominator
+    offsets = {d * values[s] - a * s for s in sizes}
+    if len(offsets) == 1:
+        return Expression(_affine(a, offsets.pop(), d, name), slope)
+    low = max(d * values[s] - a * s for s in sizes)
+    high = min(d * values[s] - a * s + d - 1 for s in sizes)
+    if low <= high:
+        return Expression(_rounded(a, low, high, d, name), slope)
+    return Expression(_table(values, period, slope, name), slope)
+
+
+def _slope(values: dict[int, int], period: int) -> Optional[Fraction]:
+    slopes = {Fraction(values[s + period] - values[s], period) for s in values if s + period in values}
+    if len(slopes) > 1:
+        return None
+    if slopes:
+        return slopes.pop()
+    sizes = sorted(values)  # one size per residue class: the two extremes give it
+    return Fraction(values[sizes[-1]] - values[sizes[0]], sizes[-1] - sizes[0]) if len(sizes) > 1 else Fraction(0)
+
+
+def _term(a: int, name: str) -> str:
+    return name if a == 1 else f"-{name}" if a == -1 else f"{a}*{name}"
+
+
+def _plus(text: str, b: int) -> str:
+    return text if b == 0 else f"{text} + {b}" if b > 0 else f"{text} - {-b}"
+
+
+def _affine(a: int, b: int, d: int, name: str) -> str:
+    """(a*S + b)/d, exact: `H/32`, `2*H + 2`, `(H - 4)/2 + 1` written with the whole part outside."""
+    if d == 1:
+        return _plus(_term(a, name), b)
+    whole, rest = divmod(b, d)
+    if rest == 0:
+        return _plus(f"{_term(a, name)}/{d}", whole)
+    return _plus(f"({_plus(_term(a, name), rest)})/{d}", whole) if whole else f"({_plus(_term(a, name), b)})/{d}"
+
+
+def _rounded(a: int, low: int, high: int, d: int, name: str) -> str:
+    """floor((a*S + b)/d) for any b in [low, high]: the simplest, `ceil` where it reads better."""
+    candidates = []
+    for b in range(low, high + 1):
+        whole, rest = divmod(b, d)
+        if rest == 0:
+            candidates.append((0, _plus(f"floor({_term(a, name)}/{d})", whole)))
+        elif rest == d - 1:
+            candidates.append((0, _plus(f"ceil({_term(a, name)}/{d})", whole)))
+        else:
+            candidates.append((1, _plus(f"floor(({_plus(_term(a, name), rest)})/{d})", whole)))
+    return min(candidates, key=lambda c: (c[0], len(c[1])))[1]
+
+
+def _table(values: dict[int, int], period: int, slope: Fraction, name: str) -> str:
+    """`H/4 + [0, 1, 1, 2][H % 4]`: the exact form when no single rounding fits."""
+    offsets = {}
+    for s in sorted(values):
+        offsets.setdefault(s % period, values[s] - slope * s)
+    cells = ", ".join(str(offsets.get(r, "-")) for r in range(period))
+    return f"{_affine(slope.numerator, 0, slope.denominator, name)} + [{cells}][{name} % {period}]"
+
+
+def _sample_text(values: dict[int, int]) -> str:
+    return ", ".join(f"{v} at {s}" for s, v in list(sorted(values.items()))[:4]) + ", ..."
+
+
+# ---------------------------------------------------------------- reading the notation back
+
+
+def evaluate_text(written: Any, values: dict[str, int]) -> Any:
+    """The value of a size as `Sizes` writes it (an int, "N", or an expression of the axes' names)."""
+    if not isinstance(written, str) or written == "N":
+        return written
+    return _Reader(written, values).value()
+
+
+class _Reader:
+    """A reader of the notation, exactly (Fractions), for the checks and the tests: no `eval`."""
+
+    def __init__(self, text: str, values: dict[str, int]) -> None:
+        import re
+
+        self.tokens = re.findall(r"\d+|[A-Za-z_]\w*|[-+*/%()\[\],]", text)
+        self.at, self.values = 0, values
+
+    def value(self) -> Any:
+        result = self.sum()
+        if self.at != len(self.tokens):
+            raise ValueError(f"unexpected {self.tokens[self.at]!r}")
+        return int(result) if result.denominator == 1 else result
+
+    def peek(self) -> Optional[str]:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def take(self) -> str:
+        self.at += 1
+        return self.tokens[self.at - 1]
+
+    def sum(self) -> Fraction:
+        result = self.product()
+        while self.peek() in ("+", "-"):
+            result = result + self.product() if self.take() == "+" else result - self.product()
+        return result
+
+    def product(self) -> Fraction:
+        result = self.unary()
+        while self.peek() in ("*", "/", "%"):
+            op, right = self.take(), self.unary()
+            result = result * right if op == "*" else result / right if op == "/" else result % right
+        return result
+
+    def unary(self) -> Fraction:
+        if self.peek() == "-":
+            self.take()
+            return -self.unary()
+        return self.atom()
+
+    def atom(self) -> Fraction:
+        token = self.take()
+        if token == "(":
+            result = self.sum()
+            self.take()
+        elif token in ("floor", "ceil"):
+            self.take()
+            inner = self.sum()
+            self.take()
+            result = Fraction(inner.numerator // inner.denominator)
+            if token == "ceil":
+                result = Fraction(-((-inner.numerator) // inner.denominator))
+        elif token == "[":
+            items = [self.sum()]
+            while self.take() == ",":
+                items.append(self.sum())
+            self.take()  # "["
+            index = self.sum()
+            self.take()
+            return items[int(index)]
+        elif token.isdigit():
+            result = Fraction(int(token))
+        else:
+            result = Fraction(self.values[token])
+        return result
