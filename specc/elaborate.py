@@ -235,6 +235,10 @@ def input_pattern(program: Program, definition: ast.ModelDef, overrides: dict, g
     elaborator = _Elaborator(program)
     if given is not None:
         shape = _shape_from_sizes(list(given), definition.name_span.to_diagnostic(), "--input", symbols=True)
+        if isinstance(shape[0], str) and shape[0] != BATCH or len(shape) > 1 and isinstance(shape[1], str):
+            raise SpecError("E0502", f"expected numbers for the batch and channels of `--input`, found "
+                            f"{format_shape(shape)}", definition.name_span.to_diagnostic(),
+                            help="only spatial sizes may be symbolic: (3, \"H\", \"W\") or (\"N\", 3, \"H\", \"W\")")
     else:
         stmt = declared_input(definition)
         if stmt is None:

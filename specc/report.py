@@ -299,6 +299,60 @@ def sizes_lines(graph: Graph) -> list[str]:
             f"counts at the smallest valid input, {' x '.join(map(str, sample))} (--input gives another)"]
 
 
+def valid_sizes_text(graph: Graph, low: int, high: int) -> str:
+    """`specc shapes --valid-sizes LO:HI`: each symbolic axis's valid sizes in the range, and the smallest.
+
+        UNet: input [N, 1, H, W]  (padding=1)
+        H: H % 16 == 0
+          from 64 to 600: 64, 80, 96, ..., 592 (34 sizes, every 16)
+        ...
+        smallest valid input: 1 x 16 x 16
+    """
+    sizes = graph.sizes
+    lines = [_title(graph).split(" -> ")[0] + _overrides_text(graph)]
+    for name, axis in sizes.axes.items():
+        found = axis.valid.within(low, high)
+        lines.append(f"{name}: {axis.valid.text(name)}")
+        lines.append(f"  from {low} to {high}: {_sizes_listed(found) if found else 'none'}")
+    lines.append(f"smallest valid input: {' x '.join(map(str, _sample(sizes.smallest_input)))}")
+    return "\n".join(lines) + "\n"
+
+
+def valid_sizes_json(graph: Graph, low: int, high: int) -> dict[str, Any]:
+    """The JSON of `--valid-sizes`: the input as written, and per axis its constraint and valid sizes in range."""
+    sizes = graph.sizes
+    return {"model": graph.model, "file": graph.file, "input": list(sizes.pattern), "range": [low, high],
+            "axes": {name: {**axis_json(axis), "valid": axis.valid.within(low, high)}
+                     for name, axis in sizes.axes.items()},
+            "smallest_input": list(sizes.smallest_input)}
+
+
+def _sample(shape: tuple) -> list:
+    return list(shape[1:]) if shape[0] == "N" else list(shape)
+
+
+def _overrides_text(graph: Graph) -> str:
+    return "  (" + ", ".join(f"{k}={show(v)}" for k, v in graph.overrides.items()) + ")" if graph.overrides else ""
+
+
+def _sizes_listed(sizes: list[int], most: int = 8) -> str:
+    """`64, 80, 96, ..., 592 (34 sizes, every 16)`, `3-9, 12-40`, or every size when few."""
+    if len(sizes) <= most:
+        return ", ".join(map(str, sizes))
+    steps = {b - a for a, b in zip(sizes, sizes[1:])}
+    if len(steps) == 1:
+        step = steps.pop()
+        every = "every size" if step == 1 else f"every {step}"
+        return f"{', '.join(map(str, sizes[:3]))}, ..., {sizes[-1]} ({len(sizes)} sizes, {every})"
+    runs, start = [], sizes[0]
+    for a, b in zip(sizes, [*sizes[1:], None]):
+        if b != a + 1:
+            runs.append(str(start) if start == a else f"{start}-{a}")
+            start = b
+    shown = runs[:most] + (["..."] if len(runs) > most else [])
+    return ", ".join(shown) + f" ({len(sizes)} sizes)"
+
+
 def _memory_lines(graph: Graph, facts: Analysis) -> list[str]:
     memory = facts.memory
     batch = f"batch {memory.batch}" + ("" if graph.input[0] != "N" or memory.batch != 1 else

@@ -490,11 +490,34 @@ def fit(values: dict[int, int], period: int, name: str) -> Optional[Expression]:
     offsets = {d * values[s] - a * s for s in sizes}
     if len(offsets) == 1:
         return Expression(_affine(a, offsets.pop(), d, name), slope)
-    low = max(d * values[s] - a * s for s in sizes)
-    high = min(d * values[s] - a * s + d - 1 for s in sizes)
-    if low <= high:
-        return Expression(_rounded(a, low, high, d, name), slope)
+    rounded = _floor_fit(values, slope, name)
+    if rounded is not None:
+        return Expression(rounded, slope)
+    # Sizes that step by m (an up-convolution after pools: the unpadded U-Net's output is
+    # 16*floor((H - 124)/16) - 60): m times a rounding, plus a constant.
+    m = 0
+    for s in sizes:
+        m = gcd(m, values[s] - values[sizes[0]])
+    c = values[sizes[0]] % m if m > 1 else 0
+    if m > 1:
+        inner = _floor_parts({s: (v - c) // m for s, v in values.items()}, slope / m, name)
+        if inner is not None:
+            return Expression(_plus(f"{m}*{inner[0]}", m * inner[1] + c), slope)
     return Expression(_table(values, period, slope, name), slope)
+
+
+def _floor_fit(values: dict[int, int], slope: Fraction, name: str) -> Optional[str]:
+    """floor((a*S + b)/d) for the slope a/d, if some b gives every value."""
+    parts = _floor_parts(values, slope, name)
+    return None if parts is None else _plus(*parts)
+
+
+def _floor_parts(values: dict[int, int], slope: Fraction, name: str) -> Optional[tuple[str, int]]:
+    """`_floor_fit` as the rounding and the whole number added to it."""
+    a, d = slope.numerator, slope.denominator
+    low = max(d * v - a * s for s, v in values.items())
+    high = min(d * v - a * s + d - 1 for s, v in values.items())
+    return _rounded(a, low, high, d, name) if low <= high else None
 
 
 def _slope(values: dict[int, int], period: int) -> Optional[Fraction]:
@@ -525,18 +548,20 @@ def _affine(a: int, b: int, d: int, name: str) -> str:
     return _plus(f"({_plus(_term(a, name), rest)})/{d}", whole) if whole else f"({_plus(_term(a, name), b)})/{d}"
 
 
-def _rounded(a: int, low: int, high: int, d: int, name: str) -> str:
-    """floor((a*S + b)/d) for any b in [low, high]: the simplest, `ceil` where it reads better."""
+def _rounded(a: int, low: int, high: int, d: int, name: str) -> tuple[str, int]:
+    """floor((a*S + b)/d) for any b in [low, high], as (rounding, whole number added): the simplest,
+    `ceil` where it reads better."""
     candidates = []
     for b in range(low, high + 1):
         whole, rest = divmod(b, d)
         if rest == 0:
-            candidates.append((0, _plus(f"floor({_term(a, name)}/{d})", whole)))
+            candidates.append((0, f"floor({_term(a, name)}/{d})", whole))
         elif rest == d - 1:
-            candidates.append((0, _plus(f"ceil({_term(a, name)}/{d})", whole)))
+            candidates.append((0, f"ceil({_term(a, name)}/{d})", whole))
         else:
-            candidates.append((1, _plus(f"floor(({_plus(_term(a, name), rest)})/{d})", whole)))
-    return min(candidates, key=lambda c: (c[0], len(c[1])))[1]
+            candidates.append((1, f"floor(({_plus(_term(a, name), rest)})/{d})", whole))
+    best = min(candidates, key=lambda c: (c[0], len(_plus(c[1], c[2]))))
+    return best[1], best[2]
 
 
 def _table(values: dict[int, int], period: int, slope: Fraction, name: str) -> str:
