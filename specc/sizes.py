@@ -238,18 +238,37 @@ class _Engine:
         return Sizes(self.pattern, axes, rows, output, self._given(smallest), self.trials)
 
     def _base(self) -> tuple[dict[str, int], Graph]:
-        """A valid size for every axis at once (equal sizes: powers of two, then every size up)."""
+        """A valid size for every axis at once: equal sizes (powers of two, then every size up), and from
+        each power of two, the axis an error names moved up one size at a time (H and W may need sizes of
+        different residues)."""
         for size in _BASE_SIZES:
-            values = {name: size for _, name in self.names}
-            result = self.outcome(values)
+            result = self.outcome({name: size for _, name in self.names})
             if not isinstance(result, SpecError):
-                return values, naming.assign(self.search.trial(self._given(values)))
+                return self._found({name: size for _, name in self.names})
             if not _depends_on_size(result):
                 raise result  # wrong at any size: the error itself says what to do
+        for size in _BASE_SIZES[:11]:
+            values = {name: size for _, name in self.names}
+            for _ in range(_BASE_WALK):
+                result = self.outcome(values)
+                if not isinstance(result, SpecError):
+                    return self._found(values)
+                name = self._axis_of(result)
+                if name is None:
+                    break
+                values[name] += 1
         raise self.problem("E0332", f"expected some input size at which `{self.definition.name}` elaborates, "
                            f"found none (equal sizes along {', '.join(n for _, n in self.names)}, powers of two "
                            f"up to {_BASE_SIZES[14]:,} and every size up to {_BASE_SIZES[-1]})",
                            "give the sizes as numbers (--input) to see the error at one of them")
+
+    def _found(self, values: dict) -> tuple[dict[str, int], Graph]:
+        return values, naming.assign(self.search.trial(self._given(values)))
+
+    def _axis_of(self, error: SpecError) -> Optional[str]:
+        """The symbolic axis an image's error names (a size reaching zero, a join), if it is one."""
+        index = {"height": 2, "width": 3}.get(error.axis or "") if len(self.pattern) == 4 else None
+        return self.pattern[index] if index is not None and isinstance(self.pattern[index], str) else None
 
     def _given(self, values: dict) -> tuple:
         return tuple(values.get(d, d) if isinstance(d, str) and i > 0 else d for i, d in enumerate(self.pattern))
@@ -368,14 +387,11 @@ class _Engine:
         """Elaborate at sizes past the scanned ones, and at mixed sizes of the axes: the description holds."""
         names = list(axes)
         for step in (3, 7):
-            values = {}
-            for name in names:
-                valid = axes[name].valid
-                far = max(valid.threshold, max(valid.above, default=0) + 1) + step * valid.period
-                values[name] = next((s for s in range(far, far + valid.period + 1) if s in valid), None)
+            values = {name: _far(axes[name].valid, step) for name in names}
             if len(names) > 1:  # mixed sizes, so that a size depending on two axes is seen at unequal ones
-                values[names[-1]] = next((s for s in range(values[names[-1]] + 1, values[names[-1]] + 64)
-                                          if s in axes[names[-1]].valid), values[names[-1]])
+                last = names[-1]
+                values[last] = next((s for s in range(values[last] + 1, values[last] + 64)
+                                     if s in axes[last].valid), values[last])
             self._check_at(values, axes, rows, output)
 
     def _check_at(self, values: dict, axes: dict, rows: tuple, output: tuple) -> None:
@@ -394,6 +410,14 @@ class _Engine:
                                        "the model's sizes along its axes depend on each other: give numbers")
 
 
+def _far(valid: Valid, step: int) -> int:
+    """A valid size `step` periods past everything the scan saw (the largest valid one if they are few)."""
+    if not valid.residues:
+        return max(valid.below + valid.above)
+    far = max(valid.threshold, max(valid.above, default=0) + 1) + step * valid.period
+    return next(s for s in range(far, far + valid.period + 1) if s in valid)
+
+
 def _product_of(sizes) -> Optional[int]:
     result = 1
     for size in sizes:
@@ -409,6 +433,7 @@ def _atomic(text: str) -> bool:
 
 # The equal sizes `_base` tries first for every axis: powers of two, then every size up to 255.
 _BASE_SIZES = [1 << k for k in range(15)] + [n for n in range(3, 256) if n & (n - 1)]
+_BASE_WALK = 64  # sizes one axis moves up from a power of two, when equal sizes do not fit
 
 
 def _depends_on_size(error: SpecError) -> bool:
@@ -569,7 +594,7 @@ def _table(values: dict[int, int], period: int, slope: Fraction, name: str) -> s
     offsets = {}
     for s in sorted(values):
         offsets.setdefault(s % period, values[s] - slope * s)
-    cells = ", ".join(str(offsets.get(r, "-")) for r in range(period))
+    cells = ", ".join(str(offsets.get(r, "?")) for r in range(period))  # `?`: a residue of no valid size
     return f"{_affine(slope.numerator, 0, slope.denominator, name)} + [{cells}][{name} % {period}]"
 
 
@@ -593,7 +618,7 @@ class _Reader:
     def __init__(self, text: str, values: dict[str, int]) -> None:
         import re
 
-        self.tokens = re.findall(r"\d+|[A-Za-z_]\w*|[-+*/%()\[\],]", text)
+        self.tokens = re.findall(r"\d+|[A-Za-z_]\w*|[-+*/%()\[\],?]", text)
         self.at, self.values = 0, values
 
     def value(self) -> Any:
@@ -628,7 +653,7 @@ class _Reader:
             return -self.unary()
         return self.atom()
 
-    def atom(self) -> Fraction:
+    def atom(self) -> Optional[Fraction]:
         token = self.take()
         if token == "(":
             result = self.sum()
@@ -648,6 +673,8 @@ class _Reader:
             index = self.sum()
             self.take()
             return items[int(index)]
+        elif token == "?":
+            return None
         elif token.isdigit():
             result = Fraction(int(token))
         else:
