@@ -257,10 +257,13 @@ class _Engine:
                 if name is None:
                     break
                 values[name] += 1
+        names = ", ".join(n for _, n in self.names)
+        example = self.outcome({name: 32 for _, name in self.names})
         raise self.problem("E0332", f"expected some input size at which `{self.definition.name}` elaborates, "
-                           f"found none (equal sizes along {', '.join(n for _, n in self.names)}, powers of two "
-                           f"up to {_BASE_SIZES[14]:,} and every size up to {_BASE_SIZES[-1]})",
-                           "give the sizes as numbers (--input) to see the error at one of them")
+                           f"found none (equal sizes along {names}, powers of two up to {_BASE_SIZES[14]:,} and "
+                           f"every size up to {_BASE_SIZES[-1]})",
+                           f"at {' = '.join(n for _, n in self.names)} = 32, for one, it stops at "
+                           f"error[{example.code}]: {example.message}")
 
     def _found(self, values: dict) -> tuple[dict[str, int], Graph]:
         return values, naming.assign(self.search.trial(self._given(values)))
@@ -386,21 +389,25 @@ class _Engine:
     def _verify(self, axes: dict[str, Axis], rows: tuple, output: tuple, base: dict) -> None:
         """Elaborate at sizes past the scanned ones, and at mixed sizes of the axes: the description holds."""
         names = list(axes)
-        for step in (3, 7):
+        structure = self.outcome(base).structure
+        for step in _VERIFY_STEPS:
             values = {name: _far(axes[name].valid, step) for name in names}
             if len(names) > 1:  # mixed sizes, so that a size depending on two axes is seen at unequal ones
                 last = names[-1]
                 values[last] = next((s for s in range(values[last] + 1, values[last] + 64)
                                      if s in axes[last].valid), values[last])
-            self._check_at(values, axes, rows, output)
+            self._check_at(values, structure, rows, output)
 
-    def _check_at(self, values: dict, axes: dict, rows: tuple, output: tuple) -> None:
+    def _check_at(self, values: dict, structure: tuple, rows: tuple, output: tuple) -> None:
         result = self.outcome(values)
         at = ", ".join(f"{name} = {size}" for name, size in values.items())
         if isinstance(result, SpecError):
             raise self.problem("E0331", f"expected `{self.definition.name}` to elaborate at {at}, which its "
                                f"sizes say is valid, found error {result.code}: {result.message}",
                                "its sizes are no floor-affine function of the input's: give numbers")
+        if result.structure != structure:
+            raise self.problem("E0331", f"expected the same layers at every valid size, found others at {at}",
+                               "a size read into an `if` or a loop changes the model: give numbers")
         expected = [*rows, output]
         for shape, want in zip(result.shapes, expected):
             for value, written in zip(shape, want):
@@ -410,11 +417,17 @@ class _Engine:
                                        "the model's sizes along its axes depend on each other: give numbers")
 
 
+# Where `_verify` checks the description, in periods past the scanned sizes: near, and far (the largest
+# near 4,096 input sizes, where a size read into an `if` would most likely show).
+_VERIFY_STEPS = (3, 7, 31, 4096)
+
+
 def _far(valid: Valid, step: int) -> int:
     """A valid size `step` periods past everything the scan saw (the largest valid one if they are few)."""
     if not valid.residues:
         return max(valid.below + valid.above)
-    far = max(valid.threshold, max(valid.above, default=0) + 1) + step * valid.period
+    start = max(valid.threshold, max(valid.above, default=0) + 1)
+    far = start + step * valid.period if step < 100 else max(start + valid.period, step)
     return next(s for s in range(far, far + valid.period + 1) if s in valid)
 
 
