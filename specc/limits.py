@@ -56,7 +56,7 @@ TABLE: tuple[Limit, ...] = (
           "steps of the trial elaborations that look for an input size that fits (then no size is suggested)"),
     Limit("sizes_trials", 3_000, "E0332",
           "trial elaborations that describe a symbolic input's sizes (`input 3 x H x W`, `--valid-sizes`)"),
-    Limit("sizes_steps", 20_000_000, "E0332", "steps of those trial elaborations, all together"),
+    Limit("sizes_steps", 10_000_000, "E0332", "steps of those trial elaborations, all together"),
     Limit("sizes_layers", 2_000_000, "E0332", "layers and block instances of those trial elaborations, all together"),
     Limit("sizes_period", 1_024, "E0331",
           "the period of a symbolic size's rows: the strides (and scale denominators) on the way, multiplied"),
