@@ -56,7 +56,8 @@ def parse_input(text: str) -> tuple:
     # ASCII digits only: `str.isdigit` takes "²" and "٣", which `int` does not (or reads as another number).
     if not sizes_text or not all(_DIGITS.fullmatch(p) or _SYMBOL.fullmatch(p) for p in sizes_text) \
             or not 1 <= len(sizes_text) <= 4:
-        raise SpecError("E0502", f"expected `--input [N x] C x H x W` with 1 to 4 positive ints, found `{text}`",
+        raise SpecError("E0502", f"expected `--input [N x] C x H x W` with 1 to 4 positive ints (or capitalised names "
+                        f"for symbolic spatial sizes), found `{text}`",
                         help="for example: --input 1x28x28, --input '8 x 3 x 224 x 224' with a batch of 8, "
                              "--input Nx3x16x112x112 for a sample of any rank, or --input 3xHxW for symbolic sizes")
     sizes = tuple(p if _SYMBOL.fullmatch(p) else int(p) for p in sizes_text)
