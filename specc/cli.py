@@ -130,6 +130,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     return status
 
 
+def _note_sizes(graph, done: str) -> None:
+    """A model with symbolic input sizes is built (drawn) at its smallest valid input: say so, and how to choose."""
+    sizes = graph.sizes
+    if sizes is None:
+        return
+    sample = sizes.smallest_input[1:] if sizes.smallest_input[0] == "N" else sizes.smallest_input
+    sys.stderr.write(f"note: `{graph.model}` takes symbolic sizes ({'; '.join(sizes.constraints())}): {done} at the "
+                     f"smallest valid input, {' x '.join(map(str, sample))}; --input chooses another\n")
+
+
 def _note_static(definition) -> None:
     sys.stderr.write(f"note: `{definition.name}` declares no `input`: its names and calls are checked, its shapes "
                      f"are not (add an `input` line, or pass --input)\n --> {definition.name_span.to_diagnostic()}\n")
@@ -208,6 +218,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
     done = _run(_compilation(args, args.file), args)
     _warn(done)
+    _note_sizes(done.graph, "drawn")
     picture = Picture(done.graph, depth=args.depth, direction=args.direction, runs=not args.expand_runs)
     drawn = picture.as_format(fmt)
     if args.output is None or args.output == "-":
@@ -267,6 +278,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         from .weights import verify
 
         tensors = verify(done.graph, args.weights)
+    _note_sizes(done.graph, "built")
     source = emit(done.graph, spec=done.name)
     if args.output is None or args.output == "-":
         sys.stdout.write(source)

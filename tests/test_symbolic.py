@@ -352,3 +352,94 @@ def test_input_option_takes_names():
     done = specc("shapes", "specs/lenet.spec", "--input", "1xHxW", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["sizes"]["axes"]["W"]["constraint"] == "W >= 12"
+
+
+SMALL = "model M:\n    input 3 x H x W\n    conv(8, k=3, s=2, p=1) -> relu -> maxpool(k=2)\n"
+
+
+def test_the_table_of_a_small_spec(tmp_path):
+    spec = tmp_path / "m.spec"
+    spec.write_text(SMALL)
+    done = specc("shapes", str(spec))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        'M: input [N, 3, H, W] -> output [N, 8, floor((H + 1)/4), floor((W + 1)/4)]\n'
+        'path   op       args              output                                      params  mult-adds\n'
+        '-----  -------  ----------------  ------------------------------------------  ------  ---------\n'
+        '0      conv     8, k=3, s=2, p=1  [N, 8, ceil(H/2), ceil(W/2)]                   224        896\n'
+        '1      relu                       [N, 8, ceil(H/2), ceil(W/2)]                     0          0\n'
+        '2      maxpool  k=2               [N, 8, floor((H + 1)/4), floor((W + 1)/4)]       0          0\n'
+        '-----  -------  ----------------  ------------------------------------------  ------  ---------\n'
+        'total                             [N, 8, floor((H + 1)/4), floor((W + 1)/4)]     224        896\n'
+        'valid input sizes: H >= 3; W >= 3\n'
+        'counts at the smallest valid input, 3 x 3 x 3 (--input gives another)\n'
+        'mult-adds are per sample (the batch N is symbolic)\n')
+
+
+def test_check_describes_symbolic_models(tmp_path):
+    spec = tmp_path / "m.spec"
+    spec.write_text(SMALL)
+    assert specc("check", str(spec)).returncode == 0
+    bad = tmp_path / "bad.spec"
+    bad.write_text("model M:\n    input 3 x H x W\n    concat:\n        identity\n        upsample(scale=2)\n")
+    done = specc("check", str(bad))
+    assert done.returncode == 1 and done.stderr.startswith("error[E0332]")
+
+
+def test_yaml_and_fmt_take_symbolic_sizes(tmp_path):
+    from specc.fmt import format_text
+
+    yaml = tmp_path / "m.yaml"
+    yaml.write_text("models:\n  M:\n    input: [3, H, W]\n    layers:\n"
+                    "      - [conv: [8, {k: 3, s: 2, p: 1}], relu, maxpool: {k: 2}]\n")
+    assert api.shapes(yaml).sizes.output == api.shapes(SMALL).sizes.output
+    assert format_text(SMALL, "m.spec") == SMALL
+    from specc.syntax.frontend import parse_source
+    from specc.syntax.to_yaml import to_yaml
+    from specc.syntax.unparse import unparse
+
+    as_yaml = to_yaml(parse_source(SMALL, "m.spec"))
+    assert "input: [3, H, W]" in as_yaml
+    assert unparse(parse_source(as_yaml, "m.yaml")) == SMALL
+
+
+def test_build_in_memory_is_at_the_smallest_valid_input():
+    module = api.build(SMALL)
+    graph = api.shapes(SMALL)
+    assert graph.input == ("N", 3, 3, 3)
+    with torch.no_grad():
+        assert tuple(module(torch.zeros(1, 3, 37, 40)).shape) == (1, 8, 9, 10)  # floor(38/4), floor(41/4)
+
+
+def test_build_writes_the_expressions_as_comments(tmp_path):
+    spec = tmp_path / "m.spec"
+    spec.write_text(SMALL)
+    done = specc("build", str(spec))
+    assert done.returncode == 0, done.stderr
+    assert "# [N, 8, floor((H + 1)/4), floor((W + 1)/4)]" in done.stdout
+    assert "valid: H >= 3; W >= 3." in done.stdout
+
+
+def test_symbolic_sizes_only_where_spatial():
+    with pytest.raises(SpecError) as caught:
+        api.shapes("model M:\n    input 3 x 8 x 8\n    conv(8, k=3)\n", input=("N", "C", "H", "W"))
+    assert caught.value.code == "E0502"
+    done = specc("shapes", "specs/lenet.spec", "--input", "Cx28x28")
+    assert done.returncode == 2 and "E0502" in done.stderr
+
+
+def test_valid_sizes_on_a_model_without_spatial_sizes(tmp_path):
+    spec = tmp_path / "mlp.spec"
+    spec.write_text("model M:\n    input 20\n    linear(10)\n")
+    done = specc("shapes", str(spec), "--valid-sizes", "1:10")
+    assert done.returncode == 2 and "--valid-sizes needs an input with spatial sizes" in done.stderr
+
+
+def test_periodic_constraints_read_back_exactly():
+    from specc.sizes import Valid
+
+    valid = Valid(threshold=32, period=32, residues=(0,), below=(), above=())
+    assert valid.text("H") == "H % 32 == 0" and valid.smallest == 32
+    valid = Valid(threshold=40, period=4, residues=(1, 3), below=(5, 6))
+    assert valid.text("H") == "H >= 40 and H % 4 in {1, 3} or H in {5, 6}"
+    assert valid.within(1, 45) == [5, 6, 41, 43, 45] and valid.smallest == 5
