@@ -266,9 +266,8 @@ def _symbolic_output(graph: Graph, depth: Optional[int], at: int, rows: list, to
 
 
 def _title(graph: Graph) -> str:
-    if graph.sizes is not None:
-        return f"{graph.model}: input {format_shape(graph.sizes.pattern)} -> output {format_shape(graph.sizes.output)}"
-    title = f"{graph.model}: input {format_shape(graph.input)} -> output {format_shape(graph.output)}"
+    input, output = (graph.input, graph.output) if graph.sizes is None else (graph.sizes.pattern, graph.sizes.output)
+    title = f"{graph.model}: input {format_shape(input)} -> output {format_shape(output)}"
     if graph.overrides:
         title += "  (" + ", ".join(f"{k}={show(v)}" for k, v in graph.overrides.items()) + ")"
     return title
@@ -309,7 +308,7 @@ def valid_sizes_text(graph: Graph, low: int, high: int) -> str:
         smallest valid input: 1 x 16 x 16
     """
     sizes = graph.sizes
-    lines = [_title(graph).split(" -> ")[0] + _overrides_text(graph)]
+    lines = [f"{graph.model}: input {format_shape(sizes.pattern)}{_overrides_text(graph)}"]
     for name, axis in sizes.axes.items():
         found = axis.valid.within(low, high)
         lines.append(f"{name}: {axis.valid.text(name)}")
