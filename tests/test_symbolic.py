@@ -443,3 +443,40 @@ def test_periodic_constraints_read_back_exactly():
     valid = Valid(threshold=40, period=4, residues=(1, 3), below=(5, 6))
     assert valid.text("H") == "H >= 40 and H % 4 in {1, 3} or H in {5, 6}"
     assert valid.within(1, 45) == [5, 6, 41, 43, 45] and valid.smallest == 5
+
+
+# ---------------------------------------------------------------- against specc at each size
+
+
+def concrete_rows(text: str, shape: tuple) -> Optional[list]:
+    try:
+        graph = api.shapes(text, input=shape)
+    except SpecError:
+        return None
+    return [tuple(row.node.out_shape) for row in walk(graph.body)]
+
+
+@pytest.mark.parametrize("text, sizes", [
+    # A custom layer's rule divides by 3: its period is found by trying multiples of the strides'.
+    ("op half(channels: channels) = my_layers.Half(in.c, channels):\n"
+     "    shape: [in.shape[0], channels, in.h // 2, in.w // 3]\n    params: channels\n\n"
+     "model M:\n    input 3 x H x W\n    conv(8, k=3) -> half(4)\n", [(h, w) for h in range(1, 30, 3) for w in range(1, 30)]),
+    ("model M:\n    input N x 3 x L\n    conv(8, k=5, s=3) -> maxpool(k=2, ceil_mode=true)\n", [(n,) for n in range(1, 80)]),
+    ("model M:\n    input N x 1 x D x H x W\n    conv(4, k=(1, 3, 3), s=(1, 2, 2), p=(0, 1, 1)) -> maxpool(k=2)\n",
+     [(d, h, h + 3) for d in range(1, 7) for h in range(1, 12)]),
+    # The skip of a U-Net level, cropped to the upsampled path: the crop's size is read from `up.hw`.
+    ("model M:\n    input 1 x H x W\n    conv(4, k=3) as skip\n    maxpool(k=2) -> conv(4, k=3) -> "
+     "conv_transpose(4, k=2, s=2) as up\n    concat:\n        skip -> center_crop(up.hw)\n        up\n",
+     [(h, h) for h in range(1, 60)]),
+], ids=["declared", "1d", "3d", "crop"])
+def test_the_description_is_specc_at_every_size(text, sizes):
+    graph = api.shapes(text)
+    names = [d for d in graph.sizes.pattern[2:]]
+    for size in sizes:
+        values = dict(zip(names, size))
+        shape = (*graph.sizes.pattern[:2], *size)
+        expected = concrete_rows(text, shape)
+        valid = all(values[name] in axis.valid for name, axis in graph.sizes.axes.items())
+        assert valid == (expected is not None), (size, graph.sizes.constraints())
+        if valid:
+            assert [tuple(evaluate_text(d, values) for d in row) for row in graph.sizes.rows] == expected, size
