@@ -223,13 +223,14 @@ class _Engine:
         # A declared op's rule may divide a size by anything (`in.h // 3`): its period is unknown, so the
         # description is tried with the periods multiplied by 2, 3, ... until one holds everywhere.
         declared = any(row.node.kind == "layer" and row.node.declared is not None for row in walk(graph.body))
-        for times in _PERIOD_TIMES if declared else (1,):
+        tries = _PERIOD_TIMES if declared else (1,)
+        for times in tries[:-1]:
             try:
                 return self._describe(base, graph, times)
             except SpecError as error:
-                if error.code != "E0331" or times == _PERIOD_TIMES[-1]:
+                if error.code != "E0331":
                     raise
-        raise AssertionError("unreachable")
+        return self._describe(base, graph, tries[-1])
 
     def _describe(self, base: dict, graph: Graph, times: int) -> Sizes:
         axes = {}
