@@ -480,3 +480,25 @@ def test_the_description_is_specc_at_every_size(text, sizes):
         assert valid == (expected is not None), (size, graph.sizes.constraints())
         if valid:
             assert [tuple(evaluate_text(d, values) for d in row) for row in graph.sizes.rows] == expected, size
+
+
+# ---------------------------------------------------------------- bounded work
+
+
+@pytest.mark.parametrize("limit, value", [("sizes_trials", 20), ("sizes_steps", 2_000), ("sizes_layers", 500)])
+def test_the_trials_are_bounded(monkeypatch, limit, value):
+    from specc import limits
+
+    monkeypatch.setitem(limits.LIMITS, limit, value)
+    with pytest.raises(SpecError) as caught:
+        api.shapes(ROOT / "specs" / "unet.spec", input=("N", 1, "H", "W"))
+    assert caught.value.code == "E0332" and caught.value.span is not None
+
+
+def test_a_period_past_the_limit_is_said(monkeypatch):
+    from specc import limits
+
+    monkeypatch.setitem(limits.LIMITS, "sizes_period", 8)
+    with pytest.raises(SpecError) as caught:
+        api.shapes(ROOT / "specs" / "unet.spec", input=("N", 1, "H", "W"))
+    assert caught.value.code == "E0331" and "period of 16" in caught.value.message
