@@ -397,17 +397,25 @@ def to_html(graph: Graph, columns: tuple[Column, ...] = tuple(COLUMNS.values()),
     facts = analyse(graph, batch) if any(column.analysis for column in columns) else None
     head = "".join(f"<th{_align(column)}>{html.escape(column.header)}</th>" for column in columns)
     sources = _Sources(graph)
-    body = "".join(_html_row(row, columns, facts, sources) for row in walk(graph.body))
-    total = "".join(f"<td{_align(column)}>{html.escape(column.total(graph, facts))}</td>" for column in columns)
+    rows = list(walk(graph.body))
+    symbolic = graph.sizes.rows if graph.sizes is not None else [None] * len(rows)
+    body = "".join(_html_row(row, columns, facts, sources, shape) for row, shape in zip(rows, symbolic))
+    totals = [column.total(graph, facts) if column.name != "output" or graph.sizes is None
+              else format_shape(graph.sizes.output) for column in columns]
+    total = "".join(f"<td{_align(column)}>{html.escape(text)}</td>" for column, text in zip(columns, totals))
     notes = "".join(f"<pre>{html.escape(note)}</pre>" for note in _notes(graph, columns, facts))
     return (f"<div><p><b>{html.escape(_title(graph))}</b></p><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody><tfoot><tr>{total}</tr></tfoot></table>{notes}</div>")
 
 
-def _html_row(row, columns: tuple[Column, ...], facts: Optional[Analysis], sources: "_Sources") -> str:
+def _html_row(row, columns: tuple[Column, ...], facts: Optional[Analysis], sources: "_Sources",
+              symbolic: Optional[tuple] = None) -> str:
+    """One row; `symbolic`: its output with symbolic sizes, which the output column shows."""
     cells = []
     for column in columns:
         text, style = _cells(column, [row], facts, sources)[0], _align(column)
+        if column.name == "output" and symbolic is not None:
+            text = format_shape(symbolic)
         if column.name == "path":  # nesting as an indent, not as spaces the browser would collapse
             text = text.lstrip()
             style = f' style="padding-left: {row.indent * 1.5}em"' if row.indent else ""

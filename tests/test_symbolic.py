@@ -502,3 +502,8 @@ def test_a_period_past_the_limit_is_said(monkeypatch):
     with pytest.raises(SpecError) as caught:
         api.shapes(ROOT / "specs" / "unet.spec", input=("N", 1, "H", "W"))
     assert caught.value.code == "E0331" and "period of 16" in caught.value.message
+
+
+def test_the_notebook_table_shows_the_expressions():
+    page = api.shapes(SMALL)._repr_html_()
+    assert "[N, 8, ceil(H/2), ceil(W/2)]" in page and "valid input sizes: H &gt;= 3; W &gt;= 3" in page
