@@ -466,6 +466,29 @@ def cli_vector(rng: random.Random, folder: Path, spec: Path) -> list[str]:
 # ---------------------------------------------------------------- the campaign
 
 
+# The most work a spec is allowed before it is refused: a loop that runs into the steps limit.
+REFERENCE = ("model Loop:\n    input 3\n    for i in range(100000):\n        for j in range(100000):\n"
+             "            let z = i\n    linear(2)\n")
+
+
+def reference_seconds(repeats: int = 2) -> float:
+    """CPU seconds this machine takes, now, to refuse `REFERENCE`: a yardstick for the slow mark.
+
+    The test suite sets its slow mark as a multiple of this, measured in the
+    same process, so that a loaded or slow machine does not fail it.
+    """
+    with tempfile.TemporaryDirectory(prefix="specc-fuzz-") as temporary:
+        path = Path(temporary) / "reference.spec"
+        path.write_text(REFERENCE, encoding="utf-8")
+        took = []
+        for _ in range(repeats):
+            began = time.process_time()
+            if not compile_text(path):
+                raise AssertionError("the reference loop was not refused: has the steps limit changed?")
+            took.append(time.process_time() - began)
+    return max(took)
+
+
 def run(seconds: float = 60.0, inputs: int = 0, seed: int = 0, out: Optional[Path] = None, slow: float = 5.0,
         hard: float = 30.0, progress: Optional[Callable[[Report], None]] = None) -> Report:
     """Fuzz until `seconds` pass (0: no time limit) or `inputs` inputs are done (0: no count limit)."""
@@ -513,6 +536,8 @@ def _one(kind: str, rng: random.Random, seeds: list[str], yaml_seeds: list[str],
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
     report.inputs += 1
     report.by_kind[kind] = report.by_kind.get(kind, 0) + 1
+    if argv is not None:  # what the command read, kept with a failure: the next input overwrites it
+        text = (folder / "cli.spec").read_text(encoding="utf-8", errors="replace")
     began, began_cpu = time.monotonic(), time.process_time()
     if hasattr(signal, "setitimer"):
         signal.setitimer(signal.ITIMER_VIRTUAL, hard)  # CPU time of this process

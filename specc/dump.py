@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from typing import Any
+from typing import Any, Optional
 
 from pydantic import BaseModel
 
@@ -37,31 +37,46 @@ def render(data: Any, indent: str = "") -> str:
     return json.dumps(data)
 
 
-def to_data(value: Any) -> Any:
-    """`value` as plain JSON data: AST nodes, IR and draft nodes, programs, shapes and argument values."""
+def to_data(value: Any, _open: Optional[set] = None) -> Any:
+    """`value` as plain JSON data: AST nodes, IR and draft nodes, programs, shapes and argument values.
+
+    An object met again inside itself (a shared layer keeps the scope that
+    holds it) prints as `"<Env, above>"`: a draft is not always a tree.
+    """
     if isinstance(value, Span):
         return f"{value.file}:{value.line}:{value.column}-{value.end_line}:{value.end_column}"
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    opened = set() if _open is None else _open  # the objects being printed, from the root to here
+    if id(value) in opened:
+        return f"<{type(value).__name__}, above>"
+    opened.add(id(value))
+    try:
+        return _data(value, opened)
+    finally:
+        opened.discard(id(value))
+
+
+def _data(value: Any, opened: set) -> Any:
     if isinstance(value, Program):
         return {"kind": "Program", "main": value.main.name, "units": _units(value.units)}
     if isinstance(value, BaseModel):
-        return _fields(value, type(value).model_fields)
+        return _fields(value, type(value).model_fields, opened)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _fields(value, [f.name for f in dataclasses.fields(value)])
+        return _fields(value, [f.name for f in dataclasses.fields(value)], opened)
     if isinstance(value, dict):
-        return {str(k): to_data(v) for k, v in value.items()}
+        return {str(k): to_data(v, opened) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [to_data(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
+        return [to_data(v, opened) for v in value]
     return repr(value)
 
 
-def _fields(node: Any, names) -> dict[str, Any]:
+def _fields(node: Any, names, opened: set) -> dict[str, Any]:
     data: dict[str, Any] = {"kind": getattr(node, "kind", None) or type(node).__name__}
     for name in names:
         if name == "kind":
             continue
-        data[name] = to_data(getattr(node, name))
+        data[name] = to_data(getattr(node, name), opened)
     return data
 
 

@@ -46,8 +46,11 @@ def kind_of(path: str | os.PathLike) -> Optional[str]:
         return None
     except OSError as error:
         return f"a path that cannot be looked at ({(error.strerror or type(error).__name__).lower()})"
-    if stat.S_ISREG(mode):
-        return "file"
+    return "file" if stat.S_ISREG(mode) else kind_of_mode(mode)
+
+
+def kind_of_mode(mode: int) -> str:
+    """What a file that is not a regular one is, in words ("a FIFO (named pipe)"), from its `st_mode`."""
     for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                        (stat.S_ISSOCK, "a socket")):

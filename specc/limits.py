@@ -71,6 +71,10 @@ TABLE: tuple[Limit, ...] = (
     Limit("params", 10**11, "E0405", "parameters of one model (`check`, `shapes`, `build -o`)"),
     Limit("build_params", 10**9, "E0405",
           "parameters of a model built in memory (`specc.build`): 4 GB of float32 weights"),
+    # Analyses (receptive fields): past these, a field is an upper bound or unknown, never slow
+    Limit("field_runs", 64, "",
+          "runs of channels with fields of their own in one tensor (then neighbouring runs merge: an upper bound)"),
+    Limit("field_period", 1 << 16, "", "phases of a receptive field along an axis (then the field is unknown)"),
     # Diagnostics
     Limit("syntax_errors", 20, "", "syntax errors reported per file (recovery stops there)"),
     Limit("shown_errors", 100, "", "diagnostics printed per run (then a count of the rest)"),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from .diagnostics import Span, SpecError
+from .files import kind_of_mode
 from .limits import LIMITS
 
 _TEXTS: dict[str, str] = {}
@@ -52,7 +53,7 @@ def load(path: str | Path) -> bytes:
     try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
-            raise Unreadable(f"it is {_kind(status.st_mode)}, not a regular file",
+            raise Unreadable(f"it is {kind_of_mode(status.st_mode)}, not a regular file",
                              help="specc reads spec files; for standard input, write `-`")
         if status.st_size > limit:
             raise Unreadable(f"it holds {status.st_size:,} bytes, more than the {limit:,} a spec may have",
@@ -69,15 +70,6 @@ def load(path: str | Path) -> bytes:
 
 
 _SPLIT = "a spec this large is not meant to be read: split it into files that `use` one another"
-
-
-def _kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return kind
-    return "not a regular file"
 
 
 def read(path: str | Path, *, register_text: bool = True) -> str:

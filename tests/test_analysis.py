@@ -295,6 +295,38 @@ def test_a_field_is_taken_in_the_first_inputs_pixels():
     assert facts.field(graph.body[-1]).sizes() == (3, 3)
 
 
+DENSE = """model Dense(n=200):
+    input 3 x 32 x 32
+    conv(8, k=3, p=1)
+    repeat n:
+        concat:
+            identity
+            conv(2, k=3, p=1)
+    conv(8, k=1)
+    chunk 2:
+        conv(4, k=3, p=1)
+        identity
+"""
+
+
+def test_a_dense_block_keeps_a_bounded_number_of_runs_and_exact_mixed_fields(monkeypatch):
+    """Each `concat` of a dense block adds a run of channels, each with a field of its own; past
+    `field_runs` neighbours merge, so the work stays linear (the fuzzing campaign found a 1,000-layer
+    block taking seconds). A layer that reads every channel gets the exact field either way, a `chunk`
+    of a merged tensor at least its exact one."""
+    graph = specc.shapes(DENSE)
+    capped = analyse(graph)
+    assert max(len(runs) for runs in capped.segments.values()) == fields.RUNS_LIMIT
+    monkeypatch.setattr(fields, "RUNS_LIMIT", 1 << 20)
+    exact = analyse(graph)
+    assert max(len(runs) for runs in exact.segments.values()) == 201
+    layers = [row.node for row in walk(graph.body) if row.node.kind == "layer"]
+    mixing = [node for node in layers if node.op == "conv" and node.args["kernel"] == (1, 1)]
+    assert capped.field(mixing[0]).sizes() == exact.field(mixing[0]).sizes() == (403, 403)
+    for node in layers:
+        assert all(c >= e for c, e in zip(capped.field(node).sizes(), exact.field(node).sizes()))
+
+
 # ---------------------------------------------------------------- memory
 
 BUNDLED = sorted(glob.glob("specs/*.spec") + glob.glob("specs/seeds/*.spec") + glob.glob("specs/torchvision/*.spec"))

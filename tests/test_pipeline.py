@@ -58,6 +58,22 @@ def test_dump_prints_a_stage_as_json_and_stops(stage: str, kind: str):
         assert data["output"] == ["N", 10] and data["body"][0]["path"] == "0"
 
 
+@pytest.mark.parametrize("stage", ["elaborate", "name"])
+def test_dump_prints_a_shared_layer_once(tmp_path: Path, stage: str):
+    """A shared layer's scope holds the layer: the draft is not a tree, and the dump says where it loops.
+
+    (Found by the fuzzing campaign: `--dump elaborate` recursed until Python's limit, exit 3.)
+    """
+    spec = tmp_path / "shared.spec"
+    spec.write_text("model M:\n    input 4\n    let first = linear(4)\n    first -> relu -> first\n")
+    done = subprocess.run([sys.executable, "-m", "specc", "shapes", str(spec), "--dump", stage],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["kind"] == ("Draft" if stage == "elaborate" else "Graph")
+    assert stage == "name" or "<SharedLayer, above>" in done.stdout
+
+
 def test_run_resumes_from_a_later_stage():
     """`specc check` checks a file once, then elaborates each model from there."""
     checked = pipeline.run(pipeline.Compilation(LENET), until="check")

@@ -13,7 +13,10 @@
 (b) Random text, random bytes and random mutations of the bundled specs
     never raise anything but `SpecError` from loading and checking (nor, for
     what passes the checks, from elaboration), and never hang: each example
-    runs under a hard alarm as well as a hypothesis deadline.
+    runs under a hard alarm. There is no hypothesis deadline: the limits
+    bound the work (a loop into the steps limit takes about a second), and a
+    deadline in seconds would fail on a busy machine, not on slow code
+    (`bench/fuzz.py` measures time).
 
 The normal run draws a few hundred examples per test; `SPECC_LONG=1` ~20x.
 """
@@ -25,7 +28,6 @@ import signal
 import string
 from collections import defaultdict
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -47,11 +49,11 @@ CORPUS = sorted((ROOT / "specs").glob("**/*.spec")) + sorted((ROOT / "specc" / "
 TEXTS = [p.read_text(encoding="utf-8") for p in CORPUS]
 
 SCALE = 20 if os.environ.get("SPECC_LONG") == "1" else 1
-HARD_LIMIT = 20  # seconds: an example taking longer is a hang, not slowness
+HARD_LIMIT = 60  # seconds of wall time: an example taking longer is a hang, not slowness
 
 
 def examples(n: int) -> settings:
-    return settings(max_examples=n * SCALE, deadline=timedelta(seconds=5),
+    return settings(max_examples=n * SCALE, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.filter_too_much])
 

@@ -18,7 +18,7 @@ from typing import Optional
 
 from ..ir import Graph, Node
 from ..ops import is_int
-from .fields import WHOLE, Field, largest, receptive_fields
+from .fields import WHOLE, Field, Fields, receptive_fields
 from .flops import count_flops
 from .memory import FLOAT32, Memory, output_bytes, peaks
 
@@ -33,9 +33,13 @@ class Analysis:
         self.texts: dict = {}  # a report's cells, made once for the rows that show the same (`columns.py`)
 
     @cached_property
-    def segments(self) -> dict[int, tuple]:
-        """Every node's field per run of its channels (`fields.receptive_fields`)."""
+    def fields(self) -> Fields:
+        """Every node's field per run of its channels, and their unions (`fields.receptive_fields`)."""
         return receptive_fields(self.graph)
+
+    @property
+    def segments(self) -> dict[int, tuple]:
+        return self.fields.segments
 
     @cached_property
     def _flops(self) -> tuple[dict[int, int], int]:
@@ -51,8 +55,7 @@ class Analysis:
 
     def field(self, node: Node) -> Field:
         """The field of the node's output: the largest over its channels."""
-        segments = self.segments[id(node)]
-        return segments[0][1] if len(segments) == 1 else largest(segments)
+        return self.fields.of(node)
 
     def flops(self, node: Node) -> int:
         return self._flops[0][id(node)]

@@ -58,6 +58,19 @@ def grouped(segments: Segments, groups: int, union: Callable[[list], Any]) -> li
     return [union_of(sliced(segments, g * size, size), union) for g in range(groups)]
 
 
+def capped(segments: Segments, union: Callable[[list], Any], most: int) -> Segments:
+    """At most `most` runs: past that, neighbouring runs in even groups become one run carrying their union.
+
+    A tensor gains a run with each branch a `concat` joins (DenseNet's blocks: one per layer), and every
+    layer that mixes channels takes the union of them all; the cap keeps that work linear in the layers.
+    """
+    n = len(segments)
+    if n <= most:
+        return segments
+    cuts = [-(-g * n // most) for g in range(most + 1)]  # ceilings: the first groups are the larger
+    return merged((total(segments[a:b]), union_of(segments[a:b], union)) for a, b in zip(cuts, cuts[1:]) if a < b)
+
+
 def concatenated(parts: list) -> Segments:
     return merged(run for segments in parts for run in segments)
 

@@ -1,6 +1,6 @@
 """Receptive fields and jumps (effective strides) of every layer, per spatial axis of the model's input.
 
-    field = largest(receptive_fields(graph)[id(layer)])
+    field = receptive_fields(graph).of(layer)
     field.sizes()   # (11, 11): each unit of the layer depends on an 11 x 11 window of the input
     field.jumps()   # (Fraction(4), Fraction(4)): neighbouring units are 4 input pixels apart
 
@@ -16,6 +16,10 @@ including the alignment of the branches (which is what padding changes).
 What flows through the fold is a field per run of channels (`channels.py`):
 after a `concat`, a `chunk` or `split` branch reads only the channels, and
 so the paths, it takes. A layer's field is the largest over its channels.
+A tensor keeps at most `LIMITS["field_runs"]` runs (64; DenseNet-264's
+widest block makes 33): past that, neighbouring runs merge into their
+union, so a `chunk` or `split` of it may report more than its own paths
+reach, never less, and the work stays linear in the layers.
 
 Each axis of a field is a map from a unit's position `o` to the first and
 last input positions it depends on, periodic: `first(o) = advance * (o //
@@ -43,15 +47,17 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from math import gcd
-from typing import NamedTuple, Optional, Union
+from typing import Callable, NamedTuple, Optional, Union
 
 from ..ir import Graph
+from ..limits import LIMITS
 from ..ops import Shape
 from . import channels
 from .flow import fold
 
 WHOLE = "whole"
-PERIOD_LIMIT = 1 << 16  # phases kept per axis; beyond them (resampling by odd ratios, again and again), unknown
+PERIOD_LIMIT = LIMITS["field_period"]  # phases kept per axis; beyond them (resampling by odd ratios), unknown
+RUNS_LIMIT = LIMITS["field_runs"]  # runs of channels kept per tensor; beyond them, neighbours merge
 
 
 # Named tuples rather than frozen dataclasses: a field is made per layer, and a tuple is made fastest.
@@ -110,14 +116,19 @@ class Field(NamedTuple):
 NO_FIELD = Field(None)
 
 
-def receptive_fields(graph: Graph) -> dict[int, tuple]:
-    """The field of every node's output, per run of its channels (`channels.py`), by `id(node)`."""
-    return fold(graph, _FieldRule(graph)).results
+class Fields(NamedTuple):
+    """Every node's field per run of its output's channels (`channels.py`), by `id(node)`, and their unions."""
+
+    segments: dict
+    whole: Callable[[tuple], Field]  # a tensor's runs -> the largest field a unit of it has
+
+    def of(self, node) -> Field:
+        return self.whole(self.segments[id(node)])
 
 
-def largest(segments: tuple) -> Field:
-    """A tensor's field: the union of its channels' fields, the largest a unit of it has."""
-    return channels.union_of(segments, _union)
+def receptive_fields(graph: Graph) -> Fields:
+    rule = _FieldRule(graph)
+    return Fields(fold(graph, rule).results, rule.whole)
 
 
 class _FieldRule:
@@ -129,6 +140,7 @@ class _FieldRule:
         # Each layer's windows, by (op, arguments, input shape): the instances of a block share their
         # arguments' dict, so ResNet-152's 511 layers have 91 geometries.
         self.windows: dict[tuple, tuple] = {}
+        self.wholes: dict[int, tuple] = {}  # id(runs) -> (runs, their union): `whole`
 
     def input(self, name: str, shape: Shape) -> tuple:
         field = Field((IDENTITY,) * max(0, len(shape) - 2)) if name == self.first else NO_FIELD
@@ -141,7 +153,7 @@ class _FieldRule:
         if len(x) == 1:  # one run of channels, the common case: whatever the route, it stays one
             return ((node.out_shape[1], self.spatial(node, x[0][1])),)
         route = ROUTES.get(op, _keeps_channels) if node.declared is None else _mixes_channels
-        return route(node, x, self.spatial)
+        return channels.capped(route(node, x, self), _union, RUNS_LIMIT)
 
     def spatial(self, node, x: Field) -> Field:
         """The op's effect on the positions of one field."""
@@ -159,6 +171,19 @@ class _FieldRule:
             self.windows[key] = windows = tuple(geometry(node, i) for i in range(len(x.axes)))
         return Field(tuple([_through(a, w) for a, w in zip(x.axes, windows)]))
 
+    def whole(self, x: tuple) -> Field:
+        """The union of a tensor's runs, the largest field a unit of it has: made once per tensor.
+
+        A `concat`'s is the union of its parts', so that DenseNet's layers, each reading every earlier
+        layer's channels, do not take the union of all their runs again (`join`).
+        """
+        if len(x) == 1:
+            return x[0][1]
+        known = self.wholes.get(id(x))
+        if known is None:
+            self.wholes[id(x)] = known = (x, channels.union_of(x, _union))  # the key's tuple kept alive
+        return known[1]
+
     def part(self, node, x: tuple, index: int) -> tuple:
         if node.parts is None:
             return x
@@ -166,7 +191,10 @@ class _FieldRule:
 
     def join(self, node, outs: list) -> tuple:
         if node.op not in ("add", "mul"):  # concat, and the concat that ends chunk and split
-            return channels.concatenated(outs)
+            joined = channels.capped(channels.concatenated(outs), _union, RUNS_LIMIT)
+            if len(joined) > 1 and id(joined) not in self.wholes:
+                self.wholes[id(joined)] = (joined, _union([self.whole(out) for out in outs if out]))
+            return joined
         width = node.out_shape[1]
         stretched = []
         for segments, shape in zip(outs, _branch_shapes(node)):  # broadcasting, along positions and channels
@@ -174,85 +202,85 @@ class _FieldRule:
             if shape[1] != width:
                 segments = ((width, segments[0][1]),)
             stretched.append(segments)
-        return channels.aligned(stretched, _union)
+        return channels.capped(channels.aligned(stretched, _union), _union, RUNS_LIMIT)
 
 
 # ---------------------------------------------------------------- channels: what each output channel reads
 
 
-def _keeps_channels(node, x: tuple, spatial) -> tuple:
+def _keeps_channels(node, x: tuple, rule) -> tuple:
     """Channel c of the output reads channel c of the input (activations, pools, resampling)."""
     if len(x) == 1:
-        return ((node.out_shape[1], spatial(node, x[0][1])),)
-    return channels.merged((count, spatial(node, field)) for count, field in x)
+        return ((node.out_shape[1], rule.spatial(node, x[0][1])),)
+    return channels.merged((count, rule.spatial(node, field)) for count, field in x)
 
 
-def _mixes_channels(node, x: tuple, spatial) -> tuple:
+def _mixes_channels(node, x: tuple, rule) -> tuple:
     """Every output channel reads every input channel."""
-    return ((node.out_shape[1], spatial(node, channels.union_of(x, _union))),)
+    return ((node.out_shape[1], rule.spatial(node, rule.whole(x))),)
 
 
-def _grouped(node, x: tuple, spatial) -> tuple:
+def _grouped(node, x: tuple, rule) -> tuple:
     """A (transposed) convolution: each group of output channels reads its group of input channels."""
     groups = node.args["groups"]
     if groups == 1 or len(x) == 1:
-        return _mixes_channels(node, x, spatial)
+        return _mixes_channels(node, x, rule)
     width = node.out_shape[1] // groups
-    return channels.merged((width, spatial(node, field)) for field in channels.grouped(x, groups, _union))
+    return channels.merged((width, rule.spatial(node, field)) for field in channels.grouped(x, groups, _union))
 
 
 def _channel_groups(size_of):
     """Output channel c reads the `size_of(node)` input channels from c * size on (pixel_shuffle, unflatten)."""
-    def route(node, x: tuple, spatial) -> tuple:
+    def route(node, x: tuple, rule) -> tuple:
         size = size_of(node)
         if size == 1:
-            return _keeps_channels(node, x, spatial)
+            return _keeps_channels(node, x, rule)
         if len(x) == 1:
-            return _mixes_channels(node, x, spatial)
+            return _mixes_channels(node, x, rule)
         fields = channels.grouped(x, channels.total(x) // size, _union)
-        return channels.merged((1, spatial(node, field)) for field in fields)
+        return channels.merged((1, rule.spatial(node, field)) for field in fields)
     return route
 
 
 def _channel_spread(factor_of):
     """Input channel c becomes `factor_of(node)` output channels (pixel_unshuffle, flatten's features)."""
-    def route(node, x: tuple, spatial) -> tuple:
-        return tuple((count, spatial(node, field)) for count, field in channels.scaled(x, factor_of(node)))
+    def route(node, x: tuple, rule) -> tuple:
+        return tuple((count, rule.spatial(node, field)) for count, field in channels.scaled(x, factor_of(node)))
     return route
 
 
-def _softmax_route(node, x: tuple, spatial) -> tuple:
+def _softmax_route(node, x: tuple, rule) -> tuple:
     if node.args["dim"] % len(node.in_shape) == 1:
-        return _mixes_channels(node, x, spatial)
-    return _keeps_channels(node, x, spatial)
+        return _mixes_channels(node, x, rule)
+    return _keeps_channels(node, x, rule)
 
 
-def _layernorm_route(node, x: tuple, spatial) -> tuple:
+def _layernorm_route(node, x: tuple, rule) -> tuple:
     if node.args["dims"] >= len(node.in_shape) - 1:  # the channels are among the dims it normalises
-        return _mixes_channels(node, x, spatial)
-    return _keeps_channels(node, x, spatial)
+        return _mixes_channels(node, x, rule)
+    return _keeps_channels(node, x, rule)
 
 
-def _channel_shuffle(node, x: tuple, spatial) -> tuple:
+def _channel_shuffle(node, x: tuple, rule) -> tuple:
     """Output channel j reads input channel (j % g) * (C / g) + j // g."""
     g, width = node.args["groups"], node.in_shape[1]
     return channels.permuted(x, lambda j: (j % g) * (width // g) + j // g)
 
 
-def _flatten_route(node, x: tuple, spatial) -> tuple:
+def _flatten_route(node, x: tuple, rule) -> tuple:
     a, rank = node.args, len(node.in_shape)
     start, end = a["start"] % rank, a["end"] % rank
     if start != 1 or end <= start:
-        return _keeps_channels(node, x, spatial)
+        return _keeps_channels(node, x, rule)
     factor = math.prod(node.in_shape[2:end + 1])  # each channel's positions become features
-    return _channel_spread(lambda node: factor)(node, x, spatial)
+    return _channel_spread(lambda node: factor)(node, x, rule)
 
 
-def _unflatten_route(node, x: tuple, spatial) -> tuple:
+def _unflatten_route(node, x: tuple, rule) -> tuple:
     """Split along the channels, a new channel spans the old ones its trailing sizes take."""
     if node.args["dim"] % len(node.in_shape) != 1:
-        return _keeps_channels(node, x, spatial)
-    return _channel_groups(lambda node: node.in_shape[1] // node.out_shape[1])(node, x, spatial)
+        return _keeps_channels(node, x, rule)
+    return _channel_groups(lambda node: node.in_shape[1] // node.out_shape[1])(node, x, rule)
 
 
 ROUTES = {
