@@ -37,10 +37,10 @@ round: `H/32`, `ceil(H/2)`, `floor((H - 1)/2)`, `2*H + 2`; constraints
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd, lcm
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Optional, Union
 
 from . import naming
 from .dag import build as build_dag
@@ -51,13 +51,11 @@ from .limits import LIMITS
 from .resolve import Program
 from .syntax import ast
 
-Dim = Union[int, str]
-
 
 @dataclass(frozen=True)
 class Rows:
     """What one trial elaboration gave: each row's out shape in `ir.walk` order, the model's output
-    last; and the structure (kind, op or class, path of each row), equal at every valid size or E0331."""
+    last; and the structure (each row's kind, and op or class), equal at every valid size or E0331."""
 
     shapes: tuple
     structure: tuple
@@ -127,18 +125,11 @@ def _listed(sizes: tuple[int, ...], most: int = 12) -> str:
 
 @dataclass(frozen=True)
 class Expression:
-    """A row's size along one axis as a function of the input's size S there, exact on the valid sizes.
-
-    `slope` (σ), `period` (P) and `offsets` (its value at the first valid size of each residue class
-    past the threshold: f(S) = offsets[r] + σ(S - start[r])) are the exact form; `text` a readable one.
-    """
+    """A row's size along one axis as a function of the input's size S there, exact on the valid sizes:
+    `text` in the notation above, which `evaluate_text` reads back; `slope` its growth per input size."""
 
     text: str
     slope: Fraction
-    constant: bool = False
-
-    def json(self) -> Any:
-        return self.text
 
 
 @dataclass(frozen=True)
@@ -161,9 +152,6 @@ class Sizes:
     output: tuple
     smallest_input: tuple
     trials: int = 0
-
-    def shape_text(self, shape: tuple) -> str:
-        return "[" + ", ".join(str(d) for d in shape) + "]"
 
     def constraints(self) -> list[str]:
         return [axis.valid.text(name) for name, axis in self.axes.items()]
@@ -318,13 +306,18 @@ class _Engine:
         above = tuple(sorted(s for s, o in extra.items() if not isinstance(o, SpecError)))
         valid = _reduced(Valid(threshold, period, tuple(residues), tuple(s for s in sorted(ok) if s < threshold),
                                above))
-        seen = {s: o.shapes for s, o in {**outcomes, **extra}.items() if not isinstance(o, SpecError)}
-        for size, rows in {**outcomes, **extra}.items():
-            if not isinstance(rows, SpecError) and rows.structure != outcomes[min(ok)].structure:
+        found = {s: o for s, o in {**outcomes, **extra}.items() if not isinstance(o, SpecError)}
+        if base[name] not in valid and base[name] <= size:  # the scan contradicts the size it started from
+            raise self.problem("E0331", f"expected `{name}` = {base[name]} to be valid, as it was, found it "
+                               "left out", "the model's sizes are no floor-affine function of the input's: "
+                               "give numbers")
+        first = min(found, default=None)
+        for at, rows in found.items():
+            if rows.structure != found[first].structure:
                 raise self.problem("E0331", f"expected the same layers at every valid size of `{name}`, found "
-                                   f"others at {name} = {size} than at {name} = {min(ok)}",
+                                   f"others at {name} = {at} than at {name} = {first}",
                                    "a size read into an `if` or a loop changes the model: give numbers")
-        return valid, seen
+        return valid, {at: rows.shapes for at, rows in found.items()}
 
     def _settled(self, outcomes: dict, end: int, period: int, base: dict, name: str, extra: dict) -> bool:
         """Whether the outcomes of the last period repeat those of the one before, for good."""
