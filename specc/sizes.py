@@ -225,7 +225,8 @@ class _Engine:
         samples = {}
         mirror = _square(self.pattern, base, graph)
         for index, name in self.names:
-            if mirror and index == 3:  # the width is the height's mirror image: no second scan
+            if mirror and index == 3 and _spatial_only(samples[self.pattern[2]]):
+                # the width is the height's mirror image: no second scan
                 axes[name] = Axis(name, index, axes[self.pattern[2]].valid, axes[self.pattern[2]].period)
                 samples[name] = {size: tuple(_swapped(shape) for shape in rows)
                                  for size, rows in samples[self.pattern[2]].items()}
@@ -476,6 +477,12 @@ def _square(pattern: tuple, base: dict, graph: Graph) -> bool:
                                             for v in node.args.values()):
             return False
     return True
+
+
+def _spatial_only(samples: dict[int, tuple]) -> bool:
+    """Whether the height changes only images' heights (and flattened sizes), not channels (`conv(in.h)`)."""
+    shapes = list(samples.values())
+    return all(len({rows[i][1] for rows in shapes}) == 1 for i, row in enumerate(shapes[0]) if len(row) == 4)
 
 
 def _swapped(shape: tuple) -> tuple:
