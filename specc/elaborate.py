@@ -1522,7 +1522,8 @@ def _add_smallest_input(error: SpecError, program: Program, definition: ast.Mode
             return
     except SearchOver:
         return
-    error.help += f"\nthe model needs an input of at least {' x '.join(map(str, given))}"
+    error.help += (f"\nthe model needs an input of at least {' x '.join(map(str, given))} "
+                   "(`specc shapes --valid-sizes` lists every size it takes)")
 
 
 def _add_nearest_inputs(error: SpecError, program: Program, definition: ast.ModelDef, overrides: dict,
@@ -1551,7 +1552,8 @@ def _add_nearest_inputs(error: SpecError, program: Program, definition: ast.Mode
     except SearchOver:
         return
     found = [str(n) for n in (below, above) if n is not None]
-    error.help += f"\nthe nearest input {error.axis}s at which the branches agree: {' and '.join(found)}"
+    error.help += (f"\nthe nearest input {error.axis}s at which the branches agree: {' and '.join(found)} "
+                   "(`specc shapes --valid-sizes` lists every size the model takes)")
 
 
 NEAREST = 64  # how far from the given input size `_add_nearest_inputs` looks
