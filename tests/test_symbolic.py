@@ -513,3 +513,12 @@ def test_a_period_past_the_limit_is_said(monkeypatch):
 def test_the_notebook_table_shows_the_expressions():
     page = api.shapes(SMALL)._repr_html_()
     assert "[N, 8, ceil(H/2), ceil(W/2)]" in page and "valid input sizes: H &gt;= 3; W &gt;= 3" in page
+
+
+def test_branches_that_agree_at_two_sizes_only():
+    """A fixed crop beside a path down and up: they agree where ceil(H/2) == 5 (found by hypothesis)."""
+    graph = api.shapes("model M:\n    input 2 x H x W\n    add:\n"
+                       "        center_crop(5) -> conv_transpose(2, k=2, s=2)\n"
+                       "        conv(2, k=3, s=2, p=1) -> upsample(scale=2)\n")
+    assert graph.sizes.constraints() == ["H in {9, 10}", "W in {9, 10}"]
+    assert graph.sizes.output == ("N", 2, 10, 10)
