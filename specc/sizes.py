@@ -211,16 +211,18 @@ class _Engine:
         # A declared op's rule may divide a size by anything (`in.h // 3`): its period is unknown, so the
         # description is tried with the periods multiplied by 2, 3, ... until one holds everywhere.
         declared = any(row.node.kind == "layer" and row.node.declared is not None for row in walk(graph.body))
-        tries = _PERIOD_TIMES if declared else (1,)
-        for times in tries[:-1]:
+        # Two periods of samples, then four: a flatten of an S x S input multiplies two sizes of S, which
+        # the samples of two periods may take for one rounding; `_verify` sees that it is not.
+        tries = [(times, periods) for times in (_PERIOD_TIMES if declared else (1,)) for periods in (2, 4)]
+        for times, periods in tries[:-1]:
             try:
-                return self._describe(base, graph, times)
+                return self._describe(base, graph, times, periods)
             except SpecError as error:
                 if error.code != "E0331":
                     raise
-        return self._describe(base, graph, tries[-1])
+        return self._describe(base, graph, *tries[-1])
 
-    def _describe(self, base: dict, graph: Graph, times: int) -> Sizes:
+    def _describe(self, base: dict, graph: Graph, times: int, periods: int) -> Sizes:
         axes = {}
         samples = {}
         mirror = _square(self.pattern, base, graph)
@@ -236,7 +238,7 @@ class _Engine:
                 raise self.problem("E0331", f"expected the sizes along `{name}` to repeat within "
                                    f"{LIMITS['sizes_period']:,} input sizes, found a period of {period:,}",
                                    "the strides and scales on the way multiply to this; give numbers instead")
-            valid, seen = self._scan(base, name, period)
+            valid, seen = self._scan(base, name, period, periods)
             axes[name] = Axis(name, index, valid, period)
             samples[name] = seen
         smallest = {name: axis.valid.smallest for name, axis in axes.items()}
@@ -289,15 +291,16 @@ class _Engine:
 
     # -- one axis
 
-    def _scan(self, base: dict, name: str, period: int) -> tuple[Valid, dict[int, tuple]]:
-        """Sizes 1, 2, ... along `name` (the others at `base`) until two periods show the pattern settled."""
+    def _scan(self, base: dict, name: str, period: int, periods: int) -> tuple[Valid, dict[int, tuple]]:
+        """Sizes 1, 2, ... along `name` (the others at `base`), at least `periods` periods of them, until the
+        last two show the pattern settled."""
         outcomes: dict[int, Union[Rows, SpecError]] = {}
         extra: dict[int, Union[Rows, SpecError]] = {}
         size = 0
         while True:
             size += 1
             outcomes[size] = self.outcome({**base, name: size})
-            if size >= 2 * period and self._settled(outcomes, size, period, base, name, extra):
+            if size >= periods * period and self._settled(outcomes, size, period, base, name, extra):
                 break
         ok = {s for s, o in outcomes.items() if not isinstance(o, SpecError)}
         threshold = size - period + 1
@@ -358,18 +361,20 @@ class _Engine:
         for position, shape in enumerate(reference):
             dims = []
             for dim, value in enumerate(shape):
-                varying = [name for name in axes if per_axis[name][position][dim] is not None]
+                fitted = {name: per_axis[name][position][dim] for name in axes}
+                varying = [name for name, f in fitted.items() if f is not None]
                 if not varying:
                     dims.append(value)
-                elif len(varying) == 1:
-                    dims.append(per_axis[varying[0]][position][dim].text)
-                else:
-                    dims.append(self._product(value, rows, reference, varying))
+                elif len(varying) == 1 and isinstance(fitted[varying[0]], Expression):
+                    dims.append(fitted[varying[0]].text)
+                else:  # several axes, or no rounding of one: a product of sizes (`flatten`), or E0331
+                    dims.append(self._product(value, rows, reference, fitted))
             rows.append(tuple(dims))
         return tuple(rows[:-1]), rows[-1]
 
-    def _fit_axis(self, reference: tuple, seen: dict[int, tuple], axis: Axis) -> list[list[Optional[Expression]]]:
-        """Along one axis, for each row and dim: its expression, or None where the size does not vary."""
+    def _fit_axis(self, reference: tuple, seen: dict[int, tuple], axis: Axis) -> list[list[Any]]:
+        """Along one axis, for each row and dim: its expression, None where the size does not vary, or the
+        sizes (a dict) where no expression fits them."""
         fitted = []
         for position, shape in enumerate(reference):
             dims = []
@@ -379,26 +384,27 @@ class _Engine:
             fitted.append(dims)
         return fitted
 
-    def _fit(self, values: dict[int, int], axis: Axis) -> Expression:
+    def _fit(self, values: dict[int, int], axis: Axis) -> Union[Expression, dict]:
         key = (axis.name, tuple(values.items()))  # rows at one resolution share their sizes: fitted once
         if key not in self.fitted:
             self.fitted[key] = fit(values, axis.period, axis.name)
-        expression = self.fitted[key]
-        if expression is None:
-            raise self.problem("E0331", f"expected each size to be a floor-affine function of `{axis.name}`, "
-                               f"found sizes {_sample_text(values)}",
-                               "a declared op's shape rule or a size computed from `in.h` may do this: give numbers")
-        return expression
+        return self.fitted[key] or values
 
-    def _product(self, value: int, rows: list, reference: tuple, names: list) -> str:
-        """A size that varies along several axes (flatten's features): the product of an earlier row's sizes,
-        `64*(H/4)*(W/4)`; `_verify` checks it at unequal sizes."""
+    def _product(self, value: int, rows: list, reference: tuple, fitted: dict) -> str:
+        """A size that varies along several axes, or with the square of one (flatten's features): the product
+        of an earlier row's sizes, `64*(H/4)*(W/4)`; `_verify` checks it at other sizes."""
         for position in range(len(rows) - 1, -1, -1):
             shape, written = reference[position], rows[position]
             for start in range(1, len(shape)):
                 if _product_of(shape[start:]) == value and sum(isinstance(d, str) for d in written[start:]) > 1:
                     return "*".join(f"({d})" if isinstance(d, str) and not _atomic(d) else str(d)
                                     for d in written[start:])
+        unfit = next(((name, f) for name, f in fitted.items() if isinstance(f, dict)), None)
+        if unfit is not None:
+            raise self.problem("E0331", f"expected each size to be a floor-affine function of `{unfit[0]}`, "
+                               f"found sizes {_sample_text(unfit[1])}",
+                               "a declared op's shape rule or a size computed from `in.h` may do this: give numbers")
+        names = [name for name, f in fitted.items() if f is not None]
         raise self.problem("E0331", f"expected each size to depend on one of {', '.join(names)}, or to multiply "
                            f"sizes that do (as `flatten` does), found one that depends on {' and '.join(names)}",
                            "give the input's sizes as numbers")
@@ -500,7 +506,17 @@ def _product_of(sizes) -> Optional[int]:
 
 
 def _atomic(text: str) -> bool:
-    return all(c.isalnum() or c == "_" for c in text)
+    """Whether a product may take `text` without brackets: a name, or one call `ceil(H/2)`."""
+    if all(c.isalnum() or c == "_" for c in text):
+        return True
+    if not text.startswith(("floor(", "ceil(")):
+        return False
+    depth = 0
+    for i, c in enumerate(text):
+        depth += (c == "(") - (c == ")")
+        if depth == 0 and c == ")":
+            return i == len(text) - 1
+    return False
 
 
 # The equal sizes `_base` tries first for every axis: powers of two, then every size up to 255.

@@ -522,3 +522,9 @@ def test_branches_that_agree_at_two_sizes_only():
                        "        conv(2, k=3, s=2, p=1) -> upsample(scale=2)\n")
     assert graph.sizes.constraints() == ["H in {9, 10}", "W in {9, 10}"]
     assert graph.sizes.output == ("N", 2, 10, 10)
+
+
+def test_a_square_input_flattened_multiplies_its_sizes():
+    graph = api.shapes("model M:\n    input 3 x S x S\n    conv(8, k=3, s=2, p=1) -> flatten\n")
+    assert graph.sizes.output == ("N", "8*ceil(S/2)*ceil(S/2)")
+    assert graph.sizes.constraints() == ["S >= 1"]
