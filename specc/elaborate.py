@@ -234,7 +234,9 @@ def input_pattern(program: Program, definition: ast.ModelDef, overrides: dict, g
     """
     elaborator = _Elaborator(program)
     if given is not None:
-        shape = _shape_from_sizes(list(given), definition.name_span.to_diagnostic(), "--input", symbols=True)
+        # A name in `--input` (or the API's `input=`) is a symbolic size; any other text is no size (E0401).
+        sizes = [Symbol(d) if isinstance(d, str) and d != BATCH and d.isidentifier() else d for d in given]
+        shape = _shape_from_sizes(sizes, definition.name_span.to_diagnostic(), "--input", symbols=True)
         if isinstance(shape[0], str) and shape[0] != BATCH or len(shape) > 1 and isinstance(shape[1], str):
             raise SpecError("E0502", f"expected numbers for the batch and channels of `--input`, found "
                             f"{format_shape(shape)}", definition.name_span.to_diagnostic(),
@@ -249,7 +251,12 @@ def input_pattern(program: Program, definition: ast.ModelDef, overrides: dict, g
     if every_size:
         letters = SPATIAL_LETTERS.get(len(shape), "")
         shape = (*shape[:len(shape) - len(letters)], *letters)
+    shape = tuple(str(d) if isinstance(d, Symbol) else d for d in shape)
     return shape if any(isinstance(d, str) and i > 0 for i, d in enumerate(shape)) else None
+
+
+class Symbol(str):
+    """A symbolic size's name (`H` of `input 3 x H x W`), told apart from a string a spec computes."""
 
 
 # The names of the spatial sizes, by rank: `[N, C, L]`, `[N, C, H, W]`, `[N, C, D, H, W]`.
@@ -261,7 +268,7 @@ def _input_sizes(stmt: ast.Input, env: Env) -> list:
     bound = lambda name: env.get(name) is not None  # noqa: E731
     batch = stmt.names_batch(bound)
     symbolic = {id(dim) for _, _, dim in stmt.symbols(bound)}
-    return [BATCH if batch and i == 0 else d.id if id(d) in symbolic else evaluate(d, env)
+    return [BATCH if batch and i == 0 else Symbol(d.id) if id(d) in symbolic else evaluate(d, env)
             for i, d in enumerate(stmt.dims)]
 
 
@@ -1598,7 +1605,7 @@ def _shape_from_sizes(sizes: list, span: Span, what: str, symbols: bool = False)
     if batch:
         sizes = sizes[1:]
     for size in sizes:
-        if symbols and isinstance(size, str):
+        if symbols and isinstance(size, Symbol):
             continue
         if isinstance(size, bool) or not isinstance(size, int):
             raise SpecError("E0401", f"expected int sizes in `{what}`, found {describe(size)} {brief(size)}", span,

@@ -528,3 +528,14 @@ def test_a_square_input_flattened_multiplies_its_sizes():
     graph = api.shapes("model M:\n    input 3 x S x S\n    conv(8, k=3, s=2, p=1) -> flatten\n")
     assert graph.sizes.output == ("N", "8*ceil(S/2)*ceil(S/2)")
     assert graph.sizes.constraints() == ["S >= 1"]
+
+
+def test_a_string_is_no_symbolic_size():
+    """Only a bare name is symbolic: a string the spec computes is still no size (E0401)."""
+    for text in ('model M:\n    input "x" x 8 x 8\n    relu\n', 'model M(h="H"):\n    input 3 x h x 8\n    relu\n'):
+        with pytest.raises(SpecError) as caught:
+            api.shapes(text)
+        assert caught.value.code == "E0401"
+    with pytest.raises(SpecError) as caught:
+        api.shapes(SMALL, input=("N", 3, "H\nimport os", "W"))
+    assert caught.value.code == "E0401"
