@@ -260,7 +260,7 @@ class _Engine:
                 return self._found({name: size for _, name in self.names})
             if not _depends_on_size(result):
                 raise result  # wrong at any size: the error itself says what to do
-        for size in _BASE_SIZES[:11]:
+        for size in _WALK_FROM:
             values = {name: size for _, name in self.names}
             for _ in range(_BASE_WALK):
                 result = self.outcome(values)
@@ -274,7 +274,8 @@ class _Engine:
         example = self.outcome({name: 32 for _, name in self.names})
         raise self.problem("E0332", f"expected some input size at which `{self.definition.name}` elaborates, "
                            f"found none (equal sizes along {names}, powers of two up to {_BASE_SIZES[14]:,} and "
-                           f"every size up to {_BASE_SIZES[-1]})",
+                           f"every size up to {_BASE_SIZES[-1]}, and from {', '.join(map(str, _WALK_FROM))} each "
+                           f"axis an error names up to {_BASE_WALK} sizes further)",
                            f"at {' = '.join(n for _, n in self.names)} = 32, for one, it stops at "
                            f"error[{example.code}]: {example.message}")
 
@@ -519,9 +520,11 @@ def _atomic(text: str) -> bool:
     return False
 
 
-# The equal sizes `_base` tries first for every axis: powers of two, then every size up to 255.
-_BASE_SIZES = [1 << k for k in range(15)] + [n for n in range(3, 256) if n & (n - 1)]
-_BASE_WALK = 64  # sizes one axis moves up from a power of two, when equal sizes do not fit
+# The equal sizes `_base` tries first for every axis: powers of two, then every size up to 127; then
+# from a few powers of two, `_BASE_WALK` sizes up along the axis each error names.
+_BASE_SIZES = [1 << k for k in range(15)] + [n for n in range(3, 128) if n & (n - 1)]
+_WALK_FROM = (8, 32, 128)
+_BASE_WALK = 64
 
 
 def _depends_on_size(error: SpecError) -> bool:

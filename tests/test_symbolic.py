@@ -12,7 +12,7 @@ torch runs, and, when it runs, every row's size must be the expression's
 value there. The bundled models are held to torch the same way at random
 sizes, at small widths.
 
-The normal run draws 100 stacks; `SPECC_LONG=1` 20 times more.
+The normal run draws 200 stacks; `SPECC_LONG=1` 20 times more.
 """
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ def random_sizes(rng: random.Random, graph) -> list[tuple[int, int]]:
     return [p for p in picks if min(p) >= 1]
 
 
-@settings(max_examples=2000 if LONG else 100)
+@settings(max_examples=4000 if LONG else 200)
 @given(stacks(), st.randoms(use_true_random=False))
 def test_symbolic_sizes_are_torch_sizes(stack, rng):
     text = spec_text(stack)
