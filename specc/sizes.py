@@ -523,7 +523,7 @@ def _atomic(text: str) -> bool:
 # The equal sizes `_base` tries first for every axis: powers of two, then every size up to 127; then
 # from a few powers of two, `_BASE_WALK` sizes up along the axis each error names.
 _BASE_SIZES = [1 << k for k in range(15)] + [n for n in range(3, 128) if n & (n - 1)]
-_WALK_FROM = (8, 32, 128)
+_WALK_FROM = (1, 2, 4, 8, 32, 128)
 _BASE_WALK = 64
 
 

@@ -539,3 +539,10 @@ def test_a_string_is_no_symbolic_size():
     with pytest.raises(SpecError) as caught:
         api.shapes(SMALL, input=("N", 3, "H\nimport os", "W"))
     assert caught.value.code == "E0401"
+
+
+def test_sizes_valid_only_by_broadcasting_at_one():
+    """Odd sizes beside even ones agree only where one of them is 1 (found by hypothesis)."""
+    graph = api.shapes("model M:\n    input 2 x H x W\n    conv_transpose(2, k=(3, 1), s=2, p=1)\n    add:\n"
+                       "        identity\n        conv(2, k=3, s=2, p=1) -> upsample(scale=2)\n")
+    assert graph.sizes.constraints() == ["H == 1", "W == 2"]
