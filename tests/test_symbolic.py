@@ -206,11 +206,17 @@ def verdict(graph, size: tuple[int, int]) -> Optional[list]:
     return [tuple(1 if d == "N" else evaluate_text(d, values) for d in shape) for shape in sizes.rows]
 
 
+class TooLong(Exception):
+    """The sizes repeat only past `LIMITS["sizes_period"]` (many strides of 2 and 3): specc says so, E0331."""
+
+
 def described(text: str):
     try:
         return api.shapes(text)
     except SpecError as error:
-        assert error.code not in ("E0331",), error  # every stack of these ops is floor-affine
+        if error.code == "E0331" and "to repeat within" in error.message:
+            raise TooLong from None
+        assert error.code != "E0331", error  # every stack of these ops is floor-affine
         return None
 
 
@@ -227,7 +233,10 @@ def random_sizes(rng: random.Random, graph) -> list[tuple[int, int]]:
 @given(stacks(), st.randoms(use_true_random=False))
 def test_symbolic_sizes_are_torch_sizes(stack, rng):
     text = spec_text(stack)
-    graph = described(text)
+    try:
+        graph = described(text)
+    except TooLong:
+        return  # a limit, not a verdict: nothing to hold against torch
     for size in random_sizes(rng, graph):
         expected = run_torch(stack, size)
         answer = verdict(graph, size) if graph is not None else None
