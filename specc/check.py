@@ -358,8 +358,28 @@ class _BodyChecker(StatementVisitor):
         if not 1 <= len(sizes) <= 4:
             raise SpecError("E0220", f"expected 1 to 4 sizes {'after `N` ' if batch else ''}in `input`, found "
                             f"{len(sizes)}", stmt.where, help=INPUT_HELP)
+        symbolic = {id(dim) for _, _, dim in self._symbols(stmt, vars, first)}
         for dim in sizes:
-            self.expr(dim, vars)
+            if id(dim) not in symbolic:
+                self.expr(dim, vars)
+
+    @staticmethod
+    def _symbols(stmt: ast.Input, vars: Env, first: bool) -> list:
+        """The symbolic sizes of an `input` (`3 x H x W`): spatial sizes of the model's first input only."""
+        symbols = stmt.symbols(lambda name: vars.get(name) is not None)
+        for index, name, dim in symbols:
+            if not first:
+                raise SpecError("E0330", f"expected sizes in the model's second input, found the symbolic size "
+                                f"`{name}`", dim.where, label="not defined here",
+                                help="only the first input's height and width (or length, depth) may be symbolic; "
+                                     "give this input numbers, or make it the first")
+            if index < 2:
+                what = "batch size" if index == 0 else "channels (or features)"
+                raise SpecError("E0330", f"expected a number for the {what}, found the symbolic size `{name}`",
+                                dim.where, label="not a spatial size",
+                                help="only spatial sizes may be symbolic (`input 3 x H x W`): the channels decide "
+                                     "the parameters; define it as a parameter of the model to choose it with --set")
+        return symbols
 
     def visit_let(self, stmt: ast.Let, vars: Env, attrs: _Attrs, loop: bool) -> None:
         if is_layer_let(stmt, self.layers):

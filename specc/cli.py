@@ -130,6 +130,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     return status
 
 
+def _note_sizes(graph, done: str) -> None:
+    """A model with symbolic input sizes is built (drawn) at its smallest valid input: say so, and how to choose."""
+    sizes = graph.sizes
+    if sizes is None:
+        return
+    sample = sizes.smallest_input[1:] if sizes.smallest_input[0] == "N" else sizes.smallest_input
+    sys.stderr.write(f"note: `{graph.model}` takes symbolic sizes ({'; '.join(sizes.constraints())}): {done} at the "
+                     f"smallest valid input, {' x '.join(map(str, sample))}; --input chooses another\n")
+
+
 def _note_static(definition) -> None:
     sys.stderr.write(f"note: `{definition.name}` declares no `input`: its names and calls are checked, its shapes "
                      f"are not (add an `input` line, or pass --input)\n --> {definition.name_span.to_diagnostic()}\n")
@@ -141,6 +151,8 @@ def cmd_shapes(args: argparse.Namespace) -> int:
 
     if args.json and args.columns is not None:
         raise UsageError("--columns chooses the table's columns, and --json prints every field: give one of them")
+    if args.valid_sizes is not None:
+        return _valid_sizes(args)
     done = _run(_compilation(args, args.file), args)
     if done is None:
         return EXIT_OK
@@ -156,6 +168,48 @@ def cmd_shapes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _valid_sizes(args: argparse.Namespace) -> int:
+    """`specc shapes --valid-sizes LO:HI`: the input sizes the model takes, every spatial size symbolic."""
+    from .ops import format_shape
+    from .report import valid_sizes_json, valid_sizes_text
+
+    if args.columns is not None or args.depth is not None:
+        raise UsageError("--valid-sizes prints the valid input sizes, not the table: drop --columns and --depth")
+    compilation = _compilation(args, args.file)
+    compilation.every_size = True
+    done = _run(compilation, args)
+    if done is None:
+        return EXIT_OK
+    _warn(done)
+    graph = done.graph
+    if graph.sizes is None:
+        raise UsageError(f"--valid-sizes needs an input with spatial sizes; `{graph.model}` takes "
+                         f"{format_shape(graph.input)}")
+    low, high = args.valid_sizes
+    if args.json:
+        import json
+
+        print(json.dumps(valid_sizes_json(graph, low, high), indent=2))
+    else:
+        sys.stdout.write(valid_sizes_text(graph, low, high))
+    return EXIT_OK
+
+
+def _size_range(text: str) -> tuple[int, int]:
+    """--valid-sizes LO:HI (both included; `:HI` from 1), or a usage error saying how to write it."""
+    from .limits import LIMITS
+
+    low, sep, high = text.partition(":")
+    try:
+        low_size, high_size = int(low) if low.strip() else 1, int(high)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LO:HI, two sizes such as 64:600, found {text!r}") from None
+    if not sep or not 1 <= low_size <= high_size <= LIMITS["size"]:
+        raise argparse.ArgumentTypeError(f"expected LO:HI with 1 <= LO <= HI <= {LIMITS['size']:,} "
+                                         f"(e.g. 64:600), found {text!r}")
+    return low_size, high_size
+
+
 def cmd_graph(args: argparse.Namespace) -> int:
     fmt = _picture_format(args.format, args.output)
     if args.depth is not None and args.depth < 0:
@@ -164,6 +218,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
     done = _run(_compilation(args, args.file), args)
     _warn(done)
+    _note_sizes(done.graph, "drawn")
     picture = Picture(done.graph, depth=args.depth, direction=args.direction, runs=not args.expand_runs)
     drawn = picture.as_format(fmt)
     if args.output is None or args.output == "-":
@@ -223,6 +278,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         from .weights import verify
 
         tensors = verify(done.graph, args.weights)
+    _note_sizes(done.graph, "built")
     source = emit(done.graph, spec=done.name)
     if args.output is None or args.output == "-":
         sys.stdout.write(source)
@@ -358,6 +414,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_library_option(shapes)
     _add_dump_option(shapes)
     shapes.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    shapes.add_argument("--valid-sizes", type=_size_range, nargs="?", const=(1, 1024), metavar="LO:HI",
+                        help="list the input heights and widths (lengths, depths) the model takes from LO to HI "
+                             "(default 1:1024), and the smallest, instead of the table")
     shapes.add_argument("--depth", type=int, metavar="D", help="fold blocks nested deeper than D (0: top level only)")
     shapes.add_argument("--columns", type=_columns, metavar="COLS",
                         help=f"the table's columns, comma-separated, or all: {', '.join(COLUMN_NAMES)} "

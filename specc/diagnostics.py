@@ -119,6 +119,9 @@ _TABLE = (
     ("E0315", _SPEC, "a size not divisible by the op's factor"),
     ("E0320", _SPEC, "`output` out of place or not made of named values"),
     ("E0321", _SPEC, "a block's tensor parameters or several results used wrongly"),
+    ("E0330", _SPEC, "a symbolic input size (`input 3 x H x W`) where specc cannot take one"),
+    ("E0331", _SPEC, "layer sizes that are no floor-affine function of a symbolic input size"),
+    ("E0332", _SPEC, "no valid input size found for a symbolic input within the limits"),
     ("E0401", _SPEC, "wrong type"),
     ("E0402", _SPEC, "value out of range"),
     ("E0403", _SPEC, "division by zero"),
@@ -191,6 +194,8 @@ class SpecError(Exception):
         # Context elaboration gathers before the error is shown: the axis a size
         # reached zero along (E0303), and the block calls it happened in, innermost first.
         self.axis: Optional[str] = None
+        # The two sizes a join or a crop compared, where they did not fit (read by `sizes.py`).
+        self.sizes: Optional[tuple] = None
         self.frames: list[str] = []
 
     @property

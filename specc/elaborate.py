@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Union
 
 from . import reserved
 from .backends.torch_lowering import lower_layer
@@ -136,6 +136,7 @@ class Draft:
     overrides: dict[str, Any]
     inputs: tuple[tuple[str, Shape], ...] = ()
     outputs: Any = None
+    sizes: Any = None  # a `sizes.Sizes` when the input has symbolic sizes (elaborated at the smallest valid)
 
 
 @dataclass(frozen=True)
@@ -203,10 +204,72 @@ class _State:
 
 
 def elaborate(program: Program, model: Optional[str] = None, overrides: Optional[dict] = None,
-              input_shape: Optional[tuple] = None, steps: Optional[Budget] = None) -> Draft:
-    """Elaborate one model of `program` (see the module docstring); its steps count towards `steps` too."""
+              input_shape: Optional[tuple] = None, steps: Optional[Budget] = None,
+              every_size: bool = False) -> Draft:
+    """Elaborate one model of `program` (see the module docstring); its steps count towards `steps` too.
+
+    An input with symbolic sizes (`input 3 x H x W`, `--input 3xHxW`; with `every_size`, every spatial
+    size of the input) is described by `sizes.describe`, and the model elaborated at its smallest valid
+    input; the description rides along as `Draft.sizes`.
+    """
     definition = program.model(model)
-    return _Elaborator(program, steps).model(definition, overrides or {}, input_shape)
+    overrides = overrides or {}
+    pattern = input_pattern(program, definition, overrides, input_shape, every_size)
+    if pattern is None:
+        return _Elaborator(program, steps).model(definition, overrides, input_shape)
+    from .sizes import describe  # (the engine runs trial elaborations: it imports this module)
+
+    sizes = describe(program, definition, overrides, pattern, steps)
+    draft = _Elaborator(program, steps).model(definition, overrides, sizes.smallest_input)
+    draft.sizes = sizes
+    return draft
+
+
+def input_pattern(program: Program, definition: ast.ModelDef, overrides: dict, given: Optional[tuple],
+                  every_size: bool = False) -> Optional[Shape]:
+    """The model's first input as a shape whose symbolic sizes are names (`("N", 3, "H", "W")`), or None.
+
+    From `--input` when given, else from the model's `input`; with `every_size`, each spatial size is
+    a name (`H`, `W`; `L`; `D`, `H`, `W`) whatever was written.
+    """
+    elaborator = _Elaborator(program)
+    if given is not None:
+        # A name in `--input` (or the API's `input=`) is a symbolic size; any other text is no size (E0401).
+        sizes = [Symbol(d) if isinstance(d, str) and d != BATCH and d.isidentifier() else d for d in given]
+        shape = _shape_from_sizes(sizes, definition.name_span.to_diagnostic(), "--input", symbols=True)
+        if isinstance(shape[0], str) and shape[0] != BATCH or len(shape) > 1 and isinstance(shape[1], str):
+            raise SpecError("E0502", f"expected numbers for the batch and channels of `--input`, found "
+                            f"{format_shape(shape)}", definition.name_span.to_diagnostic(),
+                            help="only spatial sizes may be symbolic: (3, \"H\", \"W\") or (\"N\", 3, \"H\", \"W\")")
+    else:
+        stmt = declared_input(definition)
+        if stmt is None:
+            return None
+        with charging(elaborator.state.budget):
+            env = Env(elaborator._model_params(definition, overrides))
+            shape = _shape_from_sizes(_input_sizes(stmt, env), stmt.where, "input", symbols=True)
+    if every_size:
+        letters = SPATIAL_LETTERS.get(len(shape), "")
+        shape = (*shape[:len(shape) - len(letters)], *letters)
+    shape = tuple(str(d) if isinstance(d, Symbol) else d for d in shape)
+    return shape if any(isinstance(d, str) and i > 0 for i, d in enumerate(shape)) else None
+
+
+class Symbol(str):
+    """A symbolic size's name (`H` of `input 3 x H x W`), told apart from a string a spec computes."""
+
+
+# The names of the spatial sizes, by rank: `[N, C, L]`, `[N, C, H, W]`, `[N, C, D, H, W]`.
+SPATIAL_LETTERS = {3: ("L",), 4: ("H", "W"), 5: ("D", "H", "W")}
+
+
+def _input_sizes(stmt: ast.Input, env: Env) -> list:
+    """The sizes an `input` writes, evaluated; `N` for the batch, and a symbolic size as its name."""
+    bound = lambda name: env.get(name) is not None  # noqa: E731
+    batch = stmt.names_batch(bound)
+    symbolic = {id(dim) for _, _, dim in stmt.symbols(bound)}
+    return [BATCH if batch and i == 0 else Symbol(d.id) if id(d) in symbolic else evaluate(d, env)
+            for i, d in enumerate(stmt.dims)]
 
 
 def declared_input(definition: ast.ModelDef) -> Optional[ast.Input]:
@@ -238,6 +301,7 @@ class _Elaborator(StatementVisitor):
         # Where each named value was made, by (id of its module's values, name): messages about a
         # join name the producers. (Each module's values dict lives as long as its body's elaboration.)
         self._written: dict[tuple[int, str], int] = {}
+        self.suggest = True  # whether an error looks for input sizes that fit (not in a trial of a search)
 
     # -- the model
 
@@ -255,10 +319,11 @@ class _Elaborator(StatementVisitor):
             body = self.body(definition.body, self._model_env(env, inputs), shape)
             self._settle(self.module)
         except SpecError as error:
-            # A search re-elaborates the model up to ~130 times (`_Search` bounds the work of all the
+            # A search re-elaborates the model up to ~130 times (`Search` bounds the work of all the
             # trials together): only for a model of modest size up to the error.
             budget = self.state.budget
-            modest = self.state.layers <= SEARCH_LAYERS and budget.total - budget.left <= SEARCH_STEPS
+            modest = (self.suggest and self.state.layers <= SEARCH_LAYERS
+                      and budget.total - budget.left <= SEARCH_STEPS)
             if error.code == "E0303" and error.axis and modest:
                 _add_smallest_input(error, self.program, definition, overrides, shape)
             elif error.code in JOINS and getattr(error, "axis", None) and modest:
@@ -309,11 +374,12 @@ class _Elaborator(StatementVisitor):
         """The model's inputs in order, (name, shape); `--input` gives the first one's shape."""
         inputs = []
         for stmt in (s for s in definition.body if s.kind == "input"):
-            batch = stmt.names_batch(lambda name: env.get(name) is not None)
-            sizes = [BATCH if batch and i == 0 else evaluate(d, env) for i, d in enumerate(stmt.dims)]
+            sizes = _input_sizes(stmt, env)
             if not inputs:
                 self.input_sizes = ("input", sizes)
-            inputs.append((stmt.name or IMPLICIT_INPUT, _shape_from_sizes(sizes, stmt.where, "input")))
+            # A symbolic size stands only where `--input` (the sizes engine's trial) gives the shape.
+            symbols = given is not None and not inputs
+            inputs.append((stmt.name or IMPLICIT_INPUT, _shape_from_sizes(sizes, stmt.where, "input", symbols)))
         if given is not None:
             self.input_sizes = ("--input", list(given))
             shape = _shape_from_sizes(list(given), definition.name_span.to_diagnostic(), "--input")
@@ -833,6 +899,7 @@ class _Elaborator(StatementVisitor):
         help = (_batch_help(self.input_sizes, problem, shape) if problem.code == "E0304" else None) or problem.help
         error = SpecError(problem.code, problem.message, node.where, label=label, help=help)
         error.axis = problem.axis  # for `_add_smallest_input`
+        error.sizes = problem.sizes  # for `sizes.py`: (have, want) of a crop that does not fit
         return error
 
     @contextmanager
@@ -1262,11 +1329,22 @@ JOINS = ("E0301", "E0302")  # branches that do not fit their join
 
 
 def _along(a: Shape, b: Shape, error: SpecError) -> SpecError:
-    """`error` about a join of `a` and `b`, knowing the spatial axis (of an image) where they first disagree."""
-    if len(a) == len(b) == 4:
-        error.axis = next((name for i, name in ((2, "height"), (3, "width")) if a[i] != b[i] and 1 not in (a[i], b[i])),
-                          None)
+    """`error` about a join of `a` and `b`, knowing the spatial axis where they first disagree.
+
+    `axis` ("height", "width") is for an image; `sizes`, the two sizes there, for any rank: the valid-sizes
+    engine (`sizes.py`) tells from them whether the branches will ever agree at a larger input.
+    """
+    if len(a) == len(b) >= 3:
+        names = _SPATIAL_AXES.get(len(a), ())
+        differing = [i for i in range(2, len(a)) if a[i] != b[i] and 1 not in (a[i], b[i])]
+        if differing:
+            error.sizes = (a[differing[0]], b[differing[0]])
+        if len(a) == 4:
+            error.axis = next((names[i - 2] for i in differing), None)
     return error
+
+
+_SPATIAL_AXES = {3: ("length",), 4: ("height", "width"), 5: ("depth", "height", "width")}
 
 
 def broadcast(a: Shape, b: Shape) -> Optional[Shape]:
@@ -1378,34 +1456,56 @@ def _add_call_stack(error: SpecError) -> None:
         one.help = "\n".join([one.help or "this happened inside a block", *lines])
 
 
-class _SearchOver(Exception):
+class SearchOver(Exception):
     """The trial elaborations of one search used up its budget: no input is suggested."""
 
 
-class _Search:
-    """Trial elaborations of a model at other input sizes, all within one elaboration's work.
+
+class Search:
+    """Trial elaborations of a model at other input sizes, all within a budget of their own.
 
     Each trial may run the whole model, past the point where the error was (a
     loop of a million steps after it): the trials share one budget of steps,
     and their layers and block instances count against one elaboration's, so
     a search costs at most about twice what the failed elaboration could.
+    The sizes engine (`sizes.py`) runs its trials through a `Search` too, with
+    budgets of its own (`LIMITS["sizes_steps"]`, `LIMITS["sizes_trials"]`).
     """
 
-    def __init__(self, program: Program, definition: ast.ModelDef, overrides: dict) -> None:
+    def __init__(self, program: Program, definition: ast.ModelDef, overrides: dict,
+                 steps: Optional[int] = None, made: Optional[int] = None,
+                 what: str = "searching for an input that fits") -> None:
         self.program, self.definition, self.overrides = program, definition, overrides
-        self.steps = Budget(LIMITS["search_steps"], what="searching for an input that fits")
+        self.steps = Budget(LIMITS["search_steps"] if steps is None else steps, what=what)
+        self.most = LIMITS["layers"] + LIMITS["nodes"] if made is None else made
         self.made = 0  # layers and block instances of the trials so far
 
     def fits(self, given: tuple, axis: str) -> bool:
-        if self.made > LIMITS["layers"] + LIMITS["nodes"]:
-            raise _SearchOver
+        return self._run(lambda trial: trial.fits(self.definition, self.overrides, given, axis))
+
+    def trial(self, given: tuple) -> Union[Draft, SpecError]:
+        """The model elaborated at `given`, or the error it stops at (suggesting no input sizes)."""
+
+        def run(trial: _Elaborator) -> Union[Draft, SpecError]:
+            trial.suggest = False
+            try:
+                return trial.model(self.definition, self.overrides, given)
+            except SpecError as error:
+                return error
+
+        return self._run(run)
+
+    def _run(self, how: Callable):
+        if self.made > self.most:
+            raise SearchOver
         trial = _Elaborator(self.program, self.steps)
         try:
-            return trial.fits(self.definition, self.overrides, given, axis)
+            return how(trial)
         finally:
             self.made += trial.state.layers + trial.state.nodes
             if self.steps.left < 0:  # the trial stopped for the search's budget, not for a size
-                raise _SearchOver
+                raise SearchOver
+
 
 
 def _add_smallest_input(error: SpecError, program: Program, definition: ast.ModelDef, overrides: dict,
@@ -1413,7 +1513,7 @@ def _add_smallest_input(error: SpecError, program: Program, definition: ast.Mode
     """A size reached zero: say the smallest model input that fits (sizes only grow with the input)."""
     if len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
         return
-    search = _Search(program, definition, overrides)
+    search = Search(program, definition, overrides)
     sizes = list(shape)
     try:
         for axis, name in ((2, "height"), (3, "width")):
@@ -1427,9 +1527,10 @@ def _add_smallest_input(error: SpecError, program: Program, definition: ast.Mode
         given = tuple(sizes[1:] if sizes[0] == "N" else sizes)
         if not all(search.fits(given, name) for name in ("height", "width")):
             return
-    except _SearchOver:
+    except SearchOver:
         return
-    error.help += f"\nthe model needs an input of at least {' x '.join(map(str, given))}"
+    error.help += (f"\nthe model needs an input of at least {' x '.join(map(str, given))} "
+                   "(`specc shapes --valid-sizes` lists every size it takes)")
 
 
 def _add_nearest_inputs(error: SpecError, program: Program, definition: ast.ModelDef, overrides: dict,
@@ -1442,7 +1543,7 @@ def _add_nearest_inputs(error: SpecError, program: Program, definition: ast.Mode
     if len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
         return
     axis = 2 if error.axis == "height" else 3
-    search = _Search(program, definition, overrides)
+    search = Search(program, definition, overrides)
 
     def fits(size: int) -> bool:
         trial = list(shape)
@@ -1455,16 +1556,17 @@ def _add_nearest_inputs(error: SpecError, program: Program, definition: ast.Mode
         if above is None:  # no larger input fits (branches with different strides): no size to suggest
             return
         below = next((n for n in range(shape[axis] - 1, max(shape[axis] - NEAREST, 0), -1) if fits(n)), None)
-    except _SearchOver:
+    except SearchOver:
         return
     found = [str(n) for n in (below, above) if n is not None]
-    error.help += f"\nthe nearest input {error.axis}s at which the branches agree: {' and '.join(found)}"
+    error.help += (f"\nthe nearest input {error.axis}s at which the branches agree: {' and '.join(found)} "
+                   "(`specc shapes --valid-sizes` lists every size the model takes)")
 
 
 NEAREST = 64  # how far from the given input size `_add_nearest_inputs` looks
 
 
-def _smallest_along(search: _Search, sizes: list, axis: int, name: str) -> Optional[int]:
+def _smallest_along(search: Search, sizes: list, axis: int, name: str) -> Optional[int]:
     """The smallest size along `axis` (the others as in `sizes`) at which no size reaches zero along it."""
 
     def fits(size: int) -> bool:
@@ -1494,12 +1596,17 @@ SEARCH_STEPS = 50_000  # steps taken before the error, likewise (a loop that mak
 # ---------------------------------------------------------------- input and overrides
 
 
-def _shape_from_sizes(sizes: list, span: Span, what: str) -> Shape:
-    """The input shape: `N` and the sample's sizes, or without `N` C x H x W or F, with a batch size or not."""
+def _shape_from_sizes(sizes: list, span: Span, what: str, symbols: bool = False) -> Shape:
+    """The input shape: `N` and the sample's sizes, or without `N` C x H x W or F, with a batch size or not.
+
+    With `symbols`, a size may be a name (a symbolic size, `input 3 x H x W`).
+    """
     batch = bool(sizes) and sizes[0] == BATCH
     if batch:
         sizes = sizes[1:]
     for size in sizes:
+        if symbols and isinstance(size, Symbol):
+            continue
         if isinstance(size, bool) or not isinstance(size, int):
             raise SpecError("E0401", f"expected int sizes in `{what}`, found {describe(size)} {brief(size)}", span,
                             label="not an int")

@@ -197,6 +197,9 @@ class Graph:
     inputs: tuple = ()
     outputs: Optional[tuple] = None
     name_span: Optional[Span] = None  # the model's name, where a diagnostic about the whole model points
+    # An input with symbolic sizes (`input 3 x H x W`): their description (`sizes.Sizes`: each row's
+    # sizes as expressions, the valid inputs); the graph itself is elaborated at the smallest valid input.
+    sizes: Optional[Any] = None
 
     def _repr_html_(self) -> str:
         """In Jupyter, the shapes table with every column, as HTML (`report.to_html`)."""

@@ -42,7 +42,8 @@ def assign(draft: Draft) -> Graph:
         model=definition.name, file=definition.span.file, params_values=dict(draft.params),
         overrides=dict(draft.overrides), input=draft.input, output=draft.output, body=nodes, sequential=sequential,
         span=definition.where, total_params=total_params, total_macs=total_macs,
-        name_span=definition.name_span.to_diagnostic(), inputs=draft.inputs, outputs=draft.outputs)
+        name_span=definition.name_span.to_diagnostic(), inputs=draft.inputs, outputs=draft.outputs,
+        sizes=draft.sizes)
 
 
 def is_sequential(body: list) -> bool:

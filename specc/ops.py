@@ -41,11 +41,12 @@ class OpProblem(Exception):
     """A problem with an op's arguments or input shape; elaboration adds the span."""
 
     def __init__(self, code: str, message: str, help: str = "", arg: Optional[str] = None,
-                 axis: Optional[str] = None, ranks: tuple[int, ...] = ()) -> None:
+                 axis: Optional[str] = None, ranks: tuple[int, ...] = (), sizes: Optional[tuple] = None) -> None:
         super().__init__(message)
         self.code, self.message, self.help, self.arg = code, message, help, arg
         self.axis = axis  # "height" or "width" when a size reaches zero (E0303)
         self.ranks = ranks  # E0304: the input ranks that would have fitted
+        self.sizes = sizes  # (have, want): a size that must reach another (a crop), for `sizes.py`
 
 
 @dataclass(frozen=True)
@@ -812,7 +813,8 @@ def _center_crop_infer(a: dict, shape: Shape) -> Shape:
         if want > have:
             raise OpProblem("E0402", f"expected a crop no larger than the input in `center_crop`, found {want} "
                                      f"for a {axis} of {have}", "crop to at most the input's size; U-Net crops a "
-                                     "skip to the size of the upsampled path (`center_crop(up.hw)`)", arg="size")
+                                     "skip to the size of the upsampled path (`center_crop(up.hw)`)", arg="size",
+                            sizes=(have, want))
     return (*shape[:2], *size)
 
 

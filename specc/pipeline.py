@@ -53,6 +53,7 @@ class Compilation:
     library_paths: Optional[tuple] = None
     # The steps of a larger run this elaboration counts towards (`specc check`'s, for a whole file).
     steps: Optional[Budget] = None
+    every_size: bool = False  # every spatial size of the input symbolic (`specc shapes --valid-sizes`)
     problems: Collector = field(default_factory=Collector)
     module: Optional[ast.Module] = None   # parse
     program: Optional[Program] = None     # resolve (and check, which adds nothing)
@@ -92,7 +93,8 @@ def _check(c: Compilation) -> None:
 
 
 def _elaborate(c: Compilation) -> None:
-    c.draft = elaborate(c.program, model=c.model, overrides=c.overrides, input_shape=c.input, steps=c.steps)
+    c.draft = elaborate(c.program, model=c.model, overrides=c.overrides, input_shape=c.input, steps=c.steps,
+                        every_size=c.every_size)
 
 
 def _name(c: Compilation) -> None:

@@ -39,7 +39,7 @@ def to_json(graph: Graph, batch: Optional[int] = None) -> dict[str, Any]:
     """The `specc shapes --json` object (DESIGN.md's contract, extended); memory at `batch` (see `analyse`)."""
     facts = analyse(graph, batch)
     flow = dataflow.build(graph)
-    return {
+    result = {
         "model": graph.model,
         "file": graph.file,
         "input": _dims(graph.input),
@@ -56,7 +56,43 @@ def to_json(graph: Graph, batch: Optional[int] = None) -> dict[str, Any]:
         "outputs": None if graph.outputs is None else _outputs_json(graph.outputs),
         "edges": [{"from": edge.source, "to": edge.target, "shape": _dims(edge.shape), "value": edge.value}
                   for edge in flow.edges],
+        **_sizes_json(graph),
     }
+    _add_out_sizes(graph, result)
+    return result
+
+
+def _sizes_json(graph: Graph) -> dict[str, Any]:
+    """`sizes`, for an input with symbolic sizes: the input and output as written, and each axis's valid sizes.
+
+    Every other field describes the graph at the smallest valid input (`sizes.shown_at`); each layer
+    and module also has `out_sizes`, its output with the sizes that vary as expressions.
+    """
+    sizes = graph.sizes
+    if sizes is None:
+        return {}
+    return {"sizes": {"input": list(sizes.pattern), "output": list(sizes.output),
+                      "shown_at": list(sizes.smallest_input),
+                      "axes": {name: axis_json(axis) for name, axis in sizes.axes.items()}}}
+
+
+def axis_json(axis) -> dict[str, Any]:
+    """One symbolic axis: its constraint as text, its smallest valid size, and the exact set (see `sizes.Valid`)."""
+    valid = axis.valid
+    return {"constraint": valid.text(axis.name), "smallest": valid.smallest, "threshold": valid.threshold,
+            "period": valid.period, "residues": list(valid.residues), "below": list(valid.below),
+            "above": list(valid.above)}
+
+
+def _add_out_sizes(graph: Graph, result: dict[str, Any]) -> None:
+    """Each layer's and module's `out_sizes`: its output with symbolic sizes (rows in `ir.walk` order)."""
+    if graph.sizes is None:
+        return
+    rows = [row.node.kind for row in walk(graph.body)]
+    layers = iter(result["layers"])
+    modules_ = iter(result["modules"])
+    for kind, shape in zip(rows, graph.sizes.rows):
+        next(modules_ if kind == "module" else layers)["out_sizes"] = list(shape)
 
 
 def warnings_json(warnings: list) -> list[dict[str, Any]]:
@@ -175,6 +211,8 @@ def to_table(graph: Graph, depth: Optional[int] = None, columns: tuple[Column, .
     # Column by column, then transposed: a fifth faster than row by row on ResNet-152.
     rows = list(zip(*[_cells(column, visible, facts, sources) for column in columns]))
     total = tuple(column.total(graph, facts) for column in columns)
+    if graph.sizes is not None and COLUMNS["output"] in columns:
+        rows, total = _symbolic_output(graph, depth, columns.index(COLUMNS["output"]), rows, total)
     widths = [max(len(column.header), len(total[i]), *(len(r[i]) for r in rows)) for i, column in enumerate(columns)]
     rule = _line(tuple("-" * w for w in widths), widths, columns)
     lines = [_title(graph), _line(tuple(column.header for column in columns), widths, columns), rule]
@@ -220,8 +258,16 @@ def _made_by(source: dataflow.Node, here: str) -> str:
     return made.path if made.module else f"{made.op} ({made.path or 'model'})"
 
 
+def _symbolic_output(graph: Graph, depth: Optional[int], at: int, rows: list, total: tuple) -> tuple[list, tuple]:
+    """The output column with symbolic sizes as expressions (`[N, 64, H/2, W/2]`)."""
+    shapes = [shape for row, shape in zip(walk(graph.body), graph.sizes.rows) if depth is None or row.depth <= depth]
+    rows = [(*cells[:at], format_shape(shape), *cells[at + 1:]) for cells, shape in zip(rows, shapes)]
+    return rows, (*total[:at], format_shape(graph.sizes.output), *total[at + 1:])
+
+
 def _title(graph: Graph) -> str:
-    title = f"{graph.model}: input {format_shape(graph.input)} -> output {format_shape(graph.output)}"
+    input, output = (graph.input, graph.output) if graph.sizes is None else (graph.sizes.pattern, graph.sizes.output)
+    title = f"{graph.model}: input {format_shape(input)} -> output {format_shape(output)}"
     if graph.overrides:
         title += "  (" + ", ".join(f"{k}={show(v)}" for k, v in graph.overrides.items()) + ")"
     return title
@@ -229,7 +275,7 @@ def _title(graph: Graph) -> str:
 
 def _notes(graph: Graph, columns: tuple[Column, ...], facts: Optional[Analysis]) -> list[str]:
     """The lines below the table: several inputs, what the model returns, counts per sample, the memory peaks."""
-    notes = []
+    notes = sizes_lines(graph)
     if len(graph.inputs) > 1:
         notes.append("inputs: " + ", ".join(f"{name} {format_shape(shape)}" for name, shape in graph.inputs))
     if graph.outputs is not None:
@@ -240,6 +286,70 @@ def _notes(graph: Graph, columns: tuple[Column, ...], facts: Optional[Analysis])
     if COLUMNS["memory"] in columns:
         notes += _memory_lines(graph, facts)
     return notes
+
+
+def sizes_lines(graph: Graph) -> list[str]:
+    """Below a table of symbolic sizes: the valid inputs, and at which one the other columns are counted."""
+    sizes = graph.sizes
+    if sizes is None:
+        return []
+    sample = [d for d in sizes.smallest_input[1:]] if sizes.smallest_input[0] == "N" else list(sizes.smallest_input)
+    return [f"valid input sizes: {'; '.join(sizes.constraints())}",
+            f"counts at the smallest valid input, {' x '.join(map(str, sample))} (--input gives another)"]
+
+
+def valid_sizes_text(graph: Graph, low: int, high: int) -> str:
+    """`specc shapes --valid-sizes LO:HI`: each symbolic axis's valid sizes in the range, and the smallest.
+
+        UNet: input [N, 1, H, W]  (padding=1)
+        H: H % 16 == 0
+          from 64 to 600: 64, 80, 96, ..., 592 (34 sizes, every 16)
+        ...
+        smallest valid input: 1 x 16 x 16
+    """
+    sizes = graph.sizes
+    lines = [f"{graph.model}: input {format_shape(sizes.pattern)}{_overrides_text(graph)}"]
+    for name, axis in sizes.axes.items():
+        found = axis.valid.within(low, high)
+        lines.append(f"{name}: {axis.valid.text(name)}")
+        lines.append(f"  from {low} to {high}: {_sizes_listed(found) if found else 'none'}")
+    lines.append(f"smallest valid input: {' x '.join(map(str, _sample(sizes.smallest_input)))}")
+    return "\n".join(lines) + "\n"
+
+
+def valid_sizes_json(graph: Graph, low: int, high: int) -> dict[str, Any]:
+    """The JSON of `--valid-sizes`: the input as written, and per axis its constraint and valid sizes in range."""
+    sizes = graph.sizes
+    return {"model": graph.model, "file": graph.file, "input": list(sizes.pattern), "range": [low, high],
+            "axes": {name: {**axis_json(axis), "valid": axis.valid.within(low, high)}
+                     for name, axis in sizes.axes.items()},
+            "smallest_input": list(sizes.smallest_input)}
+
+
+def _sample(shape: tuple) -> list:
+    return list(shape[1:]) if shape[0] == "N" else list(shape)
+
+
+def _overrides_text(graph: Graph) -> str:
+    return "  (" + ", ".join(f"{k}={show(v)}" for k, v in graph.overrides.items()) + ")" if graph.overrides else ""
+
+
+def _sizes_listed(sizes: list[int], most: int = 8) -> str:
+    """`64, 80, 96, ..., 592 (34 sizes, every 16)`, `3-9, 12-40`, or every size when few."""
+    if len(sizes) <= most:
+        return ", ".join(map(str, sizes))
+    steps = {b - a for a, b in zip(sizes, sizes[1:])}
+    if len(steps) == 1:
+        step = steps.pop()
+        every = "every size" if step == 1 else f"every {step}"
+        return f"{', '.join(map(str, sizes[:3]))}, ..., {sizes[-1]} ({len(sizes)} sizes, {every})"
+    runs, start = [], sizes[0]
+    for a, b in zip(sizes, [*sizes[1:], None]):
+        if b != a + 1:
+            runs.append(str(start) if start == a else f"{start}-{a}")
+            start = b
+    shown = runs[:most] + (["..."] if len(runs) > most else [])
+    return ", ".join(shown) + f" ({len(sizes)} sizes)"
 
 
 def _memory_lines(graph: Graph, facts: Analysis) -> list[str]:
@@ -287,17 +397,25 @@ def to_html(graph: Graph, columns: tuple[Column, ...] = tuple(COLUMNS.values()),
     facts = analyse(graph, batch) if any(column.analysis for column in columns) else None
     head = "".join(f"<th{_align(column)}>{html.escape(column.header)}</th>" for column in columns)
     sources = _Sources(graph)
-    body = "".join(_html_row(row, columns, facts, sources) for row in walk(graph.body))
-    total = "".join(f"<td{_align(column)}>{html.escape(column.total(graph, facts))}</td>" for column in columns)
+    rows = list(walk(graph.body))
+    symbolic = graph.sizes.rows if graph.sizes is not None else [None] * len(rows)
+    body = "".join(_html_row(row, columns, facts, sources, shape) for row, shape in zip(rows, symbolic))
+    totals = [column.total(graph, facts) if column.name != "output" or graph.sizes is None
+              else format_shape(graph.sizes.output) for column in columns]
+    total = "".join(f"<td{_align(column)}>{html.escape(text)}</td>" for column, text in zip(columns, totals))
     notes = "".join(f"<pre>{html.escape(note)}</pre>" for note in _notes(graph, columns, facts))
     return (f"<div><p><b>{html.escape(_title(graph))}</b></p><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody><tfoot><tr>{total}</tr></tfoot></table>{notes}</div>")
 
 
-def _html_row(row, columns: tuple[Column, ...], facts: Optional[Analysis], sources: "_Sources") -> str:
+def _html_row(row, columns: tuple[Column, ...], facts: Optional[Analysis], sources: "_Sources",
+              symbolic: Optional[tuple] = None) -> str:
+    """One row; `symbolic`: its output with symbolic sizes, which the output column shows."""
     cells = []
     for column in columns:
         text, style = _cells(column, [row], facts, sources)[0], _align(column)
+        if column.name == "output" and symbolic is not None:
+            text = format_shape(symbolic)
         if column.name == "path":  # nesting as an indent, not as spaces the browser would collapse
             text = text.lstrip()
             style = f' style="padding-left: {row.indent * 1.5}em"' if row.indent else ""

@@ -313,6 +313,16 @@ class Input(Node):
         first = self.dims[0] if self.dims else None
         return first is not None and first.kind == "name" and first.id == BATCH and not bound(BATCH)
 
+    def symbols(self, bound: Callable[[str], bool]) -> list[tuple[int, str, "Name"]]:
+        """The symbolic sizes (`input 3 x H x W`): (index in the shape, batch first; name; dim) of each bare
+        name that is no variable in scope. Only a spatial size (index 2 on) may be one: `check` says so.
+        """
+        batch = self.names_batch(bound)
+        # Where the sample starts in the shape: after `N`, after a batch size (2 or 4 sizes), else at 1.
+        offset = 0 if batch or len(self.dims) in (2, 4) else 1
+        return [(i + offset, d.id, d) for i, d in enumerate(self.dims)
+                if d.kind == "name" and not (batch and i == 0) and not bound(d.id)]
+
 
 class Output(Node):
     """`output logits`, `output (a, b)`, `output {"out": out, "aux": aux}`: what the model returns."""

@@ -33,7 +33,9 @@ def emit(graph: Graph, spec: str) -> str:
     files.claim(graph.model)
     _import_declared(graph, files)
     assigned, plans = plan_classes(graph, files)
-    body = [_render_class(plan, assigned, files) for plan in plans] + [_render_model(graph, assigned, files)]
+    symbolic = symbolic_shapes(graph)
+    body = [_render_class(plan, assigned, files, symbolic) for plan in plans] + [
+        _render_model(graph, assigned, files, symbolic)]
     body = [text + "\n" for text in files.definitions()] + body  # before any class that uses them
     return _header(graph, spec) + "\n" + files.imports() + "\n\n" + "\n\n".join(body)
 
@@ -64,7 +66,17 @@ def _header(graph: Graph, spec: str) -> str:
             f"# Overrides: {overrides}.\n"
             f"# Regenerate with `specc build` rather than editing by hand.\n"
             f'"""{graph.model}: input {_plain_shape(graph.input)} -> output {_plain_shape(graph.output)}, '
-            f'{graph.total_params:,} parameters."""\n')
+            f'{graph.total_params:,} parameters.{_sizes_note(graph)}"""\n')
+
+
+def _sizes_note(graph: Graph) -> str:
+    """For a symbolic input: the sizes the comments are written in, the valid ones, where it was built."""
+    sizes = graph.sizes
+    if sizes is None:
+        return ""
+    return (f"\n\nSizes: input {_plain_shape(sizes.pattern)} -> output {_plain_shape(sizes.output)}; valid: "
+            f"{comment_text('; '.join(sizes.constraints()))}.\nBuilt at the smallest valid input (the counts "
+            "above); the comments give every size as an expression of the input's.\n")
 
 
 def _plain_shape(shape: tuple) -> str:
@@ -93,10 +105,20 @@ class _Writer:
         return f"  # {self.shape(self.shapes.get(id(node), node.out_shape))}" if self.sequential else ""
 
 
-def _render_class(plan: ClassPlan, assigned: dict, files: Namespace) -> str:
+def symbolic_shapes(graph: Graph) -> dict[int, tuple]:
+    """Each row's shape with the input's symbolic sizes as expressions (`sizes.py`), by node id; none without."""
+    if graph.sizes is None:
+        return {}
+    return {id(row.node): shape for row, shape in zip(walk(graph.body), graph.sizes.rows)}
+
+
+def _render_class(plan: ClassPlan, assigned: dict, files: Namespace, symbolic: dict[int, tuple]) -> str:
     template = plan.instances[0]
     children = describe(template.body, [], assigned)
-    writer = _Writer(plan.names, plan.exprs, shared_shapes(plan), plan.base == "Sequential")
+    # A class of one instance writes its sizes as the model's input's; several, relative to their own.
+    shapes = shared_shapes(plan) if len(plan.instances) > 1 or not symbolic else {
+        id(row.node): symbolic.get(id(row.node), row.node.out_shape) for row in walk(template.body)}
+    writer = _Writer(plan.names, plan.exprs, shapes, plan.base == "Sequential")
     params = "".join(f", {plan.names.name(p)}" for p in plan.params)
     lines = [f"class {identifier(plan.name)}({files.use('nn.' + plan.base)}):",
              f"{INDENT}def __init__(self{params}):"]
@@ -104,10 +126,10 @@ def _render_class(plan: ClassPlan, assigned: dict, files: Namespace) -> str:
     return _finish(lines, children, writer, template.body, files, inputs, _returned(template.returns))
 
 
-def _render_model(graph: Graph, assigned: dict, files: Namespace) -> str:
+def _render_model(graph: Graph, assigned: dict, files: Namespace, symbolic: dict[int, tuple]) -> str:
     leaves: list = []
     children = describe(graph.body, leaves, assigned)
-    shapes = {id(row.node): row.node.out_shape for row in walk(graph.body)}
+    shapes = symbolic or {id(row.node): row.node.out_shape for row in walk(graph.body)}
     writer = _Writer(files.scope(), [(literal(leaf.value),) for leaf in leaves], shapes, graph.sequential)
     base = files.use("nn.Sequential" if graph.sequential else "nn.Module")
     lines = [f"class {identifier(graph.model)}({base}):", f"{INDENT}def __init__(self):"]
