@@ -287,6 +287,12 @@ class Collector:
         raise_all(self.errors)
 
 
+def name_too_long(length: int, where) -> "SpecError":
+    """E0405 for a name over `LIMITS["name_chars"]`: one wording for both front-ends, so `fmt` agrees with itself."""
+    return SpecError("E0405", f"expected a name of at most {LIMITS['name_chars']:,} characters, found one of "
+                              f"{length:,}", where, label="too long", help="choose a shorter name")
+
+
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """A "did you mean" help line, or "" when nothing is close.
 

@@ -28,7 +28,7 @@ from .diagnostics import Span, SpecError, suggest
 from .expr import Env, brief, charging, describe, evaluate, is_int
 from .initializers import CATALOGUE, Initializer, Rule, RuleProblem, bind_rule
 from .limits import LIMITS, Budget, ensure_recursion_room
-from .ops import OPS, Op, OpProblem, Shape, accepts, coerce, format_shape
+from .ops import OPS, SPATIAL_LETTERS, Op, OpProblem, Shape, accepts, coerce, format_shape
 from .resolve import Program
 from .syntax import ast, templates
 from .syntax.ast import BATCH
@@ -232,7 +232,6 @@ def input_pattern(program: Program, definition: ast.ModelDef, overrides: dict, g
     From `--input` when given, else from the model's `input`; with `every_size`, each spatial size is
     a name (`H`, `W`; `L`; `D`, `H`, `W`) whatever was written.
     """
-    elaborator = _Elaborator(program)
     if given is not None:
         # A name in `--input` (or the API's `input=`) is a symbolic size; any other text is no size (E0401).
         sizes = [Symbol(d) if isinstance(d, str) and d != BATCH and d.isidentifier() else d for d in given]
@@ -245,6 +244,7 @@ def input_pattern(program: Program, definition: ast.ModelDef, overrides: dict, g
         stmt = declared_input(definition)
         if stmt is None:
             return None
+        elaborator = _Elaborator(program)
         with charging(elaborator.state.budget):
             env = Env(elaborator._model_params(definition, overrides))
             shape = _shape_from_sizes(_input_sizes(stmt, env), stmt.where, "input", symbols=True)
@@ -257,10 +257,6 @@ def input_pattern(program: Program, definition: ast.ModelDef, overrides: dict, g
 
 class Symbol(str):
     """A symbolic size's name (`H` of `input 3 x H x W`), told apart from a string a spec computes."""
-
-
-# The names of the spatial sizes, by rank: `[N, C, L]`, `[N, C, H, W]`, `[N, C, D, H, W]`.
-SPATIAL_LETTERS = {3: ("L",), 4: ("H", "W"), 5: ("D", "H", "W")}
 
 
 def _input_sizes(stmt: ast.Input, env: Env) -> list:
@@ -1460,7 +1456,6 @@ class SearchOver(Exception):
     """The trial elaborations of one search used up its budget: no input is suggested."""
 
 
-
 class Search:
     """Trial elaborations of a model at other input sizes, all within a budget of their own.
 
@@ -1505,7 +1500,6 @@ class Search:
             self.made += trial.state.layers + trial.state.nodes
             if self.steps.left < 0:  # the trial stopped for the search's budget, not for a size
                 raise SearchOver
-
 
 
 def _add_smallest_input(error: SpecError, program: Program, definition: ast.ModelDef, overrides: dict,

@@ -31,6 +31,8 @@ from .expr import is_int
 
 Dim = Union[int, str]  # a size, or "N" for the symbolic batch
 Shape = tuple[Dim, ...]
+# The names of the spatial sizes, by rank: `[N, C, L]`, `[N, C, H, W]`, `[N, C, D, H, W]`.
+SPATIAL_LETTERS = {3: ("L",), 4: ("H", "W"), 5: ("D", "H", "W")}
 
 REQUIRED = object()
 FLOAT32_MAX = 3.4028234663852886e38  # torch converts an activation's scalars to the tensor's float32

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from typing import Optional
 
-from ..diagnostics import SpecError, suggest
+from ..diagnostics import SpecError, name_too_long, suggest
 from ..limits import LIMITS
 from . import ast
 
@@ -392,9 +392,7 @@ class AstBuilder:
         text = unquote(name.value) if name.type == "STRING" else name.value
         named = make_named(self._token_to_node(name, stmt), text, self._token_span(name), stmt)
         if len(text) > LIMITS["name_chars"]:  # a bare name's length the lexer checks; a quoted one's here
-            return self._defer(SpecError("E0405", f"expected a name of at most {LIMITS['name_chars']:,} characters, "
-                                                  f"found one of {len(text):,}", self._token_span(name),
-                                         label="too long", help="choose a shorter name"), named)
+            return self._defer(name_too_long(len(text), self._token_span(name)), named)
         return named
 
     def combine(self, children):

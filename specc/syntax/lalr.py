@@ -24,7 +24,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput
 
 from ..diagnostics import Span as DiagSpan
-from ..diagnostics import SpecError
+from ..diagnostics import SpecError, name_too_long
 from ..limits import LIMITS
 from . import ast
 from .build import AstBuilder
@@ -221,9 +221,7 @@ def _check_separate(token: Token, text: str, file: str) -> None:
 def _check_length(token: Token, file: str) -> None:
     """Names become attributes, classes and YAML keys: each of those has room for a long one, not any."""
     if token.type == "NAME":
-        raise SpecError("E0405", f"expected a name of at most {MAX_NAME:,} characters, found one of "
-                                 f"{len(token):,}", _token_span(file, token), label="too long",
-                        help="choose a shorter name")
+        raise name_too_long(len(token), _token_span(file, token))
 
 
 def _line_after(nl: Token) -> int:

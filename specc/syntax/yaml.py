@@ -29,7 +29,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .. import collector, sources
 from ..limits import LIMITS
-from ..diagnostics import Collector, Span, SpecError, Suggestion, raise_all, suggest
+from ..diagnostics import Collector, Span, SpecError, Suggestion, name_too_long, raise_all, suggest
 from . import ast, yaml_form
 from .ast import construct
 from .parse import parse_fragment
@@ -474,8 +474,7 @@ def _structure_error(details: list[dict], node: Node, file: str) -> SpecError:
     if kind == "string_pattern_mismatch":
         return _bad_name(node, first, file)
     if kind == "string_too_long":
-        return SpecError("E0405", f"expected a name of at most {LIMITS['name_chars']:,} characters, found one of "
-                         f"{len(node.value):,}", _where(file, node), label="too long", help="choose a shorter name")
+        return name_too_long(len(node.value), _where(file, node))
     nouns = list(dict.fromkeys(_NOUNS.get(d["type"], "") for d in details if _NOUNS.get(d["type"])))
     expected = " or ".join(nouns) if nouns else first["msg"].lower()
     return SpecError("E0604", f"expected {expected}, found {_describe(node)}", _head(file, node),
@@ -617,9 +616,7 @@ class _Builder:
                 target = self.value(item)
                 is_path = not NAME.fullmatch(target)
                 if not is_path and len(target) > LIMITS["name_chars"]:  # a library's name, as the DSL's lexer
-                    raise SpecError("E0405", f"expected a name of at most {LIMITS['name_chars']:,} characters, "
-                                             f"found one of {len(target):,}", self.span(item), label="too long",
-                                    help="choose a shorter name")
+                    raise name_too_long(len(target), self.span(item))
             out.append(construct(ast.Use, span=self.span(item), target=target, is_path=is_path))
         return out
 
@@ -873,9 +870,7 @@ class _Builder:
                      for m in NAME.finditer(targets_node.value)]
             for name, span in names:
                 if len(name) > LIMITS["name_chars"]:
-                    raise SpecError("E0405", f"expected a name of at most {LIMITS['name_chars']:,} characters, found "
-                                    f"one of {len(name):,}", span.to_diagnostic(), label="too long",
-                                    help="choose a shorter name")
+                    raise name_too_long(len(name), span.to_diagnostic())
         return construct(ast.For, span=self.span(node), targets=[n for n, _ in names],
                                        target_spans=[s for _, s in names], iter=self.expr(fields["in"][1]),
                                        body=self.body(fields["do"][1]))

@@ -17,6 +17,7 @@ from typing import Optional
 
 from ...expr import is_int
 from ...ir import walk
+from ...ops import SPATIAL_LETTERS
 from .planning import ClassPlan, Code, Param, affine
 
 STAR: Code = ("*",)
@@ -56,7 +57,7 @@ def _symbolic_dim(plan: ClassPlan, axis: int, values: list) -> Code:
         return _symbolic_channels(plan, values)
     instances = plan.instances
     inputs = [n.in_shape[axis] if len(n.in_shape) > axis else None for n in instances]
-    letter = _LETTERS.get(len(instances[0].in_shape), "")[axis - 2:axis - 1] if axis >= 2 else ""
+    letter = "".join(SPATIAL_LETTERS.get(len(instances[0].in_shape), ()))[axis - 2:axis - 1] if axis >= 2 else ""
     if None in inputs or not letter:
         return STAR
     if inputs == values:
@@ -69,10 +70,6 @@ def _symbolic_dim(plan: ClassPlan, axis: int, values: list) -> Code:
         if all(is_int(s) and s > 0 and i == v * s for i, v, s in zip(inputs, values, strides)):
             return (f"{letter}/", param)
     return STAR
-
-
-# The letters of the spatial dims, by rank: `[N, C, L]`, `[N, C, H, W]`, `[N, C, D, H, W]`.
-_LETTERS = {3: "L", 4: "HW", 5: "DHW"}
 
 
 def _symbolic_channels(plan: ClassPlan, values: list) -> Code:
