@@ -19,6 +19,7 @@ from typing import Optional, Sequence
 
 from . import __version__, sources
 from .diagnostics import Category, SpecError, SpecErrorGroup, render
+from .limits import with_room
 
 EXIT_OK, EXIT_SPEC_ERROR, EXIT_USAGE = 0, Category.SPEC.exit_status, Category.USAGE.exit_status
 STAGE_NAMES = ("parse", "resolve", "check", "elaborate", "name")  # `pipeline.STAGE_NAMES`, without importing it
@@ -489,6 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@with_room  # a command's reports and back-ends walk the IR too, at any depth of the caller's stack
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -27,7 +27,7 @@ from .declared import DeclaredOp
 from .diagnostics import Span, SpecError, suggest
 from .expr import Env, brief, charging, describe, evaluate, is_int
 from .initializers import CATALOGUE, Initializer, Rule, RuleProblem, bind_rule
-from .limits import LIMITS, Budget, ensure_recursion_room
+from .limits import LIMITS, Budget, with_room
 from .ops import OPS, SPATIAL_LETTERS, Op, OpProblem, Shape, accepts, coerce, format_shape
 from .resolve import Program
 from .syntax import ast, templates
@@ -301,8 +301,8 @@ class _Elaborator(StatementVisitor):
 
     # -- the model
 
+    @with_room
     def model(self, definition: ast.ModelDef, overrides: dict, input_shape: Optional[tuple]) -> Draft:
-        ensure_recursion_room()
         with charging(self.state.budget):
             return self._model(definition, overrides, input_shape)
 

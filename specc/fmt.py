@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from . import sources
 from .diagnostics import SpecError
-from .limits import ensure_recursion_room
+from .limits import with_room
 from .syntax import ast
 from .syntax.comments import Comment, scan_spec, scan_yaml
 from .syntax.frontend import is_yaml, parse_source
@@ -54,12 +54,12 @@ def comments_of(text: str, form: str) -> list[Comment]:
     return scan_yaml(text) if form == "yaml" else scan_spec(text)
 
 
+@with_room  # the printers and the check of their output recurse, within the limits
 def format_text(text: str, name: str, to: Optional[str] = None) -> str:
     """`text` (the contents of file `name`) in canonical `to` form (default: its own form)."""
     from .syntax.to_yaml import to_yaml
     from .syntax.unparse import unparse
 
-    ensure_recursion_room()  # the printers and the check of their output recurse, within the limits
     source_form, target = form_of(name), to or form_of(name)
     module = parse_source(text, name)
     comments = comments_of(text, source_form)

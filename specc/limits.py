@@ -16,10 +16,13 @@ specs comes within a factor of ten of any of them.
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional, ParamSpec, TypeVar
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -128,11 +131,46 @@ class Budget:
 
 # Python frames that the deepest spec within the limits above may need: ten per
 # level of `nesting`, three per level of an expression and the value walkers, and
-# room for the caller. `ensure_recursion_room` raises Python's limit to this
-# once, so that the located diagnostics always come first.
+# room for the caller. `with_room` raises Python's limit to this, so that the
+# located diagnostics always come first.
 FRAMES_NEEDED = 10 * LIMITS["nesting"] + 3 * (LIMITS["expression_depth"] + LIMITS["value_depth"]) + 1_000
 
+# The bytes of CPython's data stack those frames may take: no function of specc
+# has a frame over 320 bytes (`tests/test_hostile.py` holds it to that).
+FRAME_BYTES = 320
+STACK_BYTES = 1 << 21
+assert FRAMES_NEEDED * FRAME_BYTES <= STACK_BYTES
 
-def ensure_recursion_room() -> None:
-    if sys.getrecursionlimit() < FRAMES_NEEDED:
-        sys.setrecursionlimit(FRAMES_NEEDED)
+
+def with_room(function: Callable[P, R]) -> Callable[P, R]:
+    """`function`, run with room for the deepest spec within the limits, in time and in depth.
+
+    It raises Python's recursion limit to `FRAMES_NEEDED`, and runs `function`
+    at the start of a fresh stretch of CPython's data stack, where a loop at any
+    depth of the spec runs at the same speed (see `_on_a_fresh_chunk`).
+    """
+    @functools.wraps(function)
+    def run_with_room(*args: P.args, **kwargs: P.kwargs) -> R:
+        if sys.getrecursionlimit() < FRAMES_NEEDED:
+            sys.setrecursionlimit(FRAMES_NEEDED)
+        return _on_a_fresh_chunk(function, args, kwargs)
+    return run_with_room
+
+
+def _on_a_fresh_chunk(function, args, kwargs):
+    return function(*args, **kwargs)
+
+
+# CPython (3.11 on) keeps frames in chunks of a data stack, 16 KiB each, and
+# frees a chunk as soon as the frame at its start returns. A loop whose calls
+# cross from one chunk into the next maps and unmaps a chunk at every call
+# (python/cpython#142183, mended only in later 3.13 and 3.14 releases): a
+# spec's `repeat` loop refused at the steps limit took 15-23 s at seven depths
+# of the caller's stack, and 1.6 s at the others. A frame declaring a stack of
+# STACK_BYTES never fits the rest of a chunk: CPython gives it a chunk of its
+# own, twice that size, and the frames of `function` above it fill at most
+# FRAMES_NEEDED * FRAME_BYTES of the other half, so they never reach the
+# chunk's end. Nothing writes the declared stack: it takes address space, not
+# memory.
+if sys.version_info >= (3, 11):
+    _on_a_fresh_chunk.__code__ = _on_a_fresh_chunk.__code__.replace(co_stacksize=STACK_BYTES // 8)

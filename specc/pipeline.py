@@ -26,7 +26,7 @@ from typing import Any, Callable, Optional, Union
 from . import collector, naming, sources
 from .check import check_program
 from .diagnostics import Collector
-from .limits import Budget, ensure_recursion_room
+from .limits import Budget, with_room
 from .elaborate import Draft, elaborate
 from .ir import Graph
 from .resolve import Program, library_paths, resolve
@@ -111,6 +111,7 @@ STAGES: tuple[Stage, ...] = (
 STAGE_NAMES = tuple(stage.name for stage in STAGES)
 
 
+@with_room  # every stage walks the AST or the IR recursively, within the limits
 def run(compilation: Compilation, until: str = "name",
         after: Optional[Callable[[Stage, Compilation], None]] = None, start: str = "parse") -> Compilation:
     """Run the stages in order from `start` up to and including `until`; `after(stage, compilation)` follows each.
@@ -118,7 +119,6 @@ def run(compilation: Compilation, until: str = "name",
     A later `start` resumes a compilation whose earlier products are filled in
     (`specc check` parses and checks a file once, then elaborates each model from there).
     """
-    ensure_recursion_room()  # every stage walks the AST or the IR recursively, within the limits
     for name in (start, until):
         if name not in STAGE_NAMES:
             raise ValueError(f"no stage {name!r}; the stages are {', '.join(STAGE_NAMES)}")

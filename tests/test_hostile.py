@@ -347,6 +347,52 @@ def test_recovery_parses_a_file_about_once(spread, monkeypatch):
     assert count[0] < 1.1 * once
 
 
+
+def _at_depth(depth: int, work):
+    """`work()`, called `depth` frames of about 256 bytes of CPython's data stack deeper."""
+    return work() if depth == 0 else _at_depth(depth - 1, work)
+
+
+_at_depth.__code__ = _at_depth.__code__.replace(co_stacksize=24)
+
+
+@pytest.mark.skipif(sys.platform != "linux" or sys.version_info < (3, 11),
+                    reason="counts page faults (Linux) of CPython's chunked data stack (3.11 on)")
+def test_a_loop_costs_the_same_at_every_depth_of_the_callers_stack(tmp_path):
+    """A loop whose calls cross from one 16 KiB chunk of frames into the next maps a chunk at every call.
+
+    Over 80 depths, 20 KiB of the caller's stack, some depth puts a chunk's end
+    inside the loop unless `limits.with_room` starts specc's work on a chunk of
+    its own; each mapping is a page fault, counted (not timed).
+    """
+    import resource
+
+    spec = tmp_path / "loop.spec"
+    spec.write_text(M + "    repeat 40:\n        repeat 100:\n            let z = 1\n    relu\n")
+    api.shapes(spec)
+
+    def faults() -> int:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        api.shapes(spec)
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    worst = max(_at_depth(depth, faults) for depth in range(80))
+    assert worst < 400, f"{worst} page faults for a loop of 4,000 steps"
+
+
+def test_every_frame_of_specc_fits_the_room_on_the_data_stack():
+    """`limits.STACK_BYTES` holds `FRAMES_NEEDED` frames of at most `FRAME_BYTES`; no code of specc has a larger one."""
+    def codes(code):
+        yield code
+        for constant in code.co_consts:
+            if isinstance(constant, type(code)):
+                yield from codes(constant)
+    slots = 7  # the frame's own fields in CPython 3.11-3.13: code, globals, builtins, locals, ...
+    largest = max(((code.co_nlocals + len(code.co_cellvars) + len(code.co_freevars) + code.co_stacksize + slots) * 8,
+                   getattr(code, "co_qualname", code.co_name))
+                  for path in (ROOT / "specc").rglob("*.py")
+                  for code in codes(compile(path.read_text(encoding="utf-8"), str(path), "exec")))
+    assert largest[0] <= limits.FRAME_BYTES, largest
+
 # ---------------------------------------------------------------- 3. every value checked
 
 
