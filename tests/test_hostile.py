@@ -65,6 +65,23 @@ def test_elaborate_reads_its_limits_from_the_one_table():
     assert elaborate.LIMITS is limits.LIMITS
 
 
+
+BUNDLED = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "specs").rglob("*")
+                 if path.suffix in (".spec", ".yaml"))
+
+
+@pytest.mark.parametrize("spec", BUNDLED)
+def test_every_bundled_spec_is_ten_times_under_every_limit(spec, capsys, monkeypatch):
+    """With each limit cut to a tenth, a bundled spec's report is the same, to the byte."""
+    def report() -> tuple:
+        return tuple((cli.main(argv), capsys.readouterr()) for argv in (["shapes", "--json", spec], ["check", spec]))
+    monkeypatch.chdir(ROOT)
+    full = report()
+    for name, value in limits.LIMITS.items():
+        monkeypatch.setitem(limits.LIMITS, name, max(1, value // 10))
+    assert report() == full
+    assert full[0][0] == 0
+
 @pytest.mark.parametrize("body", [
     "    for i in range(100000):\n        for j in range(100000):\n            let x = i\n",
     "    repeat 10000:\n        repeat 10000:\n            let x = 1\n",
