@@ -25,13 +25,11 @@ model elaborates at both sizes, or stops at the same error for the same reason
 (the same message; a join whose branches differ by the same amount; a size a
 factor does not divide). A join whose branches grow apart may still agree once
 ahead: that size is tried too (`_crossing`). Each row's sizes on the valid
-inputs are then fitted by an expression (`Expression`), checked at further
+inputs are then fitted by an expression (`size_notation.fit`), checked at further
 sizes and at combinations of the axes (`_verify`); a model whose sizes do not
 fit that description (a size read into an `if`, `in.h ** 2`) is E0331.
 
-Notation (README, "Valid input sizes"): ASCII, as a spec writes arithmetic;
-`/` is exact where it stands (the valid sizes are multiples), `floor`/`ceil`
-round: `H/32`, `ceil(H/2)`, `floor((H - 1)/2)`, `2*H + 2`; constraints
+The notation of the sizes is `size_notation.py`'s; the constraints read
 `H >= 32`, `H % 32 == 0`, `H % 4 in {1, 3}`, `H in {5, 6}`.
 """
 
@@ -39,7 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import gcd, lcm
+from math import lcm
 from typing import Any, Optional, Union
 
 from . import naming
@@ -48,6 +46,7 @@ from .diagnostics import SpecError
 from .elaborate import Draft, Search, SearchOver
 from .ir import Graph, walk
 from .limits import LIMITS
+from .size_notation import Expression, atomic, evaluate_text, fit, sample_text
 from .resolve import Program
 from .syntax import ast
 
@@ -121,15 +120,6 @@ class Valid:
 def _listed(sizes: tuple[int, ...], most: int = 12) -> str:
     shown = [str(s) for s in sizes[:most]]
     return ", ".join(shown + (["..."] if len(sizes) > most else []))
-
-
-@dataclass(frozen=True)
-class Expression:
-    """A row's size along one axis as a function of the input's size S there, exact on the valid sizes:
-    `text` in the notation above, which `evaluate_text` reads back; `slope` its growth per input size."""
-
-    text: str
-    slope: Fraction
 
 
 @dataclass(frozen=True)
@@ -398,12 +388,12 @@ class _Engine:
             shape, written = reference[position], rows[position]
             for start in range(1, len(shape)):
                 if _product_of(shape[start:]) == value and sum(isinstance(d, str) for d in written[start:]) > 1:
-                    return "*".join(f"({d})" if isinstance(d, str) and not _atomic(d) else str(d)
+                    return "*".join(f"({d})" if isinstance(d, str) and not atomic(d) else str(d)
                                     for d in written[start:])
         unfit = next(((name, f) for name, f in fitted.items() if isinstance(f, dict)), None)
         if unfit is not None:
             raise self.problem("E0331", f"expected each size to be a floor-affine function of `{unfit[0]}`, "
-                               f"found sizes {_sample_text(unfit[1])}",
+                               f"found sizes {sample_text(unfit[1])}",
                                "a declared op's shape rule or a size computed from `in.h` may do this: give numbers")
         names = [name for name, f in fitted.items() if f is not None]
         raise self.problem("E0331", f"expected each size to depend on one of {', '.join(names)}, or to multiply "
@@ -506,20 +496,6 @@ def _product_of(sizes) -> Optional[int]:
     return result
 
 
-def _atomic(text: str) -> bool:
-    """Whether a product may take `text` without brackets: a name, or one call `ceil(H/2)`."""
-    if all(c.isalnum() or c == "_" for c in text):
-        return True
-    if not text.startswith(("floor(", "ceil(")):
-        return False
-    depth = 0
-    for i, c in enumerate(text):
-        depth += (c == "(") - (c == ")")
-        if depth == 0 and c == ")":
-            return i == len(text) - 1
-    return False
-
-
 # The equal sizes `_base` tries first for every axis: powers of two, then every size up to 127; then
 # from a few powers of two, `_BASE_WALK` sizes up along the axis each error names.
 _BASE_SIZES = [1 << k for k in range(15)] + [n for n in range(3, 128) if n & (n - 1)]
@@ -589,185 +565,3 @@ def _at(value, spatial: int):
     if isinstance(value, (list, tuple)):
         return value[spatial] if spatial < len(value) else value[-1]
     return value
-
-
-# ---------------------------------------------------------------- fitting
-
-
-def fit(values: dict[int, int], period: int, name: str) -> Optional[Expression]:
-    """The simplest expression equal to `values` (size -> row size) at every size given: exact division
-    `(a*S + b)/d`, then `floor((a*S + b)/d)` (or `ceil`), then a table by residue; None if none fits
-    (the values do not repeat with the period)."""
-    sizes = sorted(values)
-    slope = _slope(values, period)
-    if slope is None:
-        return None
-    a, d = slope.numerator, slope.denominator
-    offsets = {d * values[s] - a * s for s in sizes}
-    if len(offsets) == 1:
-        return Expression(_affine(a, offsets.pop(), d, name), slope)
-    rounded = _floor_fit(values, slope, name)
-    if rounded is not None:
-        return Expression(rounded, slope)
-    # Sizes that step by m (an up-convolution after pools: the unpadded U-Net's output is
-    # 16*floor((H - 124)/16) - 60): m times a rounding, plus a constant.
-    m = 0
-    for s in sizes:
-        m = gcd(m, values[s] - values[sizes[0]])
-    c = values[sizes[0]] % m if m > 1 else 0
-    if m > 1:
-        inner = _floor_parts({s: (v - c) // m for s, v in values.items()}, slope / m, name)
-        if inner is not None:
-            return Expression(_plus(f"{m}*{inner[0]}", m * inner[1] + c), slope)
-    return Expression(_table(values, period, slope, name), slope)
-
-
-def _floor_fit(values: dict[int, int], slope: Fraction, name: str) -> Optional[str]:
-    """floor((a*S + b)/d) for the slope a/d, if some b gives every value."""
-    parts = _floor_parts(values, slope, name)
-    return None if parts is None else _plus(*parts)
-
-
-def _floor_parts(values: dict[int, int], slope: Fraction, name: str) -> Optional[tuple[str, int]]:
-    """`_floor_fit` as the rounding and the whole number added to it."""
-    a, d = slope.numerator, slope.denominator
-    low = max(d * v - a * s for s, v in values.items())
-    high = min(d * v - a * s + d - 1 for s, v in values.items())
-    return _rounded(a, low, high, d, name) if low <= high else None
-
-
-def _slope(values: dict[int, int], period: int) -> Optional[Fraction]:
-    slopes = {Fraction(values[s + period] - values[s], period) for s in values if s + period in values}
-    if len(slopes) > 1:
-        return None
-    if slopes:
-        return slopes.pop()
-    sizes = sorted(values)  # one size per residue class: the two extremes give it
-    return Fraction(values[sizes[-1]] - values[sizes[0]], sizes[-1] - sizes[0]) if len(sizes) > 1 else Fraction(0)
-
-
-def _term(a: int, name: str) -> str:
-    return name if a == 1 else f"-{name}" if a == -1 else f"{a}*{name}"
-
-
-def _plus(text: str, b: int) -> str:
-    return text if b == 0 else f"{text} + {b}" if b > 0 else f"{text} - {-b}"
-
-
-def _affine(a: int, b: int, d: int, name: str) -> str:
-    """(a*S + b)/d, exact: `H/32`, `2*H + 2`, `(H - 4)/2 + 1` written with the whole part outside."""
-    if d == 1:
-        return _plus(_term(a, name), b)
-    whole, rest = divmod(b, d)
-    if rest == 0:
-        return _plus(f"{_term(a, name)}/{d}", whole)
-    return _plus(f"({_plus(_term(a, name), rest)})/{d}", whole) if whole else f"({_plus(_term(a, name), b)})/{d}"
-
-
-def _rounded(a: int, low: int, high: int, d: int, name: str) -> tuple[str, int]:
-    """floor((a*S + b)/d) for any b in [low, high], as (rounding, whole number added): the simplest,
-    `ceil` where it reads better."""
-    candidates = []
-    for b in range(low, high + 1):
-        whole, rest = divmod(b, d)
-        if rest == 0:
-            candidates.append((0, f"floor({_term(a, name)}/{d})", whole))
-        elif rest == d - 1:
-            candidates.append((0, f"ceil({_term(a, name)}/{d})", whole))
-        else:
-            candidates.append((1, f"floor(({_plus(_term(a, name), rest)})/{d})", whole))
-    best = min(candidates, key=lambda c: (c[0], len(_plus(c[1], c[2]))))
-    return best[1], best[2]
-
-
-def _table(values: dict[int, int], period: int, slope: Fraction, name: str) -> str:
-    """`H/4 + [0, 1, 1, 2][H % 4]`: the exact form when no single rounding fits."""
-    offsets = {}
-    for s in sorted(values):
-        offsets.setdefault(s % period, values[s] - slope * s)
-    cells = ", ".join(str(offsets.get(r, "?")) for r in range(period))  # `?`: a residue of no valid size
-    return f"{_affine(slope.numerator, 0, slope.denominator, name)} + [{cells}][{name} % {period}]"
-
-
-def _sample_text(values: dict[int, int]) -> str:
-    return ", ".join(f"{v} at {s}" for s, v in list(sorted(values.items()))[:4]) + ", ..."
-
-
-# ---------------------------------------------------------------- reading the notation back
-
-
-def evaluate_text(written: Any, values: dict[str, int]) -> Any:
-    """The value of a size as `Sizes` writes it (an int, "N", or an expression of the axes' names)."""
-    if not isinstance(written, str) or written == "N":
-        return written
-    return _Reader(written, values).value()
-
-
-class _Reader:
-    """A reader of the notation, exactly (Fractions), for the checks and the tests: no `eval`."""
-
-    def __init__(self, text: str, values: dict[str, int]) -> None:
-        import re
-
-        self.tokens = re.findall(r"\d+|[A-Za-z_]\w*|[-+*/%()\[\],?]", text)
-        self.at, self.values = 0, values
-
-    def value(self) -> Any:
-        result = self.sum()
-        if self.at != len(self.tokens):
-            raise ValueError(f"unexpected {self.tokens[self.at]!r}")
-        return int(result) if result.denominator == 1 else result
-
-    def peek(self) -> Optional[str]:
-        return self.tokens[self.at] if self.at < len(self.tokens) else None
-
-    def take(self) -> str:
-        self.at += 1
-        return self.tokens[self.at - 1]
-
-    def sum(self) -> Fraction:
-        result = self.product()
-        while self.peek() in ("+", "-"):
-            result = result + self.product() if self.take() == "+" else result - self.product()
-        return result
-
-    def product(self) -> Fraction:
-        result = self.unary()
-        while self.peek() in ("*", "/", "%"):
-            op, right = self.take(), self.unary()
-            result = result * right if op == "*" else result / right if op == "/" else result % right
-        return result
-
-    def unary(self) -> Fraction:
-        if self.peek() == "-":
-            self.take()
-            return -self.unary()
-        return self.atom()
-
-    def atom(self) -> Optional[Fraction]:
-        token = self.take()
-        if token == "(":
-            result = self.sum()
-            self.take()
-        elif token in ("floor", "ceil"):
-            self.take()
-            inner = self.sum()
-            self.take()
-            result = Fraction(inner.numerator // inner.denominator)
-            if token == "ceil":
-                result = Fraction(-((-inner.numerator) // inner.denominator))
-        elif token == "[":
-            items = [self.sum()]
-            while self.take() == ",":
-                items.append(self.sum())
-            self.take()  # "["
-            index = self.sum()
-            self.take()
-            return items[int(index)]
-        elif token == "?":
-            return None
-        elif token.isdigit():
-            result = Fraction(int(token))
-        else:
-            result = Fraction(self.values[token])
-        return result

@@ -35,7 +35,7 @@ from torch import nn
 from specc import api
 from specc.diagnostics import SpecError
 from specc.ir import walk
-from specc.sizes import evaluate_text
+from specc.size_notation import evaluate_text
 
 LONG = os.environ.get("SPECC_LONG") == "1"
 ROOT = Path(__file__).resolve().parent.parent
