@@ -30,6 +30,12 @@ machine whose speed drifts:
   end, against the same names all different (`check`, then rendered). The
   repeated name used to be found by comparing each name with all before it.
 
+- The caller's depth: a loop of `repeat` steps (`shapes`), called from 80
+  depths of the caller's stack (20 KiB of it), the slowest depth against the
+  fastest. Where the end of one of CPython's 16 KiB chunks of frames fell
+  inside the loop, each call mapped and unmapped a chunk: ten times slower
+  at seven depths in forty (`limits.with_room`).
+
 Linear means a ratio that stays put as the sizes grow (try `--quick`
 against the full run).
 """
@@ -155,6 +161,26 @@ def unpacking(names: int, rounds: int) -> None:
           f"{times['repeated'] / times['distinct']:5.2f}x all different")
 
 
+def _at_depth(depth: int, work):
+    """`work()`, called `depth` frames of about 256 bytes of CPython's data stack deeper."""
+    return work() if depth == 0 else _at_depth(depth - 1, work)
+
+
+_at_depth.__code__ = _at_depth.__code__.replace(co_stacksize=24)
+
+
+def callers_depth(steps: int, rounds: int) -> None:
+    loop = f"model M:\n    input 8\n    repeat {steps // 200}:\n        repeat 100:\n            let z = 1\n    relu\n"
+    shapes(loop)  # parsed once: the rows time the elaboration
+    times = interleaved({depth: (lambda d=depth: _at_depth(d, lambda: shapes(loop)), None, 1)
+                         for depth in range(80)}, rounds)
+    slowest, fastest = max(times, key=times.get), min(times, key=times.get)
+    print(f"\nThe caller's depth: a loop of {steps:,} steps, at 80 depths of the caller's stack (best of {rounds})")
+    print(f"  fastest depth ({fastest:2})             {times[fastest]:8.3f} s")
+    print(f"  slowest depth ({slowest:2})             {times[slowest]:8.3f} s   "
+          f"{times[slowest] / times[fastest]:5.2f}x the fastest")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a fifth of the sizes, fewer rounds")
@@ -166,6 +192,7 @@ def main() -> None:
     scopes(20_000 // scale, rounds)
     generated_code(1_000 // scale, rounds)
     unpacking(100_000 // scale, rounds)
+    callers_depth(40_000 // scale, rounds)
 
 
 if __name__ == "__main__":
