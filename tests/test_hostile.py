@@ -65,7 +65,6 @@ def test_elaborate_reads_its_limits_from_the_one_table():
     assert elaborate.LIMITS is limits.LIMITS
 
 
-
 BUNDLED = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "specs").rglob("*")
                  if path.suffix in (".spec", ".yaml"))
 
@@ -81,6 +80,7 @@ def test_every_bundled_spec_is_ten_times_under_every_limit(spec, capsys, monkeyp
         monkeypatch.setitem(limits.LIMITS, name, max(1, value // 10))
     assert report() == full
     assert full[0][0] == 0
+
 
 @pytest.mark.parametrize("body", [
     "    for i in range(100000):\n        for j in range(100000):\n            let x = i\n",
@@ -364,7 +364,6 @@ def test_recovery_parses_a_file_about_once(spread, monkeypatch):
     assert count[0] < 1.1 * once
 
 
-
 def _at_depth(depth: int, work):
     """`work()`, called `depth` frames of about 256 bytes of CPython's data stack deeper."""
     return work() if depth == 0 else _at_depth(depth - 1, work)
@@ -393,7 +392,7 @@ def test_a_loop_costs_the_same_at_every_depth_of_the_callers_stack(tmp_path):
         api.shapes(spec)
         return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
     worst = max(_at_depth(depth, faults) for depth in range(80))
-    assert worst < 400, f"{worst} page faults for a loop of 4,000 steps"
+    assert worst < 400, f"{worst} page faults for a loop of 4,000 iterations"
 
 
 def test_every_frame_of_specc_fits_the_room_on_the_data_stack():
@@ -409,6 +408,7 @@ def test_every_frame_of_specc_fits_the_room_on_the_data_stack():
                   for path in (ROOT / "specc").rglob("*.py")
                   for code in codes(compile(path.read_text(encoding="utf-8"), str(path), "exec")))
     assert largest[0] <= limits.FRAME_BYTES, largest
+
 
 # ---------------------------------------------------------------- 3. every value checked
 
