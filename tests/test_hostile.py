@@ -23,7 +23,7 @@ import pytest
 from specc import api, cli, limits, sources
 from specc.diagnostics import SpecError, _closest, render, suggest
 from specc.fmt import format_text
-from specc.syntax import lalr, recovery, yaml as yaml_front
+from specc.syntax import lalr, yaml as yaml_front
 from specc.syntax.words import blank_error_lines, statement_lines
 
 ROOT = Path(__file__).resolve().parent.parent
