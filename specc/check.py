@@ -31,7 +31,7 @@ from .declared import KINDS
 from .diagnostics import Collector, SpecError, Suggestion, suggest
 from .expr import BUILTINS, Env
 from .initializers import CATALOGUE, Initializer
-from .ops import COMBINATORS, OPS, Arg, Op
+from .ops import COMBINATORS, OPS, Op
 from .resolve import Program
 from .syntax import ast, templates
 from .syntax.visit import StatementVisitor

@@ -17,7 +17,6 @@ import sys
 from dataclasses import dataclass
 from typing import Optional
 
-import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
