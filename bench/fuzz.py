@@ -29,7 +29,9 @@ CPU is counted (and saved); one that takes over `--hard` seconds of CPU is
 stopped. CPU time, not wall time: on a machine shared with other work, the
 wall clock measures the neighbours too (the report gives the slowest wall
 time as well). The report gives the counts and the peak memory of the
-process (its maximum resident set, `resource.getrusage`).
+process (its maximum resident set, `resource.getrusage`). The slowest input
+is kept in `--out` (`slowest.spec` or `slowest.yaml`, with `slowest.argv`
+for a command line) to be timed again alone.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class Report:
     hung: list[str] = field(default_factory=list)
     slowest: float = 0.0  # CPU seconds
     slowest_wall: float = 0.0
+    slowest_input: str = ""  # which input it was, and where it was saved
     elapsed: float = 0.0
     peak_mib: float = 0.0
 
@@ -91,7 +94,8 @@ class Report:
             f"non-SpecError exceptions   {len(self.failures):,}" + "".join(f"\n  {p}" for p in self.failures[:20]),
             f"inputs over the slow mark  {len(self.slow):,}" + "".join(f"\n  {p}" for p in self.slow[:20]),
             f"inputs stopped (hard)      {len(self.hung):,}",
-            f"slowest input              {self.slowest:.2f} s of CPU ({self.slowest_wall:.2f} s of wall time)",
+            f"slowest input              {self.slowest:.2f} s of CPU, {self.slowest_input}",
+            f"slowest wall time          {self.slowest_wall:.2f} s",
             f"peak memory (max RSS)      {self.peak_mib:,.0f} MiB",
             f"elapsed                    {self.elapsed:,.0f} s",
         ]
@@ -559,7 +563,12 @@ def _one(kind: str, rng: random.Random, seeds: list[str], yaml_seeds: list[str],
             signal.setitimer(signal.ITIMER_VIRTUAL, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
     took, wall = time.process_time() - began_cpu, time.monotonic() - began
-    report.slowest, report.slowest_wall = max(report.slowest, took), max(report.slowest_wall, wall)
+    report.slowest_wall = max(report.slowest_wall, wall)
+    if took > report.slowest:
+        report.slowest = took
+        report.slowest_input = f"input {report.inputs:,} ({kind}, {wall:.2f} s of wall time)"
+        if out is not None:  # kept to time again alone: a record is broken a few dozen times a run
+            report.slowest_input += ", saved as " + _save_slowest(out, text, argv, suffix)
     if took > slow:
         report.slow.append(_save(out, kind, text, argv, f"took {took:.1f} s of CPU ({wall:.1f} s of wall time)",
                                  suffix))
@@ -606,13 +615,24 @@ def _save(out: Optional[Path], kind: str, text: Optional[str], argv: Optional[li
     return str(stem.with_suffix(".txt"))
 
 
+def _save_slowest(out: Path, text: Optional[str], argv: Optional[list[str]], suffix: str) -> str:
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("slowest.*"):
+        old.unlink()
+    saved = out / f"slowest{suffix}"
+    saved.write_text(text or "", encoding="utf-8", errors="surrogatepass")
+    if argv is not None:
+        (out / "slowest.argv").write_text(repr(argv) + "\n", encoding="utf-8")
+    return str(saved)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="time budget (0: none; default 60)")
     parser.add_argument("--inputs", type=int, default=0, help="stop after this many inputs (0: no count limit)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("fuzz-failures"),
-                        help="where failing and slow inputs are saved (default: ./fuzz-failures)")
+                        help="where failing, slow and the slowest inputs are saved (default: ./fuzz-failures)")
     parser.add_argument("--slow", type=float, default=5.0, help="an input over this many CPU seconds is reported")
     parser.add_argument("--hard", type=float, default=30.0, help="an input over this many CPU seconds is stopped")
     args = parser.parse_args()
