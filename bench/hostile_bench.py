@@ -161,18 +161,18 @@ def unpacking(names: int, rounds: int) -> None:
           f"{times['repeated'] / times['distinct']:5.2f}x all different")
 
 
-def _at_depth(depth: int, work):
-    """`work()`, called `depth` frames of about 256 bytes of CPython's data stack deeper."""
-    return work() if depth == 0 else _at_depth(depth - 1, work)
+def at_depth(depth: int, work):
+    """`work()`, called `depth` frames of about 256 bytes of CPython's data stack deeper (the test suite uses it too)."""
+    return work() if depth == 0 else at_depth(depth - 1, work)
 
 
-_at_depth.__code__ = _at_depth.__code__.replace(co_stacksize=24)
+at_depth.__code__ = at_depth.__code__.replace(co_stacksize=24)
 
 
 def callers_depth(steps: int, rounds: int) -> None:
     loop = f"model M:\n    input 8\n    repeat {steps // 200}:\n        repeat 100:\n            let z = 1\n    relu\n"
     shapes(loop)  # parsed once: the rows time the elaboration
-    times = interleaved({depth: (lambda d=depth: _at_depth(d, lambda: shapes(loop)), None, 1)
+    times = interleaved({depth: (lambda d=depth: at_depth(d, lambda: shapes(loop)), None, 1)
                          for depth in range(80)}, rounds)
     slowest, fastest = max(times, key=times.get), min(times, key=times.get)
     print(f"\nThe caller's depth: a loop of {steps:,} steps, at 80 depths of the caller's stack (best of {rounds})")

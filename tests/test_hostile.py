@@ -27,6 +27,10 @@ from specc.syntax import lalr, yaml as yaml_front
 from specc.syntax.words import blank_error_lines, statement_lines
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from hostile_bench import at_depth  # noqa: E402 - the benchmark's row and this test call from the same depths
+
 M = "model M:\n    input 1 x 28 x 28\n"
 
 
@@ -364,14 +368,6 @@ def test_recovery_parses_a_file_about_once(spread, monkeypatch):
     assert count[0] < 1.1 * once
 
 
-def _at_depth(depth: int, work):
-    """`work()`, called `depth` frames of about 256 bytes of CPython's data stack deeper."""
-    return work() if depth == 0 else _at_depth(depth - 1, work)
-
-
-_at_depth.__code__ = _at_depth.__code__.replace(co_stacksize=24)
-
-
 @pytest.mark.skipif(sys.platform != "linux" or sys.version_info < (3, 11),
                     reason="counts page faults (Linux) of CPython's chunked data stack (3.11 on)")
 def test_a_loop_costs_the_same_at_every_depth_of_the_callers_stack(tmp_path):
@@ -391,7 +387,7 @@ def test_a_loop_costs_the_same_at_every_depth_of_the_callers_stack(tmp_path):
         before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         api.shapes(spec)
         return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-    worst = max(_at_depth(depth, faults) for depth in range(80))
+    worst = max(at_depth(depth, faults) for depth in range(80))
     assert worst < 400, f"{worst} page faults for a loop of 4,000 iterations"
 
 
