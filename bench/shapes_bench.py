@@ -23,7 +23,10 @@ Three measurements, every ratio taken from numbers of the same run:
 
 Targets (DESIGN.md, docs/decisions.md): at least 50x faster than torchinfo
 on ResNet-152; linear growth; `specc shapes specs/resnet18.spec` well under
-half a second.
+half a second. "Cold" parses the spec and the library it uses (`d2l`), as
+the first spec of a process does; "warm" is a spec parsed before. Run it on
+a quiet machine: torchinfo's forward uses every core, and loses more to a
+neighbour's load than specc does, which inflates the ratios.
 """
 
 from __future__ import annotations
@@ -96,7 +99,7 @@ def in_process(cases: list[tuple[str, str, Callable, tuple, bool]], rounds: int)
     for name, spec, make_module, input_size, run_cpu in cases:
         def specc(spec=spec, input_size=input_size):
             return shapes(spec, input=input_size)
-        specc()  # untimed: what a first call sets up once (lazy imports, caches of the bundled library)
+        specc()  # untimed: what a first call sets up once (lazy imports, Lark's tables)
         actions = {"cold": (specc, parse_cache.clear_memory, 3), "warm": (specc, None, 3),
                    "meta": (torchinfo_run(make_module, input_size, "meta"), None, 1)}
         if run_cpu:
