@@ -30,8 +30,9 @@ stopped. CPU time, not wall time: on a machine shared with other work, the
 wall clock measures the neighbours too (the report gives the slowest wall
 time as well). The report gives the counts and the peak memory of the
 process (its maximum resident set, `resource.getrusage`). The slowest input
-is kept in `--out` (`slowest.spec` or `slowest.yaml`, with `slowest.argv`
-for a command line) to be timed again alone.
+is kept in `--out` too, to be timed again alone: `slowest.spec` or
+`slowest.yaml`, and `slowest.txt` with its time (and, for a command line,
+its arguments).
 """
 
 from __future__ import annotations
@@ -563,15 +564,15 @@ def _one(kind: str, rng: random.Random, seeds: list[str], yaml_seeds: list[str],
             signal.setitimer(signal.ITIMER_VIRTUAL, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
     took, wall = time.process_time() - began_cpu, time.monotonic() - began
+    took_text = f"took {took:.2f} s of CPU ({wall:.2f} s of wall time)"
     report.slowest_wall = max(report.slowest_wall, wall)
     if took > report.slowest:
         report.slowest = took
         report.slowest_input = f"input {report.inputs:,} ({kind}, {wall:.2f} s of wall time)"
         if out is not None:  # kept to time again alone: a record is broken a few dozen times a run
-            report.slowest_input += ", saved as " + _save_slowest(out, text, argv, suffix)
+            report.slowest_input += ", kept in " + _save_slowest(out, text, argv, took_text, suffix)
     if took > slow:
-        report.slow.append(_save(out, kind, text, argv, f"took {took:.1f} s of CPU ({wall:.1f} s of wall time)",
-                                 suffix))
+        report.slow.append(_save(out, kind, text, argv, took_text, suffix))
     if len(cache._MEMORY) > 8:  # noqa: SLF001 - keep the in-process AST cache small between inputs
         cache.clear_memory()
     for name in [n for n in sources._TEXTS if n.startswith(str(folder))]:  # noqa: SLF001
@@ -603,9 +604,19 @@ def _save(out: Optional[Path], kind: str, text: Optional[str], argv: Optional[li
           suffix: str) -> str:
     if out is None:
         return f"{kind}: {why.strip().splitlines()[-1][:200]}"
-    out.mkdir(parents=True, exist_ok=True)
-    number = len(list(out.glob("*.txt")))
-    stem = out / f"{number:05d}-{kind}"
+    number = len(list(out.glob("[0-9]*.txt")))
+    return _write(out / f"{number:05d}-{kind}", text, argv, why, suffix)
+
+
+def _save_slowest(out: Path, text: Optional[str], argv: Optional[list[str]], why: str, suffix: str) -> str:
+    for old in out.glob("slowest.*"):  # the record before this one
+        old.unlink()
+    return _write(out / "slowest", text, argv, why, suffix)
+
+
+def _write(stem: Path, text: Optional[str], argv: Optional[list[str]], why: str, suffix: str) -> str:
+    """The input, beside a note of why it was kept (with the command line, for one); the note's path."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
     if text is not None:
         stem.with_suffix(suffix).write_text(text, encoding="utf-8", errors="surrogatepass")
     with open(stem.with_suffix(".txt"), "w", encoding="utf-8") as note:
@@ -613,17 +624,6 @@ def _save(out: Optional[Path], kind: str, text: Optional[str], argv: Optional[li
             note.write("argv: " + repr(argv) + "\n\n")
         note.write(why)
     return str(stem.with_suffix(".txt"))
-
-
-def _save_slowest(out: Path, text: Optional[str], argv: Optional[list[str]], suffix: str) -> str:
-    out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("slowest.*"):
-        old.unlink()
-    saved = out / f"slowest{suffix}"
-    saved.write_text(text or "", encoding="utf-8", errors="surrogatepass")
-    if argv is not None:
-        (out / "slowest.argv").write_text(repr(argv) + "\n", encoding="utf-8")
-    return str(saved)
 
 
 def main() -> int:

@@ -18,13 +18,9 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
-sys.path.insert(0, str(BENCH))
-
-import fuzz  # noqa: E402
+import fuzz  # bench/fuzz.py (tests/conftest.py puts bench/ on the path)
 
 LONG = os.environ.get("SPECC_LONG") == "1"
 SLOW, HARD = 4.0, 15.0  # the marks, in multiples of the reference refusal
@@ -63,3 +59,12 @@ def test_the_slow_mark_catches_a_slow_input(tmp_path):
     """An input over the slow mark fails the campaign, and is saved with what it took."""
     report = fuzz.run(seconds=0, inputs=5, seed=2, out=tmp_path / "failures", slow=0.0)
     assert not report.ok and len(report.slow) == 5 and "s of CPU" in Path(report.slow[0]).read_text()
+
+
+def test_the_slowest_input_is_kept_to_time_again(tmp_path):
+    """The report names its slowest input and keeps it, with a note of its time, replacing each earlier record."""
+    report = fuzz.run(seconds=0, inputs=20, seed=3, out=tmp_path)
+    note = Path(report.slowest_input.rsplit("kept in ", 1)[1])
+    assert note == tmp_path / "slowest.txt" and f"took {report.slowest:.2f} s of CPU" in note.read_text()
+    kept = [path for path in tmp_path.glob("slowest.*") if path.suffix != ".txt"]
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8", errors="replace").strip()

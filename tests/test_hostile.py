@@ -26,11 +26,9 @@ from specc.fmt import format_text
 from specc.syntax import lalr, yaml as yaml_front
 from specc.syntax.words import blank_error_lines, statement_lines
 
+from hostile_bench import at_depth  # bench/: the benchmark's row and a test here call from the same depths
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-from hostile_bench import at_depth  # noqa: E402 - the benchmark's row and this test call from the same depths
-
 M = "model M:\n    input 1 x 28 x 28\n"
 
 
